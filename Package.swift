@@ -1,0 +1,75 @@
+// swift-tools-version:6.0
+// dsh: a scripting language and REPL whose built-in objects are the Docker Engine API.
+//
+// Module boundaries (each is a target below):
+//   DshCore      the language: lexer, parser, resolver, evaluator, values, built-ins.
+//                Knows nothing of Docker or networking.
+//   DockerEngine a Docker Engine API client on SwiftNIO. Knows nothing of the language.
+//   DshDocker    the bindings that join the two (the `docker` global, `tar`, `progress`).
+//   CEditLine    a C shim over the system libedit (C variadics Swift cannot call).
+//   DshREPL      the interactive loop, built only on the public APIs above.
+//   dsh          the command-line executable.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "dsh",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dsh", targets: ["dsh"]),
+        .library(name: "DshCore", targets: ["DshCore"]),
+        .library(name: "DockerEngine", targets: ["DockerEngine"]),
+        .library(name: "DshDocker", targets: ["DshDocker"]),
+        .library(name: "DshREPL", targets: ["DshREPL"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+    ],
+    targets: [
+        .target(
+            name: "DshCore",
+            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DockerEngine",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DshDocker",
+            dependencies: ["DshCore", "DockerEngine"],
+            swiftSettings: strict
+        ),
+        .systemLibrary(name: "CLibEdit", path: "Sources/CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        .target(name: "CEditLine", dependencies: ["CLibEdit"]),
+        .target(
+            name: "DshREPL",
+            dependencies: ["DshCore", "CEditLine"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "dsh",
+            dependencies: [
+                "DshCore", "DshDocker", "DshREPL", "DockerEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "DshCoreTests", dependencies: ["DshCore"], swiftSettings: strict),
+        .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"], swiftSettings: strict),
+        .testTarget(name: "DshDockerTests", dependencies: ["DshDocker", "DshCore", "DockerEngine"], swiftSettings: strict),
+        .testTarget(name: "DshREPLTests", dependencies: ["DshREPL", "DshCore"], swiftSettings: strict),
+    ]
+)

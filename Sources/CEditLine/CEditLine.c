@@ -1,0 +1,3 @@
+#include "CEditLine.h"
+#include <histedit.h>
+int dsh_editline_available(void) { return 1; }

@@ -1,0 +1,3 @@
+// CEditLine: a non-variadic C surface over libedit for Swift. Placeholder.
+#pragma once
+int dsh_editline_available(void);

@@ -1,0 +1,1 @@
+// DockerEngine: placeholder until the client lands.

@@ -1,0 +1,109 @@
+// DshError.swift: the errors a script can raise or meet.
+
+/// An error raised while reading or running dsh code.
+///
+/// It carries the place (`span`) so the top level can print
+/// `file:line:col: error: message`, the source line and a caret. Natives throw it
+/// without a span (`DshError.runtime("...")`); the evaluator fills in the span of
+/// the call that raised it.
+///
+/// `@unchecked Sendable`: an error may carry a dsh value (what `throw` threw), and
+/// values belong to their interpreter's thread; errors are only read on that thread
+/// or after the evaluation ended.
+public struct DshError: Error, @unchecked Sendable, CustomStringConvertible {
+    /// What kind of error this is.
+    public enum Kind: Sendable, Equatable {
+        /// Malformed source (lexer or parser).
+        case syntax
+        /// Found before running: an undefined name, assignment to a `let`, ...
+        case resolve
+        /// Raised while running (by the evaluator, a built-in, `throw` or a host).
+        case runtime
+        /// The evaluation was stopped: cancel, step budget or wall-clock limit.
+        case interrupted
+    }
+
+    /// The kind.
+    public var kind: Kind
+    /// The message, without position.
+    public var message: String
+    /// Where it happened, when known.
+    public var span: SourceSpan?
+    /// The error as a dsh value (what `catch e` binds); made from `message` when nil.
+    public var value: Value?
+    /// For syntax errors: true when the input simply ended too early (an open
+    /// bracket, string or block), so a REPL should read another line.
+    public var isIncompleteInput: Bool
+    /// A hint shown after the message ("did you mean `docker`?").
+    public var hint: String?
+
+    /// Makes an error.
+    public init(_ kind: Kind, _ message: String, span: SourceSpan? = nil, value: Value? = nil,
+                isIncompleteInput: Bool = false, hint: String? = nil) {
+        self.kind = kind
+        self.message = message
+        self.span = span
+        self.value = value
+        self.isIncompleteInput = isIncompleteInput
+        self.hint = hint
+    }
+
+    /// A runtime error with `message` and no span yet.
+    public static func runtime(_ message: String) -> DshError { DshError(.runtime, message) }
+
+    /// A runtime error carrying extra members (`status`, `request`, ...).
+    public static func runtime(_ message: String, fields: [(String, Value)]) -> DshError {
+        var f = ErrorValue(message: message).fields
+        for (k, v) in fields { f[k] = v }
+        return DshError(.runtime, message, value: .error(ErrorValue(message: message, fields: f)))
+    }
+
+    /// `file:line:col: error: message` (or `error: message` without a span).
+    public var description: String {
+        if let span { return "\(span): error: \(message)" }
+        return "error: \(message)"
+    }
+
+    /// The full report: the first line, then the source line and a caret under the
+    /// place (placed by display column), then the hint if any.
+    public var report: String {
+        var out = description
+        if let span {
+            let line = span.file.lineText(span.line)
+            if !line.isEmpty || span.column == 1 {
+                out += "\n" + line + "\n"
+                var pad = ""
+                var col = 1
+                for ch in line {
+                    if col >= span.column { break }
+                    pad += ch == "\t" ? "\t" : String(repeating: " ", count: DshError.displayWidth(ch))
+                    col += 1
+                }
+                let width = span.endLine == span.line ? max(1, span.endColumn - span.column) : 1
+                out += pad + "^" + String(repeating: "~", count: max(0, min(width, 200) - 1))
+            }
+        }
+        if let hint { out += "\nhint: \(hint)" }
+        return out
+    }
+
+    /// Terminal columns a character takes: 2 for wide East Asian and emoji, else 1.
+    static func displayWidth(_ ch: Character) -> Int {
+        guard let s = ch.unicodeScalars.first else { return 1 }
+        let v = s.value
+        if (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
+            || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
+            || (0xFFE0...0xFFE6).contains(v) || (0x1F300...0x1FAFF).contains(v) || (0x20000...0x3FFFD).contains(v) {
+            return 2
+        }
+        return 1
+    }
+}
+
+/// Thrown by `exit(n)`: ends the script with status `code`, running pending `defer`s.
+public struct ExitRequest: Error, Sendable {
+    /// The exit status.
+    public let code: Int32
+    /// Makes an exit request.
+    public init(code: Int32) { self.code = code }
+}

@@ -1,0 +1,64 @@
+// Function.swift: callable values, and the arguments a call passes.
+
+/// The arguments of one call: positional values, then named ones (`f(1, b: 3)`).
+public struct Arguments {
+    /// Positional arguments, in order.
+    public var positional: [Value]
+    /// Named arguments, in the order written.
+    public var named: [(name: String, value: Value)]
+
+    /// Makes an argument list.
+    public init(_ positional: [Value] = [], named: [(name: String, value: Value)] = []) {
+        self.positional = positional
+        self.named = named
+    }
+
+    /// The number of positional arguments.
+    public var count: Int { positional.count }
+
+    /// The positional argument at `index`, or nil when absent.
+    public subscript(index: Int) -> Value? {
+        index < positional.count ? positional[index] : nil
+    }
+
+    /// The named argument `name`, or nil when absent.
+    public subscript(name: String) -> Value? {
+        for entry in named where entry.name == name { return entry.value }
+        return nil
+    }
+}
+
+/// A function value. The evaluator subclasses it for closures made by scripts;
+/// hosts and built-ins use `NativeFunction`.
+open class FunctionValue {
+    /// The name shown in errors, `str(f)` and `:doc` (`"<lambda>"` for anonymous ones).
+    public let name: String
+
+    /// Makes a function value named `name`.
+    public init(name: String) { self.name = name }
+
+    /// Calls the function. Subclasses override this.
+    open func call(_ args: Arguments, _ runtime: any Runtime) throws -> Value {
+        throw DshError.runtime("\(name) is not callable")
+    }
+}
+
+/// A function written in Swift.
+public final class NativeFunction: FunctionValue {
+    /// The Swift body.
+    public let body: (Arguments, any Runtime) throws -> Value
+    /// One line of help, shown by the REPL's `:doc`.
+    public let doc: String
+
+    /// Makes a native function.
+    public init(_ name: String, doc: String = "", _ body: @escaping (Arguments, any Runtime) throws -> Value) {
+        self.body = body
+        self.doc = doc
+        super.init(name: name)
+    }
+
+    /// Calls the Swift body.
+    public override func call(_ args: Arguments, _ runtime: any Runtime) throws -> Value {
+        try body(args, runtime)
+    }
+}

@@ -1,0 +1,117 @@
+// Value.swift: the one type every dsh value has.
+//
+// A `Value` is a small enum: scalars (nil, bool, int, float) live inline, so
+// arithmetic never allocates; strings are Swift strings; lists, maps, functions,
+// streams, host objects and errors are references (they have identity and, for
+// lists and maps, shared mutable state, as in Python or JavaScript).
+//
+// Values are not `Sendable`: an interpreter and its values belong to one thread.
+// Async producers (the Docker client) hand `Sendable` data to a stream, which turns
+// it into values on the interpreter's thread when the script pulls.
+import OrderedCollections
+
+/// A dsh value.
+public enum Value {
+    /// `nil`.
+    case null
+    /// `true` or `false`.
+    case bool(Bool)
+    /// A 64-bit integer; arithmetic that overflows is an error, never a wrap.
+    case int(Int)
+    /// A double.
+    case float(Double)
+    /// A Unicode string.
+    case string(String)
+    /// A byte string.
+    case bytes([UInt8])
+    /// A mutable, shared list.
+    case list(ListRef)
+    /// A mutable, shared, insertion-ordered map with string keys.
+    case map(MapRef)
+    /// A function: a closure made by the script or a native function of the host.
+    case function(FunctionValue)
+    /// A lazy, pull-based sequence of values.
+    case stream(StreamValue)
+    /// A host object: members and methods supplied by Swift code (for example `docker`).
+    case object(any HostObject)
+    /// An error value (what `catch e` binds and `error(msg)` makes).
+    case error(ErrorValue)
+}
+
+/// The storage behind a list value. Shared: `let b = a; b[0] = 1` changes `a`.
+public final class ListRef {
+    /// The items, in order.
+    public var items: [Value]
+    /// Makes a list holding `items`.
+    public init(_ items: [Value] = []) { self.items = items }
+}
+
+/// The storage behind a map value: string keys in insertion order.
+public final class MapRef {
+    /// The entries, in insertion order.
+    public var entries: OrderedDictionary<String, Value>
+    /// Makes a map holding `entries`.
+    public init(_ entries: OrderedDictionary<String, Value> = [:]) { self.entries = entries }
+    /// The value under `key`, or nil.
+    public subscript(key: String) -> Value? {
+        get { entries[key] }
+        set { entries[key] = newValue }
+    }
+}
+
+/// An error as a dsh value: a message plus optional fields (for example a daemon
+/// error's `status` and `request`), readable as members (`e.message`, `e.status`).
+public final class ErrorValue {
+    /// The human-readable message.
+    public let message: String
+    /// Extra members; `message` is always readable too.
+    public let fields: OrderedDictionary<String, Value>
+    /// The value given to `throw` when it was not an error (so `catch e` gets it back).
+    public let payload: Value?
+    /// Makes an error value.
+    public init(message: String, fields: OrderedDictionary<String, Value> = [:], payload: Value? = nil) {
+        self.message = message
+        self.fields = fields
+        self.payload = payload
+    }
+}
+
+extension Value {
+    /// The name `type(v)` returns for this value.
+    public var typeName: String {
+        switch self {
+        case .null: return "nil"
+        case .bool: return "bool"
+        case .int: return "int"
+        case .float: return "float"
+        case .string: return "string"
+        case .bytes: return "bytes"
+        case .list: return "list"
+        case .map: return "map"
+        case .function: return "function"
+        case .stream: return "stream"
+        case .object: return "object"
+        case .error: return "error"
+        }
+    }
+
+    /// Truthiness: `nil`, `false`, `0`, `0.0`, `""`, and empty bytes/lists/maps are false.
+    public var isTruthy: Bool {
+        switch self {
+        case .null: return false
+        case .bool(let b): return b
+        case .int(let i): return i != 0
+        case .float(let d): return d != 0
+        case .string(let s): return !s.isEmpty
+        case .bytes(let b): return !b.isEmpty
+        case .list(let l): return !l.items.isEmpty
+        case .map(let m): return !m.entries.isEmpty
+        default: return true
+        }
+    }
+
+    /// Makes a list value.
+    public static func list(_ items: [Value]) -> Value { .list(ListRef(items)) }
+    /// Makes a map value.
+    public static func map(_ entries: OrderedDictionary<String, Value>) -> Value { .map(MapRef(entries)) }
+}

@@ -1,0 +1,1 @@
+// DshDocker: placeholder until the bindings land.

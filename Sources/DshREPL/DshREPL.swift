@@ -1,0 +1,1 @@
+// DshREPL: placeholder until the REPL lands.

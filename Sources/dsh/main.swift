@@ -1,0 +1,2 @@
+// dsh: placeholder entry point until the command line lands.
+print("dsh")
