@@ -1,0 +1,251 @@
+// AST.swift: the syntax tree the parser builds. Every node has its span; the
+// resolver annotates names and functions in place (the reference-typed parts below).
+
+/// A unary operator.
+public enum UnaryOp: Sendable {
+    /// `-x`
+    case negate
+    /// `!x`
+    case not
+}
+
+/// A binary operator (short-circuit ones included).
+public enum BinaryOp: Sendable {
+    case add, subtract, multiply, divide, floorDivide, modulo
+    case equal, notEqual, less, lessEqual, greater, greaterEqual
+    case contains, notContains, match
+    case and, or, coalesce
+
+    /// The operator as written.
+    public var symbol: String {
+        switch self {
+        case .add: return "+"
+        case .subtract: return "-"
+        case .multiply: return "*"
+        case .divide: return "/"
+        case .floorDivide: return "//"
+        case .modulo: return "%"
+        case .equal: return "=="
+        case .notEqual: return "!="
+        case .less: return "<"
+        case .lessEqual: return "<="
+        case .greater: return ">"
+        case .greaterEqual: return ">="
+        case .contains: return "in"
+        case .notContains: return "not in"
+        case .match: return "=~"
+        case .and: return "&&"
+        case .or: return "||"
+        case .coalesce: return "??"
+        }
+    }
+}
+
+/// A variable as the resolver sees it: one declaration (a `let`, `var`, parameter,
+/// loop variable, function name, catch variable or import).
+public final class Variable {
+    /// Its name.
+    public let name: String
+    /// Whether it was declared with `let` (or is a function, import or loop variable).
+    public let isConstant: Bool
+    /// Where it was declared.
+    public let span: SourceSpan
+    /// The frame slot (for locals), or the global index (for globals).
+    public var index: Int = -1
+    /// Whether it lives in the global slot array.
+    public var isGlobal = false
+    /// Whether an inner function refers to it (then it lives in a cell).
+    public var isCaptured = false
+    /// The cell index in its function's frame, when captured.
+    public var cellIndex: Int = -1
+
+    init(name: String, isConstant: Bool, span: SourceSpan) {
+        self.name = name
+        self.isConstant = isConstant
+        self.span = span
+    }
+}
+
+/// Where a name reference reads from, decided by the resolver.
+public enum NameTarget {
+    /// Not resolved yet.
+    case unresolved
+    /// A variable of the current function (a slot or a cell).
+    case local(Variable)
+    /// A captured variable of an enclosing function: index into the closure's captures.
+    case capture(Int)
+    /// A global slot.
+    case global(Int)
+}
+
+/// A use of a name; the resolver fills in `target`.
+public final class NameRef {
+    /// The name.
+    public let name: String
+    /// Where it reads from.
+    public var target: NameTarget = .unresolved
+    init(_ name: String) { self.name = name }
+}
+
+/// A function parameter.
+public struct Parameter {
+    /// Its name.
+    public let name: String
+    /// Its span.
+    public let span: SourceSpan
+    /// The default value, when it has one.
+    public let defaultValue: Expr?
+    /// Filled by the resolver.
+    public var variable: Variable?
+}
+
+/// Where a closure's captured variable comes from when the closure is made.
+public enum CaptureSource {
+    /// A cell of the enclosing function's frame.
+    case enclosingCell(Variable)
+    /// One of the enclosing function's own captures.
+    case enclosingCapture(Int)
+}
+
+/// A function literal or declaration (shared by `fn`, `fn(...)`, and lambdas).
+public final class FunctionNode {
+    /// The name (`"<lambda>"` for anonymous ones).
+    public let name: String
+    /// The parameters.
+    public var params: [Parameter]
+    /// The body.
+    public let body: [Stmt]
+    /// Where it is.
+    public let span: SourceSpan
+    // Filled by the resolver:
+    /// Frame slots needed (parameters first).
+    public var slotCount = 0
+    /// Cells needed (captured locals).
+    public var cellCount = 0
+    /// Captures and where each comes from.
+    public var captures: [CaptureSource] = []
+    /// Whether the body contains `defer` (directly, not in nested functions).
+    public var hasDefer = false
+    /// Every local declared in this function (for cell assignment).
+    var locals: [Variable] = []
+    /// Capture index by variable identity.
+    var captureIndex: [ObjectIdentifier: Int] = [:]
+
+    init(name: String, params: [Parameter], body: [Stmt], span: SourceSpan) {
+        self.name = name
+        self.params = params
+        self.body = body
+        self.span = span
+    }
+}
+
+/// A key in a map literal.
+public enum MapKey {
+    /// A bare identifier or a string literal.
+    case name(String)
+    /// `[expr]`.
+    case computed(Expr)
+}
+
+/// An argument in a call: positional or named.
+public struct CallArgument {
+    /// The name for `name: value`, nil for positional ones.
+    public let name: String?
+    /// The value.
+    public let value: Expr
+}
+
+/// One piece of an interpolated string.
+public enum InterpolationPart {
+    /// Literal text.
+    case text(String)
+    /// `${expr}`.
+    case expr(Expr)
+}
+
+/// An expression node.
+public final class Expr {
+    /// What it is.
+    public enum Kind {
+        case null
+        case bool(Bool)
+        case int(Int)
+        case float(Double)
+        case string(String)
+        case interpolation([InterpolationPart])
+        case name(NameRef)
+        case list([Expr])
+        case map([(MapKey, Expr)])
+        case unary(UnaryOp, Expr)
+        case binary(BinaryOp, Expr, Expr)
+        case range(Expr, Expr, inclusive: Bool)
+        case call(Expr, [CallArgument])
+        case index(Expr, Expr, optional: Bool)
+        case slice(Expr, Expr?, Expr?, optional: Bool)
+        case member(Expr, String, optional: Bool)
+        /// The end of a postfix chain containing `?.`: a nil there short-circuits here.
+        case optionalChain(Expr)
+        case function(FunctionNode)
+    }
+
+    /// What it is.
+    public let kind: Kind
+    /// Where it is.
+    public let span: SourceSpan
+
+    init(_ kind: Kind, _ span: SourceSpan) {
+        self.kind = kind
+        self.span = span
+    }
+}
+
+/// A statement node.
+public final class Stmt {
+    /// What it is.
+    public enum Kind {
+        case expression(Expr)
+        /// `let a = v`, `var a`, `let a, b = pair`.
+        case declare(constant: Bool, names: [(String, SourceSpan)], value: Expr?)
+        /// `target = v` or `target op= v`.
+        case assign(target: Expr, op: BinaryOp?, value: Expr)
+        case function(FunctionNode)
+        case ifElse(Expr, [Stmt], [Stmt]?)
+        case whileLoop(Expr, [Stmt])
+        case forLoop(names: [(String, SourceSpan)], Expr, [Stmt])
+        case breakLoop
+        case continueLoop
+        case returnValue(Expr?)
+        case deferBlock([Stmt])
+        case tryCatch([Stmt], catchName: (String, SourceSpan)?, [Stmt])
+        case throwValue(Expr)
+        case importModule(path: String, alias: (String, SourceSpan))
+        case block([Stmt])
+    }
+
+    /// What it is.
+    public let kind: Kind
+    /// Where it is.
+    public let span: SourceSpan
+    /// Variables this statement declares, filled by the resolver (in name order).
+    public var declared: [Variable] = []
+
+    init(_ kind: Kind, _ span: SourceSpan) {
+        self.kind = kind
+        self.span = span
+    }
+}
+
+/// A parsed file: its top-level statements.
+public struct Program {
+    /// The file.
+    public let file: SourceFile
+    /// The statements.
+    public let statements: [Stmt]
+}
+
+extension SourceSpan {
+    /// The span from the start of `self` to the end of `other`.
+    func through(_ other: SourceSpan) -> SourceSpan {
+        SourceSpan(file: file, line: line, column: column, endLine: other.endLine, endColumn: other.endColumn)
+    }
+}
