@@ -1,8 +1,22 @@
-// Builtins.swift: the registry of built-in functions (CONTRACT §3).
-// (Being written: this placeholder only fixes the entry point the interpreter calls.)
+// Builtins.swift: the registry of built-in functions (CONTRACT §3); each theme lives
+// in its own file (BuiltinsCore, BuiltinsSequence, BuiltinsString, BuiltinsData,
+// BuiltinsSystem) and lists its functions here.
 
 /// The built-in functions every interpreter starts with.
 public enum Builtins {
-    /// Calls `define(name, value)` once for every built-in global.
-    public static func install(_ define: (String, Value) -> Void) {}
+    /// Calls `define(name, value)` once for every built-in global. Each value is a
+    /// `NativeFunction` whose `doc` is its line in `BuiltinDocs.lines`.
+    public static func install(_ define: (String, Value) -> Void) {
+        for (name, body) in all {
+            define(name, .function(NativeFunction(name, doc: BuiltinDocs.lines[name] ?? "", body)))
+        }
+    }
+
+    /// The names of every built-in, in definition order.
+    public static var names: [String] { all.map(\.0) }
+
+    /// Every built-in with its body.
+    static var all: [(String, NativeBody)] {
+        coreFunctions + sequenceFunctions + stringFunctions + dataFunctions + systemFunctions
+    }
 }

@@ -1,0 +1,262 @@
+// BuiltinsString.swift: string built-ins: join, split, lines, trim, case, replace,
+// prefix/suffix/substring tests, padding, repeat, chars, and `format`.
+// Substring search works on UTF-8 bytes (like Python on code points), so "\r\n" never
+// hides a "\n" the way Character comparison would.
+
+extension Builtins {
+    static var stringFunctions: [(String, NativeBody)] {
+        [
+            ("join", join),
+            ("split", split),
+            ("lines", lines),
+            ("trim", { try trim($0, $1, "trim", start: true, end: true) }),
+            ("trim_start", { try trim($0, $1, "trim_start", start: true, end: false) }),
+            ("trim_end", { try trim($0, $1, "trim_end", start: false, end: true) }),
+            ("lower", { args, _ in try args.expect("lower", 1, 1); return .string(try Expect.string(args.at(0), "lower", "the argument").lowercased()) }),
+            ("upper", { args, _ in try args.expect("upper", 1, 1); return .string(try Expect.string(args.at(0), "upper", "the argument").uppercased()) }),
+            ("replace", replace),
+            ("starts_with", { try affix($0, $1, "starts_with") }),
+            ("ends_with", { try affix($0, $1, "ends_with") }),
+            ("contains", contains),
+            ("pad_left", { try pad($0, $1, "pad_left") }),
+            ("pad_right", { try pad($0, $1, "pad_right") }),
+            ("repeat", repeatString),
+            ("chars", { args, _ in
+                try args.expect("chars", 1, 1)
+                return .list(try Expect.string(args.at(0), "chars", "the argument").map { .string(String($0)) })
+            }),
+            ("format", format),
+        ]
+    }
+
+    /// `join(xs, sep = "")`: the items through `str`, separated by `sep`.
+    static func join(_ args: Arguments, _ rt: any Runtime) throws -> Value {
+        try args.expect("join", 1, 2)
+        let sep = args.count > 1 ? try Expect.string(args.at(1), "join", "the separator") : ""
+        var out = ""
+        var firstItem = true
+        try Seq.forEach(args.at(0), "join", rt) { x in
+            if !firstItem { out += sep }
+            firstItem = false
+            out += x.displayString
+            return true
+        }
+        return .string(out)
+    }
+
+    /// `split(s, sep?, max?)`: without `sep` (or with nil) splits on runs of whitespace and
+    /// drops empty pieces; with `sep`, keeps empty pieces; `max` limits the number of splits.
+    static func split(_ args: Arguments, _ rt: any Runtime) throws -> Value {
+        try args.expect("split", 1, 3)
+        let s = try Expect.string(args.at(0), "split", "the string")
+        let maxSplits = args.count > 2 ? try Expect.int(args.at(2), "split", "max") : -1
+        let limit = maxSplits < 0 ? Int.max : maxSplits
+        if case .null = args.at(1) {
+            var parts: [Value] = []
+            var rest = Substring(s)
+            while true {
+                rest = rest.drop(while: { $0.isWhitespace })
+                if rest.isEmpty { break }
+                if parts.count == limit { parts.append(.string(String(rest))); break }
+                let end = rest.firstIndex(where: { $0.isWhitespace }) ?? rest.endIndex
+                parts.append(.string(String(rest[..<end])))
+                rest = rest[end...]
+            }
+            return .list(parts)
+        }
+        let sep = try Expect.string(args.at(1), "split", "the separator")
+        if sep.isEmpty { throw DshError.runtime("split: empty separator") }
+        return .list(StringSearch.split(s, sep, limit: limit).map { .string($0) })
+    }
+
+    /// `lines(s)`: the lines without their `\n` or `\r\n`; no empty last line for a final newline.
+    static func lines(_ args: Arguments, _ rt: any Runtime) throws -> Value {
+        try args.expect("lines", 1, 1)
+        let s = try Expect.string(args.at(0), "lines", "the argument")
+        var parts = StringSearch.split(s, "\n", limit: Int.max)
+        if parts.last == "" { parts.removeLast() }
+        return .list(parts.map { .string($0.hasSuffix("\r") ? String($0.utf8.dropLast()) ?? $0 : $0) })
+    }
+
+    /// `trim(s, chars?)` and friends: whitespace (or any of `chars`) removed from the ends.
+    static func trim(_ args: Arguments, _ rt: any Runtime, _ fn: String, start: Bool, end: Bool) throws -> Value {
+        try args.expect(fn, 1, 2)
+        let s = try Expect.string(args.at(0), fn, "the string")
+        let set: Set<Unicode.Scalar>? = args.count > 1 ? Set(try Expect.string(args.at(1), fn, "chars").unicodeScalars) : nil
+        let strip: (Unicode.Scalar) -> Bool = { set?.contains($0) ?? $0.properties.isWhitespace }
+        let scalars = s.unicodeScalars
+        var lo = scalars.startIndex, hi = scalars.endIndex
+        if start { while lo < hi, strip(scalars[lo]) { lo = scalars.index(after: lo) } }
+        if end {
+            while hi > lo {
+                let p = scalars.index(before: hi)
+                if !strip(scalars[p]) { break }
+                hi = p
+            }
+        }
+        return .string(String(Substring(scalars[lo..<hi])))
+    }
+
+    /// `replace(s, old, new, count?)`: every (or the first `count`) occurrence replaced.
+    static func replace(_ args: Arguments, _ rt: any Runtime) throws -> Value {
+        try args.expect("replace", 3, 4)
+        let s = try Expect.string(args.at(0), "replace", "the string")
+        let old = try Expect.string(args.at(1), "replace", "the pattern")
+        let new = try Expect.string(args.at(2), "replace", "the replacement")
+        let limit = args.count > 3 ? try Expect.int(args.at(3), "replace", "count") : -1
+        if old.isEmpty { throw DshError.runtime("replace: empty pattern") }
+        let parts = StringSearch.split(s, old, limit: limit < 0 ? Int.max : limit)
+        return .string(parts.joined(separator: new))
+    }
+
+    /// `starts_with(s, prefix)` / `ends_with(s, suffix)` (also on bytes and lists).
+    static func affix(_ args: Arguments, _ rt: any Runtime, _ fn: String) throws -> Value {
+        try args.expect(fn, 2, 2)
+        let isPrefix = fn == "starts_with"
+        switch (args.at(0), args.at(1)) {
+        case let (.string(s), .string(p)):
+            return .bool(isPrefix ? s.utf8.starts(with: p.utf8) : s.utf8.reversed().starts(with: p.utf8.reversed()))
+        case let (.bytes(s), .bytes(p)):
+            return .bool(isPrefix ? s.starts(with: p) : s.reversed().starts(with: p.reversed()))
+        case let (.list(s), .list(p)):
+            guard p.items.count <= s.items.count else { return .bool(false) }
+            let offset = isPrefix ? 0 : s.items.count - p.items.count
+            for i in 0..<p.items.count where !Value.equals(s.items[offset + i], p.items[i]) { return .bool(false) }
+            return .bool(true)
+        case let (a, b):
+            throw DshError.runtime("\(fn): expected two strings, got \(a.typeName) and \(b.typeName)")
+        }
+    }
+
+    /// `contains(xs, x)`: a substring of a string, an item of a list or stream, a key of a map.
+    static func contains(_ args: Arguments, _ rt: any Runtime) throws -> Value {
+        try args.expect("contains", 2, 2)
+        switch args.at(0) {
+        case .string(let s):
+            let needle = try Expect.string(args.at(1), "contains", "the substring")
+            return .bool(needle.isEmpty || StringSearch.firstRange(of: needle, in: s) != nil)
+        case .map(let m):
+            return .bool(m.entries[args.at(1).displayString] != nil)
+        case .bytes(let b):
+            guard case .bytes(let n) = args.at(1) else {
+                if case .int(let i) = args.at(1) { return .bool(b.contains { Int($0) == i }) }
+                throw DshError.runtime("contains: expected bytes or an int to look for in bytes")
+            }
+            return .bool(n.isEmpty || StringSearch.firstIndex(of: n, in: b) != nil)
+        default:
+            let target = args.at(1)
+            var found = false
+            try Seq.forEach(args.at(0), "contains", rt) { x in
+                if Value.equals(x, target) { found = true; return false }
+                return true
+            }
+            return .bool(found)
+        }
+    }
+
+    /// `pad_left(s, width, fill = " ")` / `pad_right`: padded to `width` characters.
+    static func pad(_ args: Arguments, _ rt: any Runtime, _ fn: String) throws -> Value {
+        try args.expect(fn, 2, 3)
+        let s = args.at(0).displayString
+        let width = try Expect.int(args.at(1), fn, "the width")
+        let fill = args.count > 2 ? try Expect.string(args.at(2), fn, "the fill") : " "
+        guard fill.count == 1 else { throw DshError.runtime("\(fn): fill must be one character") }
+        let n = width - s.count
+        if n <= 0 { return .string(s) }
+        let padding = String(repeating: fill, count: n)
+        return .string(fn == "pad_left" ? padding + s : s + padding)
+    }
+
+    /// `repeat(s, n)`: a string (or list) repeated `n` times.
+    static func repeatString(_ args: Arguments, _ rt: any Runtime) throws -> Value {
+        try args.expect("repeat", 2, 2)
+        let n = try Expect.int(args.at(1), "repeat", "the count")
+        guard n >= 0 else { throw DshError.runtime("repeat: count must not be negative") }
+        switch args.at(0) {
+        case .string(let s):
+            guard s.utf8.count.multipliedReportingOverflow(by: n).partialValue <= 1 << 32 else {
+                throw DshError.runtime("repeat: result too large")
+            }
+            return .string(String(repeating: s, count: n))
+        case .list(let l):
+            var out: [Value] = []
+            for _ in 0..<n { out += l.items }
+            return .list(out)
+        case let v: throw DshError.runtime("repeat: expected a string or list, got \(v.typeName)")
+        }
+    }
+
+    /// `format(template, args..., name: v)`: `{}` takes the next positional argument,
+    /// `{0}` one by index, `{name}` a named one; `{{`/`}}` are braces. A spec after `:`
+    /// is `[[fill]align][sign][0][width][,][.precision][type]`, with align `<` `>` `^`
+    /// and type `d` `f` `e` `g` `x` `X` `o` `b` `s` `%` (as in Python).
+    static func format(_ args: Arguments, _ rt: any Runtime) throws -> Value {
+        try args.expect("format", 1, Int.max, named: args.named.map(\.name))
+        let template = try Expect.string(args.at(0), "format", "the template")
+        let values = Array(args.positional.dropFirst())
+        return .string(try Formatter.format(template, values, named: args.named))
+    }
+}
+
+/// Byte-level substring search over UTF-8.
+enum StringSearch {
+    /// The first index of `needle` in `hay`, or nil.
+    static func firstIndex<H: Collection, N: Collection>(of needle: N, in hay: H) -> H.Index?
+    where H.Element == UInt8, N.Element == UInt8 {
+        guard let first = needle.first else { return hay.startIndex }
+        let rest = needle.dropFirst()
+        var i = hay.startIndex
+        while let j = hay[i...].firstIndex(of: first) {
+            var a = hay.index(after: j)
+            var b = rest.startIndex
+            var ok = true
+            while b != rest.endIndex {
+                if a == hay.endIndex || hay[a] != rest[b] { ok = false; break }
+                a = hay.index(after: a)
+                b = rest.index(after: b)
+            }
+            if ok { return j }
+            i = hay.index(after: j)
+        }
+        return nil
+    }
+
+    /// The range of the first occurrence of `needle` in `s`.
+    static func firstRange(of needle: String, in s: String) -> Range<String.Index>? {
+        let hay = s.utf8
+        guard let start = firstIndex(of: needle.utf8, in: hay) else { return nil }
+        let end = hay.index(start, offsetBy: needle.utf8.count)
+        return start..<end
+    }
+
+    /// Splits `s` at occurrences of `sep` (non-empty), at most `limit` times, keeping empty pieces.
+    static func split(_ s: String, _ sep: String, limit: Int) -> [String] {
+        var parts: [String] = []
+        var s = s
+        var sep = sep
+        s.withUTF8 { hay in
+            sep.withUTF8 { needle in
+                var start = 0
+                var i = 0
+                let n = needle.count, h = hay.count
+                let first = needle[0]
+                while i + n <= h, parts.count < limit {
+                    if hay[i] == first && (n == 1 || memcmpEqual(hay, i, needle)) {
+                        parts.append(String(decoding: UnsafeBufferPointer(rebasing: hay[start..<i]), as: UTF8.self))
+                        i += n
+                        start = i
+                    } else {
+                        i += 1
+                    }
+                }
+                parts.append(String(decoding: UnsafeBufferPointer(rebasing: hay[start..<h]), as: UTF8.self))
+            }
+        }
+        return parts
+    }
+
+    private static func memcmpEqual(_ hay: UnsafeBufferPointer<UInt8>, _ at: Int, _ needle: UnsafeBufferPointer<UInt8>) -> Bool {
+        for k in 0..<needle.count where hay[at + k] != needle[k] { return false }
+        return true
+    }
+}
