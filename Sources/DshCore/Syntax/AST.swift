@@ -41,13 +41,33 @@ public enum BinaryOp: Sendable {
     }
 }
 
+/// How a name was declared (decides whether it may be assigned, and the message).
+public enum DeclarationKind: Sendable {
+    case letConstant, variable, function, parameter, importAlias, builtin
+    /// Whether assignment is refused.
+    public var isConstant: Bool { self != .variable && self != .parameter }
+    /// The words used in "it is a constant (declared with let)".
+    var declaredWith: String {
+        switch self {
+        case .letConstant: return "let"
+        case .function: return "fn"
+        case .importAlias: return "import"
+        default: return "var"
+        }
+    }
+}
+
 /// A variable as the resolver sees it: one declaration (a `let`, `var`, parameter,
 /// loop variable, function name, catch variable or import).
 public final class Variable {
     /// Its name.
     public let name: String
-    /// Whether it was declared with `let` (or is a function, import or loop variable).
-    public let isConstant: Bool
+    /// How it was declared.
+    public let kind: DeclarationKind
+    /// Whether assignment is refused.
+    public var isConstant: Bool { kind.isConstant }
+    /// The function whose frame holds it (nil for globals).
+    unowned(unsafe) var owner: FunctionNode?
     /// Where it was declared.
     public let span: SourceSpan
     /// The frame slot (for locals), or the global index (for globals).
@@ -59,9 +79,9 @@ public final class Variable {
     /// The cell index in its function's frame, when captured.
     public var cellIndex: Int = -1
 
-    init(name: String, isConstant: Bool, span: SourceSpan) {
+    init(name: String, kind: DeclarationKind, span: SourceSpan) {
         self.name = name
-        self.isConstant = isConstant
+        self.kind = kind
         self.span = span
     }
 }
@@ -182,7 +202,7 @@ public final class Expr {
         case call(Expr, [CallArgument])
         case index(Expr, Expr, optional: Bool)
         case slice(Expr, Expr?, Expr?, optional: Bool)
-        case member(Expr, String, optional: Bool)
+        case member(Expr, String, optional: Bool, nameSpan: SourceSpan)
         /// The end of a postfix chain containing `?.`: a nil there short-circuits here.
         case optionalChain(Expr)
         case function(FunctionNode)
@@ -218,7 +238,7 @@ public final class Stmt {
         case deferBlock([Stmt])
         case tryCatch([Stmt], catchName: (String, SourceSpan)?, [Stmt])
         case throwValue(Expr)
-        case importModule(path: String, alias: (String, SourceSpan))
+        case importModule(path: String, pathSpan: SourceSpan, alias: (String, SourceSpan))
         case block([Stmt])
     }
 
@@ -228,6 +248,8 @@ public final class Stmt {
     public let span: SourceSpan
     /// Variables this statement declares, filled by the resolver (in name order).
     public var declared: [Variable] = []
+    /// For `import`: the module the resolver loaded. For `defer`: the block as a function.
+    public var attachment: AnyObject?
 
     init(_ kind: Kind, _ span: SourceSpan) {
         self.kind = kind

@@ -143,16 +143,26 @@ public final class Parser {
         return advance()
     }
 
+    /// Requires the bracket that closes `open`.
+    @discardableResult
+    private func expectClose(_ kind: TokenKind, _ open: Token) throws -> Token {
+        guard check(kind) else {
+            throw error("expected \(kind.display) to close \(open.kind.display) at \(open.span.line):\(open.span.column), found \(describe(current))", at: current)
+        }
+        return advance()
+    }
+
     private func skipNewlines() {
         while check(.newline) { advance() }
     }
 
     private func enter() throws {
         depth += 1
-        if depth > Parser.maxNesting { throw error("nesting too deep (more than \(Parser.maxNesting) levels)", at: current) }
+        if depth > Parser.maxNesting { throw DshError(.syntax, "nesting too deep", span: current.span) }
     }
 
-    private func identifierName(_ what: String) throws -> (String, SourceSpan) {
+    private func identifierName(_ what: String, strict: Bool = false) throws -> (String, SourceSpan) {
+        if strict, !check(.identifier) { throw error("expected \(what)", at: current) }
         let t = try expect(.identifier, what)
         return (t.name, t.span)
     }
@@ -170,14 +180,14 @@ public final class Parser {
     }
 
     private func block() throws -> [Stmt] {
-        try expect(.lbrace, "'{'")
+        let open = try expect(.lbrace, "'{'")
         try enter()
         defer { depth -= 1 }
         var out: [Stmt] = []
         while true {
             while check(.newline) || check(.semicolon) { advance() }
             if match(.rbrace) { return out }
-            if check(.eof) { throw error("expected '}' to close the block", at: current) }
+            if check(.eof) { try expectClose(.rbrace, open) }
             out.append(try statement())
         }
     }
@@ -188,7 +198,7 @@ public final class Parser {
         case .newline, .semicolon: advance()
         case .rbrace, .eof: break
         default:
-            throw error("expected a newline or ';' after the statement, found \(describe(current))", at: current)
+            throw error("expected a newline or ';' after the statement", at: current)
         }
     }
 
@@ -207,7 +217,7 @@ public final class Parser {
         switch start.kind {
         case .kwLet, .kwVar:
             advance()
-            var names = [try identifierName("a name after \(start.kind.display)")]
+            var names = [try identifierName("a name after \(start.kind.display)", strict: true)]
             while match(.comma) { names.append(try identifierName("a name")) }
             var value: Expr?
             if match(.assign) {
@@ -236,7 +246,7 @@ public final class Parser {
             advance()
             var names = [try identifierName("a loop variable after 'for'")]
             if match(.comma) { names.append(try identifierName("a second loop variable")) }
-            try expect(.kwIn, "'in'")
+            guard match(.kwIn) else { throw error("expected 'in' after the loop variable", at: current) }
             let iterable = try expression()
             let body = try block()
             return Stmt(.forLoop(names: names, iterable, body), start.span.through(lastSpan))
@@ -292,12 +302,14 @@ public final class Parser {
                 guard ok else { throw error("cannot make a name from module \"\(path)\": use 'import \"\(path)\" as name'", at: pathTok) }
                 alias = (String(base), pathTok.span)
             }
-            let s = Stmt(.importModule(path: path, alias: alias), start.span.through(lastSpan))
+            let s = Stmt(.importModule(path: path, pathSpan: pathTok.span, alias: alias), start.span.through(lastSpan))
             try endStatement()
             return s
         case .lbrace:
             let body = try block()
             return Stmt(.block(body), start.span.through(lastSpan))
+        case .kwElse, .kwCatch, .kwIn, .kwAs, .rparen, .rbracket, .rbrace:
+            throw error("unexpected \(start.kind.display)", at: start)
         default:
             let target = try expression()
             let op: BinaryOp??
@@ -313,8 +325,8 @@ public final class Parser {
             if let op {
                 let opTok = advance()
                 switch target.kind {
-                case .name, .member(_, _, optional: false), .index(_, _, optional: false): break
-                default: throw error("cannot assign to this expression", at: Token(kind: opTok.kind, span: target.span))
+                case .name, .member(_, _, optional: false, _), .index(_, _, optional: false): break
+                default: throw error("invalid assignment target", at: Token(kind: opTok.kind, span: target.span))
                 }
                 let value = try expression()
                 let s = Stmt(.assign(target: target, op: op, value: value), target.span.through(lastSpan))
@@ -479,7 +491,7 @@ public final class Parser {
                         t.span.through(lastSpan))
         }
         let inner = try expression()
-        try expect(.rparen, "')'")
+        try expectClose(.rparen, t)
         return Expr(inner.kind, t.span.through(lastSpan))
     }
 
@@ -492,7 +504,7 @@ public final class Parser {
             if !match(.comma) { break }
             skipNewlines()
         }
-        try expect(.rbracket, "']' to close the list")
+        try expectClose(.rbracket, t)
         return Expr(.list(items), t.span.through(lastSpan))
     }
 
@@ -530,7 +542,7 @@ public final class Parser {
             if !match(.comma) { break }
             skipNewlines()
         }
-        try expect(.rbrace, "'}' to close the map")
+        try expectClose(.rbrace, t)
         return Expr(.map(entries), t.span.through(lastSpan))
     }
 
@@ -585,7 +597,7 @@ public final class Parser {
             if !match(.comma) { break }
             skipNewlines()
         }
-        try expect(.rparen, "')' to close the argument list")
+        try expectClose(.rparen, t)
         return Expr(.call(callee, args), callee.span.through(lastSpan))
     }
 
@@ -595,10 +607,10 @@ public final class Parser {
         if match(.colon) {
             var upper: Expr?
             if !check(.rbracket) { upper = try expression() }
-            try expect(.rbracket, "']'")
+            try expectClose(.rbracket, t)
             return Expr(.slice(target, lower, upper, optional: optional), target.span.through(lastSpan))
         }
-        try expect(.rbracket, "']'")
+        try expectClose(.rbracket, t)
         return Expr(.index(target, lower!, optional: optional), target.span.through(lastSpan))
     }
 
@@ -611,12 +623,12 @@ public final class Parser {
 
     fileprivate func member(_ target: Expr, _ t: Token) throws -> Expr {
         let name = try memberName()
-        return Expr(.member(target, name, optional: false), target.span.through(lastSpan))
+        return Expr(.member(target, name, optional: false, nameSpan: t.span.through(lastSpan)), target.span.through(lastSpan))
     }
 
     fileprivate func optionalMember(_ target: Expr, _ t: Token) throws -> Expr {
         if match(.lbracket) { return try index(target, t, optional: true) }
         let name = try memberName()
-        return Expr(.member(target, name, optional: true), target.span.through(lastSpan))
+        return Expr(.member(target, name, optional: true, nameSpan: t.span.through(lastSpan)), target.span.through(lastSpan))
     }
 }
