@@ -25,9 +25,10 @@ enum Formatter {
             var field = ""
             var closed = false
             var depth = 0
+            var escaped = false
             while let d = chars.next() {
                 if d == "{" {
-                    if field.isEmpty { break }
+                    if field.isEmpty { escaped = true; break }
                     depth += 1
                 }
                 if d == "}" {
@@ -37,7 +38,7 @@ enum Formatter {
                 field.append(d)
             }
             if !closed {
-                if field.isEmpty { out.append("{"); continue }  // "{{"
+                if escaped { out.append("{"); continue }  // "{{"
                 throw DshError.runtime("format: unclosed '{' in template")
             }
             let name: Substring, spec: Substring
