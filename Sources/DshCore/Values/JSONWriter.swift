@@ -101,7 +101,24 @@ struct JSONWriter {
 
     private mutating func writeFloat(_ d: Double) throws {
         guard d.isFinite else { throw DshError.runtime("json: cannot encode \(Value.formatFloat(d)) (JSON has no NaN or infinity)") }
-        out.append(contentsOf: Value.formatFloat(d).utf8)
+        // The shortest round-tripping form, with ".0" on whole numbers (as `print`).
+        let text = d.description
+        var dot = false
+        var e = -1
+        for (i, c) in text.utf8.enumerated() {
+            if c == UInt8(ascii: ".") { dot = true } else if c == UInt8(ascii: "e") { e = i }
+        }
+        if dot {
+            out.append(contentsOf: text.utf8)
+        } else if e >= 0 {
+            let u = Array(text.utf8)
+            out.append(contentsOf: u[0..<e])
+            out.append(contentsOf: [UInt8(ascii: "."), UInt8(ascii: "0")])
+            out.append(contentsOf: u[e...])
+        } else {
+            out.append(contentsOf: text.utf8)
+            out.append(contentsOf: [UInt8(ascii: "."), UInt8(ascii: "0")])
+        }
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
