@@ -76,8 +76,9 @@ public enum TableRenderer {
     static func fit(natural: [Int], headers: [Int], width: Int) -> ([Int], Int) {
         func total(_ ws: ArraySlice<Int>) -> Int { ws.reduce(0, +) + gap * max(0, ws.count - 1) }
         if total(natural[...]) <= width { return (natural, natural.count) }
-        // A column may be cut down to its header (at least 4, at most 12 columns wide).
-        let minimum = natural.indices.map { min(natural[$0], min(max(headers[$0], 4), 12)) }
+        // A column may be cut down to its header's width, but not below 8 columns (so
+        // cut cells stay readable) nor above 16; then columns are dropped instead.
+        let minimum = natural.indices.map { min(natural[$0], min(max(headers[$0], 8), 16)) }
         var shown = natural.count
         while shown > 1 && total(minimum[0..<shown]) > width { shown -= 1 }
         let nat = Array(natural[0..<shown])
