@@ -102,6 +102,19 @@ import Testing
         #expect(errorMessage { try JSON.decode(truncated) }?.hasPrefix("invalid JSON at offset 1: invalid UTF-8") == true)
     }
 
+    @Test func utf8CheckAgreesWithTheStandardLibrary() {
+        var rng = SplitMix(seed: 7)
+        let interesting: [UInt8] = [0x41, 0x7F, 0x80, 0xBF, 0xC0, 0xC2, 0xDF, 0xE0, 0xA0, 0xED, 0x9F, 0xA0, 0xEF, 0xF0, 0x90,
+                                    0xF4, 0x8F, 0x90, 0xF5, 0xFF]
+        for _ in 0..<20_000 {
+            let n = Int(rng.next() % 7)
+            let bytes = (0..<n).map { _ in interesting[Int(rng.next() % UInt64(interesting.count))] }
+            let ours = bytes.withUnsafeBufferPointer { UTF8Check.firstInvalid($0) }
+            let stdlib = String(validating: bytes, as: UTF8.self)
+            #expect((ours == nil) == (stdlib != nil), "\(bytes)")
+        }
+    }
+
     @Test func depthIsLimited() throws {
         let ok = String(repeating: "[", count: JSON.maxDepth) + String(repeating: "]", count: JSON.maxDepth)
         #expect(try JSON.decode(ok).typeName == "list")

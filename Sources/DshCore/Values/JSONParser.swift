@@ -148,17 +148,21 @@ struct JSONParser {
     private mutating func parseString(_ p: UnsafePointer<UInt8>) throws -> String {
         let start = pos + 1
         var i = start
+        var high: UInt8 = 0
         // Fast scan: stop at the closing quote, a backslash or a control character.
         while i < count {
             let c = p[i]
             if c == UInt8(ascii: "\"") {
                 pos = i + 1
                 let bytes = UnsafeBufferPointer(start: p + start, count: i - start)
-                if let s = String(validating: bytes, as: UTF8.self) { return s }
-                throw fail("invalid UTF-8 in string", at: start + invalidUTF8Offset(bytes))
+                if high & 0x80 != 0, let bad = UTF8Check.firstInvalid(bytes) {
+                    throw fail("invalid UTF-8 in string", at: start + bad)
+                }
+                return String(decoding: bytes, as: UTF8.self)
             }
             if c == UInt8(ascii: "\\") { break }
             if c < 0x20 { throw fail("control character in string (escape it)", at: i) }
+            high |= c
             i += 1
         }
         guard i < count else { throw fail("unexpected end of input (a string is not closed)", at: count) }
@@ -211,8 +215,10 @@ struct JSONParser {
             i += 2
         }
         pos = i + 1
-        if let s = String(validating: scratch, as: UTF8.self) { return s }
-        throw fail("invalid UTF-8 in string", at: start)
+        return try scratch.withUnsafeBufferPointer { bytes in
+            if let bad = UTF8Check.firstInvalid(bytes) { throw fail("invalid UTF-8 in string", at: start + bad) }
+            return String(decoding: bytes, as: UTF8.self)
+        }
     }
 
     private func hex4(_ p: UnsafePointer<UInt8>, at offset: Int) throws -> UInt32 {
@@ -248,18 +254,6 @@ struct JSONParser {
             scratch.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
             scratch.append(UInt8(0x80 | (v & 0x3F)))
         }
-    }
-
-    /// The offset of the first byte that breaks UTF-8 in `bytes` (for error messages).
-    private func invalidUTF8Offset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        var lo = 0, hi = bytes.count
-        // Binary search for the longest valid prefix (validity of prefixes is monotonic
-        // up to a split sequence, good enough for pointing near the culprit).
-        while lo < hi {
-            let mid = (lo + hi + 1) / 2
-            if String(validating: UnsafeBufferPointer(rebasing: bytes[0..<mid]), as: UTF8.self) != nil { lo = mid } else { hi = mid - 1 }
-        }
-        return lo
     }
 
     private static let exactPowers: [Double] = [
@@ -364,6 +358,38 @@ struct JSONParser {
             buf[n] = 0
             return strtod(buf.baseAddress!, nil)
         }
+    }
+}
+
+/// UTF-8 validation (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF).
+enum UTF8Check {
+    /// The offset of the first byte of the first invalid sequence, or nil when valid.
+    static func firstInvalid(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
+        var i = 0
+        let n = b.count
+        while i < n {
+            let c = b[i]
+            if c < 0x80 { i += 1; continue }
+            let need: Int
+            var lo: UInt8 = 0x80, hi: UInt8 = 0xBF
+            switch c {
+            case 0xC2...0xDF: need = 1
+            case 0xE0: need = 2; lo = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: need = 2
+            case 0xED: need = 2; hi = 0x9F
+            case 0xF0: need = 3; lo = 0x90
+            case 0xF1...0xF3: need = 3
+            case 0xF4: need = 3; hi = 0x8F
+            default: return i
+            }
+            if i + need >= n { return i }
+            let second = b[i + 1]
+            if second < lo || second > hi { return i }
+            if need >= 2 { let t = b[i + 2]; if t < 0x80 || t > 0xBF { return i } }
+            if need == 3 { let t = b[i + 3]; if t < 0x80 || t > 0xBF { return i } }
+            i += need + 1
+        }
+        return nil
     }
 }
 
