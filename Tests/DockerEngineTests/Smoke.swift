@@ -1,7 +1,0 @@
-import Testing
-@testable import DockerEngine
-@Test func smokePing() async throws {
-    let c = try DockerClient()
-    let v = try await c.apiVersion()
-    print(v)
-}
