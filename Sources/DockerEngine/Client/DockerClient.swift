@@ -1,0 +1,256 @@
+// DockerClient: the generic Docker Engine API client (negotiation, requests, streams, hijack).
+import Logging
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// A Docker Engine API client. Thread-safe; share one per daemon. Typed helpers for the
+/// common endpoints live in extensions; every endpoint is reachable through ``request(_:_:query:headers:body:timeouts:maxBodyBytes:)``,
+/// ``stream(_:_:query:headers:body:timeouts:)`` and ``hijack(_:_:query:headers:body:)``.
+public final class DockerClient: Sendable {
+    /// How this client reaches its daemon.
+    public let configuration: DockerConfiguration
+    /// Receives one event per request (for `--trace`); credentials are never in it.
+    public let traceHook: DockerTraceHook?
+    let transport: HTTPTransport
+    let logger: Logger
+    private let negotiated = Mutex<APIVersion?>(nil)
+
+    /// A client for `configuration`. `traceHook` sees every request line and status.
+    public init(configuration: DockerConfiguration, logger: Logger = Logger(label: "dsh.docker"), traceHook: DockerTraceHook? = nil) throws {
+        self.configuration = configuration
+        self.logger = logger
+        self.traceHook = traceHook
+        self.transport = try HTTPTransport(endpoint: configuration.endpoint)
+        if let pinned = configuration.apiVersion, let v = APIVersion(pinned) {
+            negotiated.withLock { $0 = v }
+        }
+    }
+
+    /// A client configured as the docker CLI would be (see ``DockerConfiguration/resolve(environment:)``).
+    public convenience init(environment: [String: String]? = nil, traceHook: DockerTraceHook? = nil) throws {
+        try self.init(configuration: DockerConfiguration.resolve(environment: environment), traceHook: traceHook)
+    }
+
+    /// A client for an explicit address (`unix:///...`, `tcp://host:port`) and optional TLS.
+    public convenience init(host: String, tls: DockerTLSOptions? = nil, apiVersion: String? = nil, traceHook: DockerTraceHook? = nil) throws {
+        try self.init(configuration: DockerConfiguration(endpoint: DockerEndpoint.parse(host, tls: tls), apiVersion: apiVersion), traceHook: traceHook)
+    }
+
+    deinit { transport.shutdown() }
+
+    /// Where the daemon listens.
+    public var endpoint: DockerEndpoint { configuration.endpoint }
+
+    /// Closes idle kept-alive connections (streams in progress are not affected).
+    public func shutdown() { transport.shutdown() }
+
+    // MARK: version negotiation
+
+    /// The API version in use: pinned by `DOCKER_API_VERSION`, else negotiated once with
+    /// `GET /_ping` as min(daemon's `API-Version`, ``APIVersion/clientMaximum``).
+    /// Throws when the daemon is older than ``APIVersion/minimum``.
+    public func apiVersion() async throws -> APIVersion {
+        if let v = negotiated.withLock({ $0 }) { return v }
+        let head = makeHead(.GET, uri: "/_ping", headers: [])
+        let started = ContinuousClock.now
+        let start: ResponseStart
+        do {
+            start = try await transport.execute(head: head, body: .empty, upgrade: false, timeouts: .default)
+        } catch {
+            emitTrace(method: "GET", path: "/_ping", status: nil, started: started, error: error)
+            throw error
+        }
+        _ = try? await start.body.collect(upTo: 1 << 16)
+        emitTrace(method: "GET", path: "/_ping", status: Int(start.head.status.code), started: started, error: nil)
+        let server = start.head.headers.first(name: "API-Version").flatMap(APIVersion.init) ?? APIVersion.minimum
+        if server < APIVersion.minimum {
+            throw DockerError(
+                kind: .versionTooOld,
+                message: "the Docker daemon speaks API \(server), older than the minimum \(APIVersion.minimum) this client supports",
+                method: "GET", path: "/_ping", hint: "upgrade the daemon")
+        }
+        let chosen = min(server, APIVersion.clientMaximum)
+        negotiated.withLock { $0 = chosen }
+        return chosen
+    }
+
+    // MARK: generic requests
+
+    /// Sends a request and reads the whole response (at most `maxBodyBytes`).
+    /// A status of 400 or more throws a ``DockerError`` with the daemon's message.
+    /// `path` has no version prefix (`/containers/json`); the negotiated version is added.
+    public func request(
+        _ method: String, _ path: String, query: [(String, String)] = [], headers: [(String, String)] = [],
+        body: DockerRequestBody = .empty, timeouts: DockerTimeouts = .default, maxBodyBytes: Int = 256 << 20
+    ) async throws -> DockerResponse {
+        let response = try await stream(method, path, query: query, headers: headers, body: body, timeouts: timeouts)
+        let bytes = try await response.body.collect(upTo: maxBodyBytes)
+        return DockerResponse(status: response.status, headers: response.headers, body: bytes)
+    }
+
+    /// Sends a request and returns once the response head arrived; the body streams.
+    /// A status of 400 or more throws a ``DockerError`` with the daemon's message.
+    public func stream(
+        _ method: String, _ path: String, query: [(String, String)] = [], headers: [(String, String)] = [],
+        body: DockerRequestBody = .empty, timeouts: DockerTimeouts = .streaming
+    ) async throws -> DockerStreamingResponse {
+        let version = try await apiVersion()
+        let uri = versionedURI(path, query: query, version: version)
+        var allHeaders = headers
+        if let ct = body.contentType, !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
+            allHeaders.append(("Content-Type", ct))
+        }
+        let head = makeHead(HTTPMethod(rawValue: method.uppercased()), uri: uri, headers: allHeaders, body: body)
+        let started = ContinuousClock.now
+        let tracePath = DockerTrace.redactedPath(path, query: query)
+        let start: ResponseStart
+        do {
+            start = try await transport.execute(head: head, body: body, upgrade: false, timeouts: timeouts)
+        } catch {
+            emitTrace(method: method, path: tracePath, status: nil, started: started, error: error)
+            throw Self.annotate(error, method: method, path: path)
+        }
+        let status = Int(start.head.status.code)
+        emitTrace(method: method, path: tracePath, status: status, started: started, error: nil)
+        if status >= 400 {
+            let bytes = (try? await start.body.collect(upTo: 1 << 20)) ?? []
+            throw DockerError.http(status: status, body: bytes, method: method, path: path, apiVersion: version.description)
+        }
+        return DockerStreamingResponse(status: status, headers: start.head.headers, body: start.body, apiVersion: version)
+    }
+
+    /// Sends a request that upgrades the connection (`Connection: Upgrade`, `Upgrade: tcp`),
+    /// as `POST /containers/{id}/attach` and `POST /exec/{id}/start` do, and returns the
+    /// duplex stream. Requires `101`; an error status throws with the daemon's message.
+    public func hijack(
+        _ method: String, _ path: String, query: [(String, String)] = [], headers: [(String, String)] = [],
+        body: DockerRequestBody = .empty
+    ) async throws -> DockerHijackedStream {
+        let version = try await apiVersion()
+        let uri = versionedURI(path, query: query, version: version)
+        var allHeaders = headers + [("Connection", "Upgrade"), ("Upgrade", "tcp")]
+        if let ct = body.contentType { allHeaders.append(("Content-Type", ct)) }
+        let head = makeHead(HTTPMethod(rawValue: method.uppercased()), uri: uri, headers: allHeaders, body: body)
+        let started = ContinuousClock.now
+        let tracePath = DockerTrace.redactedPath(path, query: query)
+        let start: ResponseStart
+        do {
+            start = try await transport.execute(head: head, body: body, upgrade: true, timeouts: .streaming)
+        } catch {
+            emitTrace(method: method, path: tracePath, status: nil, started: started, error: error)
+            throw Self.annotate(error, method: method, path: path)
+        }
+        let status = Int(start.head.status.code)
+        emitTrace(method: method, path: tracePath, status: status, started: started, error: nil)
+        guard start.hijacked else {
+            let bytes = (try? await start.body.collect(upTo: 1 << 20)) ?? []
+            if status >= 400 {
+                throw DockerError.http(status: status, body: bytes, method: method, path: path, apiVersion: version.description)
+            }
+            throw DockerError(kind: .protocolError, message: "the daemon did not switch protocols (HTTP \(status) instead of 101)", status: status, method: method, path: path)
+        }
+        return DockerHijackedStream(channel: start.channel, head: start.head, output: start.body, apiVersion: version)
+    }
+
+    // MARK: helpers
+
+    func versionedURI(_ path: String, query: [(String, String)], version: APIVersion) -> String {
+        var p = path.hasPrefix("/") ? path : "/" + path
+        if !(p.hasPrefix("/v1.") || p.hasPrefix("/v2.")) { p = "/v\(version)" + p }
+        return p + DockerQuery.encode(query)
+    }
+
+    func makeHead(_ method: HTTPMethod, uri: String, headers: [(String, String)], body: DockerRequestBody = .empty) -> HTTPRequestHead {
+        var h = HTTPHeaders()
+        h.add(name: "Host", value: configuration.endpoint.hostHeader)
+        h.add(name: "User-Agent", value: "dsh-docker/1")
+        for (k, v) in headers { h.add(name: k, value: v) }
+        switch body.storage {
+        case .empty:
+            if method == .POST || method == .PUT { h.add(name: "Content-Length", value: "0") }
+        case .bytes(let b):
+            h.add(name: "Content-Length", value: String(b.readableBytes))
+        case .stream:
+            h.add(name: "Transfer-Encoding", value: "chunked")
+        }
+        return HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: h)
+    }
+
+    static func annotate(_ error: any Error, method: String, path: String) -> any Error {
+        guard var e = error as? DockerError else { return error }
+        if e.method == nil { e.method = method; e.path = path }
+        return e
+    }
+
+    func emitTrace(method: String, path: String, status: Int?, started: ContinuousClock.Instant, error: (any Error)?) {
+        let elapsed = ContinuousClock.now - started
+        let event = DockerTraceEvent(method: method, path: path, status: status, duration: elapsed, error: error.map { "\($0)" })
+        logger.debug("\(event.description)")
+        traceHook?(event)
+    }
+}
+
+/// A complete response.
+public struct DockerResponse: Sendable {
+    /// The HTTP status.
+    public var status: Int
+    /// The response headers.
+    public var headers: HTTPHeaders
+    /// The body.
+    public var body: [UInt8]
+
+    /// The body as JSON.
+    public func json() throws -> JSONValue {
+        do { return try JSONValue.decode(body) } catch {
+            throw DockerError.protocolError("the daemon's response is not valid JSON: \(String(decoding: body.prefix(200), as: UTF8.self))")
+        }
+    }
+
+    /// The body decoded as `T`.
+    public func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        do { return try JSONValueDecoding.decode(type, from: body) } catch {
+            throw DockerError.protocolError("cannot decode the daemon's response as \(T.self): \(error)")
+        }
+    }
+
+    /// The body as UTF-8 text.
+    public var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// A response whose body is still arriving.
+public struct DockerStreamingResponse: Sendable {
+    /// The HTTP status.
+    public var status: Int
+    /// The response headers.
+    public var headers: HTTPHeaders
+    /// The body, chunk by chunk.
+    public var body: DockerByteStream
+    /// The API version the request used.
+    public var apiVersion: APIVersion
+
+    /// The `Content-Type` header, if any.
+    public var contentType: String? { headers.first(name: "Content-Type") }
+
+    /// The body as newline-delimited or concatenated JSON messages (pull, push, build, events).
+    public func jsonMessages(maxMessageBytes: Int = DockerJSONMessages<DockerByteStream>.defaultMaxMessageBytes) -> DockerJSONMessages<DockerByteStream> {
+        DockerJSONMessages(body, maxMessageBytes: maxMessageBytes)
+    }
+
+    /// Whether the body is multiplexed: by Content-Type (`application/vnd.docker.multiplexed-stream`
+    /// vs `raw-stream`, the latter trusted only from API 1.42 on, because older daemons
+    /// send `raw-stream` for multiplexed bodies too), else `!tty`.
+    public func isMultiplexed(tty: Bool) -> Bool {
+        DockerFrames<DockerByteStream>.isMultiplexed(contentType: contentType, apiVersion: apiVersion, tty: tty)
+    }
+
+    /// The body as stdout/stderr chunks (logs, attach); `tty` is the container's `Config.Tty`.
+    public func frames(tty: Bool) -> DockerFrames<DockerByteStream> {
+        DockerFrames(body, multiplexed: isMultiplexed(tty: tty))
+    }
+
+    /// The body as lines per stream (logs); `tty` is the container's `Config.Tty`.
+    public func lines(tty: Bool, maxLineBytes: Int = DockerLines<DockerFrames<DockerByteStream>>.defaultMaxLineBytes) -> DockerLines<DockerFrames<DockerByteStream>> {
+        DockerLines(frames(tty: tty), maxLineBytes: maxLineBytes)
+    }
+}

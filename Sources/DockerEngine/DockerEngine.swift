@@ -1,1 +1,0 @@
-// DockerEngine: placeholder until the client lands.

@@ -1,0 +1,177 @@
+// DockerJSONMessages: splits a body of newline-delimited or concatenated JSON into messages.
+import NIOCore
+
+/// The JSON messages of a streamed body (pull, push, build, load, events, stats), each as
+/// its raw bytes, found incrementally across chunk boundaries in linear time. Messages may
+/// be separated by newlines or simply concatenated. A message larger than the limit, or
+/// bytes that cannot start a message, end the sequence with a ``DockerError``.
+public struct DockerJSONMessages<Base: AsyncSequence>: AsyncSequence where Base.Element == ByteBuffer {
+    /// A message's bytes (one JSON object or array).
+    public typealias Element = [UInt8]
+    /// The default cap on one message (64 MiB).
+    public static var defaultMaxMessageBytes: Int { 64 << 20 }
+
+    let base: Base
+    let maxMessageBytes: Int
+
+    /// Messages from a stream of chunks.
+    public init(_ base: Base, maxMessageBytes: Int = 64 << 20) {
+        self.base = base
+        self.maxMessageBytes = maxMessageBytes
+    }
+
+    /// Iterates the messages.
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: base.makeAsyncIterator(), splitter: JSONMessageSplitter(maxMessageBytes: maxMessageBytes))
+    }
+
+    /// The iterator.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: Base.AsyncIterator
+        var splitter: JSONMessageSplitter
+        var ready: [[UInt8]] = []
+        var readyIndex = 0
+        var done = false
+
+        /// The next message, nil at the end.
+        public mutating func next() async throws -> [UInt8]? {
+            while true {
+                if readyIndex < ready.count {
+                    let m = ready[readyIndex]
+                    readyIndex += 1
+                    return m
+                }
+                ready.removeAll(keepingCapacity: true)
+                readyIndex = 0
+                if done { return nil }
+                if let chunk = try await base.next() {
+                    try splitter.feed(chunk.readableBytesView, into: &ready)
+                } else {
+                    done = true
+                    try splitter.finish()
+                }
+            }
+        }
+    }
+
+    /// The same messages, but a message carrying `error` or `errorDetail` throws a
+    /// ``DockerError`` of kind `.stream` with the daemon's message instead of being yielded.
+    public func throwingOnError() -> DockerCheckedJSONMessages<Base> { DockerCheckedJSONMessages(self) }
+
+    /// The daemon's error message in a JSON message (`error`, or `errorDetail.message`), if any.
+    public static func errorMessage(in message: [UInt8]) -> String? { JSONMessageSplitter.errorMessage(in: message) }
+}
+
+extension DockerJSONMessages: Sendable where Base: Sendable {}
+
+/// ``DockerJSONMessages`` that throws on the first error message (see ``DockerJSONMessages/throwingOnError()``).
+public struct DockerCheckedJSONMessages<Base: AsyncSequence>: AsyncSequence where Base.Element == ByteBuffer {
+    /// A message's bytes.
+    public typealias Element = [UInt8]
+    let messages: DockerJSONMessages<Base>
+    init(_ messages: DockerJSONMessages<Base>) { self.messages = messages }
+
+    /// Iterates the messages.
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: messages.makeAsyncIterator()) }
+
+    /// The iterator.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: DockerJSONMessages<Base>.AsyncIterator
+        /// The next message; throws the daemon's error message.
+        public mutating func next() async throws -> [UInt8]? {
+            guard let m = try await base.next() else { return nil }
+            if let error = JSONMessageSplitter.errorMessage(in: m) {
+                throw DockerError(kind: .stream, message: error)
+            }
+            return m
+        }
+    }
+}
+
+extension DockerCheckedJSONMessages: Sendable where Base: Sendable {}
+
+/// The incremental scanner: tracks string/escape state and nesting depth so each byte is
+/// looked at once, whatever the chunking.
+struct JSONMessageSplitter {
+    let maxMessageBytes: Int
+    private var pending: [UInt8] = []
+    private var depth = 0
+    private var inString = false
+    private var escaped = false
+    private var inMessage = false
+
+    init(maxMessageBytes: Int) { self.maxMessageBytes = maxMessageBytes }
+
+    mutating func feed(_ bytes: ByteBufferView, into out: inout [[UInt8]]) throws {
+        var runStart = bytes.startIndex  // start of the part of `bytes` belonging to the current message
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            let b = bytes[i]
+            if !inMessage {
+                switch b {
+                case 0x20, 0x0a, 0x0d, 0x09:
+                    i += 1
+                    continue
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    inMessage = true
+                    depth = 1
+                    inString = false
+                    escaped = false
+                    runStart = i
+                    i += 1
+                    continue
+                default:
+                    throw DockerError.protocolError("invalid JSON stream: unexpected byte 0x\(String(b, radix: 16)) between messages")
+                }
+            }
+            if inString {
+                if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false }
+            } else {
+                switch b {
+                case UInt8(ascii: "\""): inString = true
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 {
+                        pending.append(contentsOf: bytes[runStart...i])
+                        out.append(pending)
+                        pending.removeAll(keepingCapacity: false)
+                        inMessage = false
+                    }
+                default: break
+                }
+            }
+            i += 1
+            if inMessage && pending.count + (i - runStart) > maxMessageBytes {
+                throw DockerError.protocolError("a JSON message in the stream exceeds \(maxMessageBytes) bytes")
+            }
+        }
+        if inMessage {
+            pending.append(contentsOf: bytes[runStart..<bytes.endIndex])
+        }
+    }
+
+    func finish() throws {
+        if inMessage {
+            throw DockerError.protocolError("the stream ended inside a JSON message (\(pending.count) bytes)")
+        }
+    }
+
+    /// `error` or `errorDetail.message` of a message, cheaply: only messages containing
+    /// the bytes `"error` are decoded.
+    static func errorMessage(in message: [UInt8]) -> String? {
+        let needle = Array("\"error".utf8)
+        guard message.count >= needle.count else { return nil }
+        var found = false
+        var i = 0
+        while i + needle.count <= message.count {
+            if message[i] == needle[0] && Array(message[i..<i + needle.count]) == needle { found = true; break }
+            i += 1
+        }
+        guard found, let json = try? JSONValue.decode(message) else { return nil }
+        if let e = json["error"]?.string, !e.isEmpty { return e }
+        if let e = json["errorDetail"]?["message"]?.string, !e.isEmpty { return e }
+        if json["error"] != nil && json["error"] != .null { return json["error"]!.description }
+        return nil
+    }
+}

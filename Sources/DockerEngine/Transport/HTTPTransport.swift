@@ -1,0 +1,288 @@
+// HTTPTransport: connections to the daemon (unix, tcp, TLS) and a small keep-alive pool.
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// Timeouts of one request. `nil` means none.
+public struct DockerTimeouts: Sendable, Hashable {
+    /// Connecting (and the TLS handshake).
+    public var connect: Duration
+    /// From the end of the request body to the response head.
+    public var responseHeader: Duration?
+    /// Between two reads of the response body (paused while the consumer is behind).
+    public var idle: Duration?
+
+    /// New timeouts.
+    public init(connect: Duration = .seconds(10), responseHeader: Duration? = .seconds(300), idle: Duration? = .seconds(300)) {
+        self.connect = connect
+        self.responseHeader = responseHeader
+        self.idle = idle
+    }
+
+    /// The defaults for ordinary requests.
+    public static let `default` = DockerTimeouts()
+    /// For follow/attach/events/wait/build/load: no idle timeout.
+    public static let streaming = DockerTimeouts(idle: nil)
+}
+
+/// A request body: nothing, bytes, or a stream of chunks sent with chunked encoding.
+public struct DockerRequestBody: Sendable {
+    enum Storage: Sendable {
+        case empty
+        case bytes(ByteBuffer)
+        case stream(@Sendable () -> AnyByteChunkIterator)
+    }
+    let storage: Storage
+    /// The Content-Type to send, if the caller gave none.
+    public var contentType: String?
+
+    /// No body.
+    public static let empty = DockerRequestBody(storage: .empty, contentType: nil)
+
+    /// Bytes.
+    public static func bytes(_ bytes: some Sequence<UInt8>, contentType: String? = nil) -> DockerRequestBody {
+        var buffer = ByteBufferAllocator().buffer(capacity: 0)
+        buffer.writeBytes(Array(bytes))
+        return DockerRequestBody(storage: .bytes(buffer), contentType: contentType)
+    }
+
+    /// A JSON value (`Content-Type: application/json`).
+    public static func json(_ value: JSONValue) -> DockerRequestBody {
+        .bytes(value.encoded(), contentType: "application/json")
+    }
+
+    /// A stream of chunks, pulled one at a time while the socket accepts them, so the whole
+    /// body is never in memory. The sequence is iterated once per attempt.
+    public static func stream<S: AsyncSequence & Sendable>(_ chunks: S, contentType: String? = nil) -> DockerRequestBody
+    where S.Element == ByteBuffer {
+        DockerRequestBody(storage: .stream({ AnyByteChunkIterator(chunks.makeAsyncIterator()) }), contentType: contentType)
+    }
+
+    var isReplayable: Bool { if case .stream = storage { return false }; return true }
+}
+
+/// A type-erased iterator over byte chunks (used by one task at a time).
+struct AnyByteChunkIterator: @unchecked Sendable {
+    private let nextChunk: () async throws -> ByteBuffer?
+    init<I: AsyncIteratorProtocol>(_ iterator: I) where I.Element == ByteBuffer {
+        var it = iterator
+        nextChunk = { try await it.next() }
+    }
+    func next() async throws -> ByteBuffer? { try await nextChunk() }
+}
+
+/// One connection and its handler.
+final class HTTPConnection: Sendable {
+    let channel: any Channel
+    let handler: NIOLoopBound<HTTPClientHandler>
+
+    init(channel: any Channel, handler: NIOLoopBound<HTTPClientHandler>) {
+        self.channel = channel
+        self.handler = handler
+    }
+}
+
+/// Opens connections to one endpoint, keeps a few idle ones for reuse, runs exchanges.
+final class HTTPTransport: Sendable {
+    let endpoint: DockerEndpoint
+    let group: any EventLoopGroup
+    private let sslContext: NIOSSLContext?
+    private let idle = Mutex<[HTTPConnection]>([])
+    private let maxIdle: Int
+
+    init(endpoint: DockerEndpoint, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, maxIdle: Int = 8) throws {
+        self.endpoint = endpoint
+        self.group = group
+        self.maxIdle = maxIdle
+        if case .tcp(_, _, let tls?) = endpoint {
+            self.sslContext = try HTTPTransport.makeSSLContext(tls)
+        } else {
+            self.sslContext = nil
+        }
+    }
+
+    static func makeSSLContext(_ tls: DockerTLSOptions) throws -> NIOSSLContext {
+        var config = TLSConfiguration.makeClientConfiguration()
+        config.minimumTLSVersion = .tlsv12
+        if let ca = tls.caFile { config.trustRoots = .file(ca) }
+        config.certificateVerification = tls.verify ? .fullVerification : .none
+        do {
+            if let cert = tls.certFile, let key = tls.keyFile {
+                config.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
+                config.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+            }
+            return try NIOSSLContext(configuration: config)
+        } catch {
+            throw DockerError.configuration("cannot load the TLS files (\(tls.caFile ?? "-"), \(tls.certFile ?? "-"), \(tls.keyFile ?? "-")): \(error)")
+        }
+    }
+
+    /// Closes the idle connections.
+    func shutdown() {
+        let conns = idle.withLock { c -> [HTTPConnection] in
+            let all = c
+            c.removeAll()
+            return all
+        }
+        for c in conns { c.channel.close(promise: nil) }
+    }
+
+    private func takeIdle() -> HTTPConnection? {
+        idle.withLock { c in
+            while let conn = c.popLast() {
+                if conn.channel.isActive { return conn }
+            }
+            return nil
+        }
+    }
+
+    private func giveBack(_ conn: HTTPConnection) {
+        let keep = idle.withLock { c -> Bool in
+            guard c.count < maxIdle else { return false }
+            c.append(conn)
+            return true
+        }
+        if !keep { conn.channel.close(promise: nil) }
+    }
+
+    private func connect(timeout: Duration) async throws -> HTTPConnection {
+        let sslContext = self.sslContext
+        let endpoint = self.endpoint
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+            .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if let sslContext, case .tcp(let host, _, _) = endpoint {
+                        let isIP = (try? SocketAddress(ipAddress: host, port: 0)) != nil
+                        try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: isIP ? nil : host))
+                    }
+                    let encoder = HTTPRequestEncoder()
+                    let decoder = ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes))
+                    try sync.addHandler(encoder)
+                    try sync.addHandler(decoder)
+                    try sync.addHandler(HTTPClientHandler(decoder: decoder, encoder: encoder))
+                }
+            }
+        let channel: any Channel
+        do {
+            switch endpoint {
+            case .unix(let path):
+                channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
+            case .tcp(let host, let port, _):
+                channel = try await bootstrap.connect(host: host, port: port).get()
+            }
+        } catch {
+            if let e = error as? ChannelError, case .connectTimeout = e {
+                throw DockerError(kind: .timeout, message: "connecting to \(endpoint) timed out")
+            }
+            throw DockerError.transport("cannot connect to the Docker daemon at \(endpoint): \(HTTPTransport.describe(error)). Is the daemon running?")
+        }
+        let handler = try await channel.eventLoop.submit {
+            let h = try channel.pipeline.syncOperations.handler(type: HTTPClientHandler.self)
+            return NIOLoopBound(h, eventLoop: channel.eventLoop)
+        }.get()
+        return HTTPConnection(channel: channel, handler: handler)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? IOError { return e.description }
+        if let e = error as? DockerError { return e.message }
+        return "\(error)"
+    }
+
+    /// Sends one request and returns once the response head arrived. The body stream
+    /// must be consumed (or dropped) by the caller; the connection returns to the pool
+    /// when the response ends, or closes when the consumer stops early.
+    func execute(head: HTTPRequestHead, body: DockerRequestBody, upgrade: Bool, timeouts: DockerTimeouts) async throws -> ResponseStart {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let pooled = takeIdle()
+            let conn: HTTPConnection
+            if let pooled { conn = pooled } else { conn = try await connect(timeout: timeouts.connect) }
+            do {
+                return try await exchange(conn, head: head, body: body, upgrade: upgrade, timeouts: timeouts)
+            } catch let error as DockerError where error.kind == .transport && pooled != nil && attempt == 1 && body.isReplayable {
+                // A kept-alive connection the daemon had closed meanwhile: retry once on a new one.
+                continue
+            }
+        }
+    }
+
+    private func exchange(_ conn: HTTPConnection, head: HTTPRequestHead, body: DockerRequestBody, upgrade: Bool, timeouts: DockerTimeouts) async throws -> ResponseStart {
+        let channel = conn.channel
+        let eventLoop = channel.eventLoop
+        let promise = eventLoop.makePromise(of: ResponseStart.self)
+        let handler = conn.handler
+        let id = try await eventLoop.submit { () -> Int in
+            let h = handler.value
+            h.onReusable = { [weak self] in self?.giveBack(conn) }
+            return h.begin(
+                promise: promise, upgrade: upgrade,
+                headerTimeout: timeouts.responseHeader.map(HTTPTransport.timeAmount),
+                idleTimeout: timeouts.idle.map(HTTPTransport.timeAmount)
+            )
+        }.get()
+
+        return try await withTaskCancellationHandler {
+            do {
+                switch body.storage {
+                case .empty:
+                    channel.write(HTTPClientRequestPart.head(head), promise: nil)
+                    try await channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
+                case .bytes(let buffer):
+                    channel.write(HTTPClientRequestPart.head(head), promise: nil)
+                    channel.write(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: nil)
+                    try await channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
+                case .stream(let makeIterator):
+                    try await channel.writeAndFlush(HTTPClientRequestPart.head(head)).get()
+                    let iterator = makeIterator()
+                    while let chunk = try await iterator.next() {
+                        try Task.checkCancellation()
+                        if chunk.readableBytes == 0 { continue }
+                        try await channel.writeAndFlush(HTTPClientRequestPart.body(.byteBuffer(chunk))).get()
+                    }
+                    try await channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
+                }
+            } catch {
+                // The daemon may have answered (an error) before reading the whole body.
+                if let early = try? await promise.futureResult.wait(orTimeout: .milliseconds(200), eventLoop: eventLoop) {
+                    return early
+                }
+                channel.close(promise: nil)
+                if error is CancellationError { throw error }
+                if let e = error as? DockerError { throw e }
+                throw DockerError.transport("sending the request failed: \(HTTPTransport.describe(error))", method: head.method.rawValue, path: head.uri)
+            }
+            eventLoop.execute { handler.value.requestSent(id: id) }
+            return try await promise.futureResult.get()
+        } onCancel: {
+            channel.close(promise: nil)
+        }
+    }
+
+    static func timeAmount(_ d: Duration) -> TimeAmount {
+        let (s, atto) = d.components
+        return .nanoseconds(s * 1_000_000_000 + atto / 1_000_000_000)
+    }
+}
+
+extension EventLoopFuture {
+    /// The value if the future completes within `timeout`, else nil (the future keeps running).
+    func wait(orTimeout timeout: TimeAmount, eventLoop: any EventLoop) async throws -> Value? where Value: Sendable {
+        let race = eventLoop.makePromise(of: Value?.self)
+        let timer = eventLoop.scheduleTask(in: timeout) { race.succeed(nil) }
+        self.whenComplete { result in
+            timer.cancel()
+            switch result {
+            case .success(let v): race.succeed(v)
+            case .failure: race.succeed(nil)
+            }
+        }
+        return try await race.futureResult.get()
+    }
+}

@@ -1,0 +1,106 @@
+// Integration: ping, version, info, negotiation, errors, connection reuse, TLS.
+import DockerEngine
+import NIOCore
+import Testing
+
+@Suite(.enabled(if: TestEngine.enabled, "no engine: run scripts/engine start (required when CI=true)"))
+struct SystemTests {
+    @Test func pingVersionInfo() async throws {
+        let client = try TestEngine.client()
+        #expect(try await client.ping() == "OK")
+        let version = try await client.apiVersion()
+        #expect(version >= APIVersion.minimum && version <= APIVersion.clientMaximum)
+        let v = try await client.version()
+        #expect(v["ApiVersion"]?.string != nil)
+        #expect(APIVersion(v["ApiVersion"]!.string!)! >= version)
+        let info = try await client.info()
+        #expect(info["Driver"]?.string?.isEmpty == false)
+    }
+
+    @Test func pinnedVersionIsUsedInThePath() async throws {
+        var env = TestEngine.environment
+        env["DOCKER_API_VERSION"] = "1.30"
+        let paths = PathRecorder()
+        let client = try DockerClient(environment: env, traceHook: { paths.add($0.path) })
+        #expect(try await client.apiVersion() == APIVersion(major: 1, minor: 30))
+        let v = try await client.request("GET", "/version")
+        #expect(v.status == 200)
+        // The daemon reflects nothing of the prefix, but /_ping was never needed.
+        #expect(paths.all == ["/version"])
+    }
+
+    @Test func missingContainerIs404WithTheDaemonMessage() async throws {
+        let client = try TestEngine.client()
+        let name = TestEngine.name("missing")
+        do {
+            _ = try await client.inspectContainer(name)
+            Issue.record("expected an error")
+        } catch let e as DockerError {
+            #expect(e.status == 404)
+            #expect(e.kind == .notFound)
+            #expect(e.message.contains("No such container"))
+            #expect(e.message.contains(name))
+            #expect(e.request == "GET /containers/\(name)/json")
+        }
+    }
+
+    @Test func badParameterIs400() async throws {
+        let client = try TestEngine.client()
+        do {
+            _ = try await client.request("GET", "/containers/json", query: [("filters", "not json")])
+            Issue.record("expected an error")
+        } catch let e as DockerError {
+            #expect(e.status == 400 || e.status == 500)
+            #expect(!e.message.isEmpty)
+        }
+    }
+
+    @Test func thousandPingsReuseConnections() async throws {
+        let client = try TestEngine.client()
+        _ = try await client.ping()
+        let clock = ContinuousClock()
+        let elapsed = try await clock.measure {
+            for _ in 0..<1000 { _ = try await client.ping() }
+        }
+        #expect(elapsed < .seconds(5), "1000 sequential pings took \(elapsed)")
+        // And concurrently.
+        try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<64 { group.addTask { try await client.ping() } }
+            for try await r in group { #expect(r == "OK") }
+        }
+    }
+
+    @Test(.enabled(if: TestEngine.tlsHost != nil || TestEngine.isCI))
+    func tlsWithClientCertificates() async throws {
+        let host = try #require(TestEngine.tlsHost)
+        let certs = try #require(TestEngine.tlsCerts)
+        let client = try DockerClient(host: host, tls: DockerTLSOptions(directory: certs, verify: true))
+        #expect(try await client.ping() == "OK")
+        #expect(try await client.info()["Driver"] != nil)
+
+        // Through the environment, as the CLI reads it.
+        let viaEnv = try DockerClient(environment: ["DOCKER_HOST": host, "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": certs, "HOME": "/nonexistent"])
+        #expect(try await viaEnv.ping() == "OK")
+
+        // Without a client certificate the daemon refuses the handshake.
+        let noCert = try DockerClient(host: host, tls: DockerTLSOptions(caFile: certs + "/ca.pem", verify: true))
+        await #expect(throws: DockerError.self) { _ = try await noCert.ping() }
+        // Without TLS the daemon does not speak HTTP.
+        let plain = try DockerClient(host: host)
+        await #expect(throws: (any Error).self) { _ = try await plain.ping() }
+    }
+}
+
+/// Collects traced paths across threads.
+final class PathRecorder: @unchecked Sendable {
+    private var paths: [String] = []
+    private let lock = NIOLockShim()
+    func add(_ p: String) { lock.withLock { paths.append(p) } }
+    var all: [String] { lock.withLock { paths } }
+}
+
+import Synchronization
+final class NIOLockShim: Sendable {
+    private let m = Mutex<Void>(())
+    func withLock<T>(_ body: () -> T) -> T { m.withLock { _ in body() } }
+}
