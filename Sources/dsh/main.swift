@@ -1,2 +1,153 @@
-// dsh: placeholder entry point until the command line lands.
-print("dsh")
+// main.swift: the `dsh` command: run a script file, `-c CODE`, a script on standard
+// input, or (with a terminal) the interactive REPL.
+import ArgumentParser
+import DshCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The dsh version shown by `--version`.
+let dshVersion = "0.1.0"
+
+/// The command line.
+struct DshCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dsh",
+        abstract: "A scripting language and REPL for the Docker Engine API.",
+        usage: """
+            dsh [--trace] FILE [ARGS...]
+            dsh [--trace] -c CODE [ARGS...]
+            dsh [--trace] - [ARGS...]      (script on standard input)
+            dsh                            (interactive, when standard input is a terminal)
+            """,
+        version: "dsh \(dshVersion)"
+    )
+
+    @Option(name: .customShort("c"), help: ArgumentHelp("Run CODE instead of a file.", valueName: "CODE"))
+    var code: String?
+
+    @Flag(name: .long, help: "Log every Docker API request and response status to standard error.")
+    var trace = false
+
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The script file (or '-' for standard input), then its arguments.", valueName: "FILE ARGS"))
+    var rest: [String] = []
+
+    func run() throws {
+        if trace { setenv("DSH_TRACE", "1", 1) }
+        var args = rest
+        let file: SourceFile
+        if let code {
+            file = SourceFile(name: "<command line>", text: code)
+        } else if let first = args.first {
+            args.removeFirst()
+            if first == "-" {
+                file = SourceFile(name: "<stdin>", text: readAll(fd: 0))
+            } else {
+                guard let text = readFile(first) else {
+                    let reason = String(cString: strerror(errno))
+                    FileHandleErr.write("dsh: cannot open '\(first)': \(reason)\n")
+                    throw ExitCode(2)
+                }
+                file = SourceFile(name: first, text: text, path: first)
+            }
+        } else if isatty(0) == 1 {
+            throw ExitCode(runInteractive())
+        } else {
+            file = SourceFile(name: "<stdin>", text: readAll(fd: 0))
+        }
+        let status = runOnLargeStack {
+            let interp = Interpreter()
+            interp.arguments = args
+            installHostBindings(interp)
+            return interp.runScript(file)
+        }
+        TextSink.standardOutput.flush()
+        throw ExitCode(status)
+    }
+}
+
+/// Installs the Docker bindings (the `docker` global, `tar`, `progress`) into `interp`.
+/// HOOK: the DshDocker module's installer is called here once it lands.
+func installHostBindings(_ interp: Interpreter) {
+}
+
+/// Runs the interactive REPL and returns the exit status.
+/// HOOK: replaced by the DshREPL module's entry point once it lands.
+func runInteractive() -> Int32 {
+    FileHandleErr.write("dsh: interactive mode is not available yet\n")
+    return 2
+}
+
+/// Writes to standard error without Foundation.
+enum FileHandleErr {
+    static func write(_ s: String) {
+        var bytes = Array(s.utf8)
+        _ = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+}
+
+/// Reads a whole file descriptor.
+func readAll(fd: Int32) -> String {
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 65536) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { break }
+        bytes.append(contentsOf: chunk[0..<n])
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// Reads a whole file, or nil (with `errno` set) when it cannot be opened.
+func readFile(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var st = stat()
+    if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+        errno = EISDIR
+        return nil
+    }
+    return readAll(fd: fd)
+}
+
+/// Runs `body` on a thread with a 512 MB stack (deep recursion reaches the
+/// interpreter's depth limit long before the native stack ends) and returns its result.
+func runOnLargeStack(_ body: @escaping () -> Int32) -> Int32 {
+    final class Box: @unchecked Sendable {
+        let body: () -> Int32
+        var result: Int32 = 0
+        init(_ body: @escaping () -> Int32) { self.body = body }
+    }
+    let box = Box(body)
+    var attr = pthread_attr_t()
+    pthread_attr_init(&attr)
+    defer { pthread_attr_destroy(&attr) }
+    pthread_attr_setstacksize(&attr, 512 << 20)
+    let context = Unmanaged.passRetained(box).toOpaque()
+    #if os(Linux)
+    var thread = pthread_t()
+    #else
+    var thread: pthread_t?
+    #endif
+    let rc = pthread_create(&thread, &attr, { raw in
+        let b = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+        b.result = b.body()
+        return nil
+    }, context)
+    if rc != 0 {
+        Unmanaged<Box>.fromOpaque(context).release()
+        return body()
+    }
+    #if os(Linux)
+    pthread_join(thread, nil)
+    #else
+    pthread_join(thread!, nil)
+    #endif
+    return box.result
+}
+
+DshCommand.main()

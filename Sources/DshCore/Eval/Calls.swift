@@ -1,0 +1,188 @@
+// Calls.swift: calling closures and natives, the step/interrupt check, defers, and
+// attaching source spans to errors raised without one.
+
+/// Gives an error without a span the span of the place that raised it; turns foreign
+/// Swift errors into dsh runtime errors.
+func attachSpan(_ error: any Error, _ span: SourceSpan) -> any Error {
+    if var e = error as? DshError {
+        if e.span == nil { e.span = span }
+        return e
+    }
+    if error is ExitRequest || error is OptionalChainNil { return error }
+    return DshError(.runtime, "\(error)", span: span)
+}
+
+/// A runtime error at `span`.
+@inline(never)
+func failure(_ message: String, _ span: SourceSpan) -> DshError {
+    DshError(.runtime, message, span: span)
+}
+
+/// Counts a step; every 1024 steps checks cancellation, the budget and the clock.
+@inline(__always)
+func tick(_ vm: VM) throws {
+    vm.pointee.steps &+= 1
+    if vm.pointee.steps >= vm.pointee.nextCheck { try slowCheck(vm) }
+}
+
+@inline(never)
+func slowCheck(_ vm: VM) throws {
+    let interp = vm.pointee.interpreter
+    let token = interp.currentToken
+    if token.isCancelled { throw DshError(.interrupted, token.reason) }
+    if vm.pointee.steps >= vm.pointee.stepLimit, let budget = interp.maxSteps {
+        throw DshError(.interrupted, "step budget of \(budget) exceeded")
+    }
+    if vm.pointee.deadline != 0, monotonicNanos() >= vm.pointee.deadline {
+        let reason = "time limit of \(interp.timeLimit.map { "\($0)" } ?? "?") exceeded"
+        token.cancel(reason: reason)
+        throw DshError(.interrupted, reason)
+    }
+    vm.pointee.nextCheck = min(vm.pointee.steps &+ 1024, vm.pointee.stepLimit)
+}
+
+private func plural(_ n: Int, _ word: String) -> String { n == 1 ? "1 \(word)" : "\(n) \(word)s" }
+
+/// Runs a closure whose `argc` arguments are at `argBase...` (the caller pops them).
+/// With `checkMissing`, parameters holding `missingArgument` take their defaults.
+@inline(__always)
+func invoke(_ vm: VM, _ closure: Closure, argBase: Int, argc: Int, checkMissing: Bool = false) throws -> Value {
+    let proto = closure.proto
+    if argc > proto.paramCount {
+        throw DshError.runtime("\(proto.name)() takes \(plural(proto.paramCount, "argument")) but \(argc) were given")
+    }
+    vm.pointee.depth &+= 1
+    defer { vm.pointee.depth &-= 1 }
+    if vm.pointee.depth > vm.pointee.maxDepth || NativeStack.here() < vm.pointee.stackLimit {
+        throw DshError.runtime("stack overflow: too many nested calls")
+    }
+    try tick(vm)
+    let top = argBase &+ proto.slotCount
+    if top > vm.pointee.stackCapacity { vm.pointee.growStack(top) }
+    let savedBase = vm.pointee.base
+    vm.pointee.base = argBase
+    vm.pointee.sp = top
+    defer { vm.pointee.base = savedBase }
+    if argc < proto.paramCount || checkMissing {
+        try fillDefaults(vm, proto, argc: argc)
+    }
+    if proto.cellCount == 0 && proto.captures.isEmpty && !proto.hasDefer {
+        _ = try proto.body(vm)
+    } else {
+        try invokeSlow(vm, closure)
+    }
+    let result = vm.pointee.returnValue
+    vm.pointee.returnValue = .null
+    return result
+}
+
+@inline(never)
+func fillDefaults(_ vm: VM, _ proto: FunctionProto, argc: Int) throws {
+    let base = vm.pointee.base
+    for i in 0..<proto.paramCount where i >= argc || isMissing(vm.pointee.stack[base + i]) {
+        if let d = proto.defaults[i] {
+            vm.pointee.stack[base + i] = try d(vm)
+        } else {
+            vm.pointee.stack[base + i] = .null
+            throw DshError.runtime("\(proto.name)() missing argument '\(proto.paramNames[i])'")
+        }
+    }
+}
+
+/// The part of a call that sets up cells, captures and defers.
+@inline(never)
+func invokeSlow(_ vm: VM, _ closure: Closure) throws {
+    let proto = closure.proto
+    let savedCellBase = vm.pointee.cellBase
+    let cellMark = vm.pointee.cells.count
+    if proto.cellCount > 0 {
+        vm.pointee.cellBase = cellMark
+        for _ in 0..<proto.cellCount { vm.pointee.cells.append(Cell(.null)) }
+        let base = vm.pointee.base
+        for (slot, cell) in proto.cellParams {
+            vm.pointee.cells[cellMark + cell].value = vm.pointee.stack[base + slot]
+        }
+    }
+    var savedCaptures: ContiguousArray<Cell>?
+    if !closure.captures.isEmpty {
+        savedCaptures = vm.pointee.captures
+        vm.pointee.captures = closure.captures
+    }
+    defer {
+        if proto.cellCount > 0 {
+            vm.pointee.cells.removeSubrange(cellMark...)
+            vm.pointee.cellBase = savedCellBase
+        }
+        if let savedCaptures { vm.pointee.captures = savedCaptures }
+    }
+    if proto.hasDefer {
+        let mark = vm.pointee.deferStack.count
+        do {
+            _ = try proto.body(vm)
+        } catch {
+            let result = vm.pointee.returnValue
+            try? runDefers(vm, down: mark)
+            vm.pointee.returnValue = result
+            throw error
+        }
+        let result = vm.pointee.returnValue
+        vm.pointee.returnValue = .null
+        try runDefers(vm, down: mark)
+        vm.pointee.returnValue = result
+    } else {
+        _ = try proto.body(vm)
+    }
+}
+
+/// Runs the deferred blocks registered above `mark`, last first. The first error
+/// raised by one of them is thrown after all have run.
+func runDefers(_ vm: VM, down mark: Int) throws {
+    var firstError: (any Error)?
+    while vm.pointee.deferStack.count > mark {
+        let block = vm.pointee.deferStack.removeLast()
+        do {
+            let argBase = vm.pointee.sp
+            defer { vm.pointee.pop(to: argBase) }
+            _ = try invoke(vm, block, argBase: argBase, argc: 0)
+        } catch {
+            if firstError == nil { firstError = error }
+        }
+    }
+    if let firstError { throw firstError }
+}
+
+/// Calls any function value with prepared arguments (natives, closures, named args).
+func callValue(_ vm: VM, _ callee: Value, _ args: Arguments) throws -> Value {
+    guard case .function(let f) = callee else {
+        throw DshError.runtime("cannot call \(callee.typeName)")
+    }
+    if let closure = f as? Closure, closure.interpreter === vm.pointee.interpreter {
+        return try callClosure(vm, closure, args)
+    }
+    return try f.call(args, vm.pointee.interpreter)
+}
+
+/// Binds `args` (positional and named) to a closure's parameters and runs it.
+func callClosure(_ vm: VM, _ closure: Closure, _ args: Arguments) throws -> Value {
+    let proto = closure.proto
+    let argBase = vm.pointee.sp
+    defer { vm.pointee.pop(to: argBase) }
+    if args.positional.count > proto.paramCount {
+        throw DshError.runtime("\(proto.name)() takes \(plural(proto.paramCount, "argument")) but \(args.positional.count) were given")
+    }
+    for v in args.positional { vm.pointee.push(v) }
+    if args.named.isEmpty {
+        return try invoke(vm, closure, argBase: argBase, argc: args.positional.count)
+    }
+    for _ in args.positional.count..<proto.paramCount { vm.pointee.push(.error(missingArgument)) }
+    for (name, value) in args.named {
+        guard let i = proto.paramNames.firstIndex(of: name) else {
+            throw DshError.runtime("\(proto.name)() has no parameter named '\(name)'")
+        }
+        guard isMissing(vm.pointee.stack[argBase + i]) else {
+            throw DshError.runtime("\(proto.name)() got two values for '\(name)'")
+        }
+        vm.pointee.stack[argBase + i] = value
+    }
+    return try invoke(vm, closure, argBase: argBase, argc: proto.paramCount, checkMissing: true)
+}

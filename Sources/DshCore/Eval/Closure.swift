@@ -1,0 +1,73 @@
+// Closure.swift: compiled functions (prototypes) and the closures made from them.
+
+/// Where a new closure takes each captured cell from.
+enum CompiledCapture {
+    /// The enclosing frame's cell.
+    case cell(Int)
+    /// The enclosing closure's capture.
+    case capture(Int)
+}
+
+/// A compiled function: everything a call needs, made once per `fn` in the source.
+final class FunctionProto {
+    let name: String
+    let paramNames: [String]
+    /// Default value code per parameter (evaluated in the callee's frame).
+    var defaults: [Code?]
+    let slotCount: Int
+    let cellCount: Int
+    /// Parameters that live in cells: (slot, cell).
+    let cellParams: [(Int, Int)]
+    let captures: [CompiledCapture]
+    let hasDefer: Bool
+    let span: SourceSpan
+    var body: StmtCode = { _ in .normal }
+    /// One line of help (its signature).
+    let signature: String
+
+    var paramCount: Int { paramNames.count }
+
+    init(node: FunctionNode, defaults: [Code?], captures: [CompiledCapture]) {
+        name = node.name
+        paramNames = node.params.map(\.name)
+        self.defaults = defaults
+        slotCount = max(node.slotCount, node.params.count)
+        cellCount = node.cellCount
+        cellParams = node.params.compactMap { p in
+            guard let v = p.variable, v.isCaptured else { return nil }
+            return (v.index, v.cellIndex)
+        }
+        self.captures = captures
+        hasDefer = node.hasDefer
+        span = node.span
+        signature = "fn \(node.name)(" + node.params.map { $0.defaultValue == nil ? $0.name : "\($0.name) = …" }.joined(separator: ", ") + ")"
+    }
+}
+
+/// A function made by a script: a prototype plus the cells it captured.
+final class Closure: FunctionValue {
+    let proto: FunctionProto
+    let captures: ContiguousArray<Cell>
+    weak var interpreter: Interpreter?
+
+    init(_ proto: FunctionProto, captures: ContiguousArray<Cell>, interpreter: Interpreter) {
+        self.proto = proto
+        self.captures = captures
+        self.interpreter = interpreter
+        super.init(name: proto.name)
+    }
+
+    /// Calls the closure on its interpreter (natives may call it with any runtime).
+    override func call(_ args: Arguments, _ runtime: any Runtime) throws -> Value {
+        guard let interp = interpreter else { throw DshError.runtime("\(name): its interpreter is gone") }
+        return try interp.callClosure(self, args)
+    }
+}
+
+/// A marker for parameters not given by a call with named arguments.
+nonisolated(unsafe) let missingArgument = ErrorValue(message: "<missing argument>")
+
+@inline(__always) func isMissing(_ v: Value) -> Bool {
+    if case .error(let e) = v, e === missingArgument { return true }
+    return false
+}

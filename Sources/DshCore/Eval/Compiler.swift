@@ -1,0 +1,445 @@
+// Compiler.swift: turns the resolved syntax tree into a tree of Swift closures, once;
+// running a script is then calling closures. This file compiles expressions; the
+// statements are in CompilerStatements.swift.
+
+/// Where a variable lives at run time.
+enum SlotRef {
+    case local(Int)
+    case cell(Int)
+    case capture(Int)
+    case global(Int)
+}
+
+/// Compiles resolved functions into prototypes.
+final class Compiler {
+    unowned let interpreter: Interpreter
+
+    init(interpreter: Interpreter) {
+        self.interpreter = interpreter
+    }
+
+    // MARK: - Variables
+
+    func slot(of v: Variable) -> SlotRef {
+        if v.isGlobal { return .global(v.index) }
+        return v.isCaptured ? .cell(v.cellIndex) : .local(v.index)
+    }
+
+    func slot(of ref: NameRef) -> SlotRef {
+        switch ref.target {
+        case .local(let v): return slot(of: v)
+        case .capture(let i): return .capture(i)
+        case .global(let g): return .global(g)
+        case .unresolved: preconditionFailure("unresolved name '\(ref.name)'")
+        }
+    }
+
+    func load(_ s: SlotRef) -> Code {
+        switch s {
+        case .local(let i): return { vm in vm.pointee.stack[vm.pointee.base &+ i] }
+        case .cell(let c): return { vm in vm.pointee.cells[vm.pointee.cellBase &+ c].value }
+        case .capture(let i): return { vm in vm.pointee.captures[i].value }
+        case .global(let g): return { vm in vm.pointee.globals[g] }
+        }
+    }
+
+    /// A store into a variable; `declare` makes a fresh cell (a new binding).
+    func store(_ s: SlotRef, declare: Bool) -> (VM, Value) -> Void {
+        switch s {
+        case .local(let i): return { vm, v in vm.pointee.stack[vm.pointee.base &+ i] = v }
+        case .cell(let c):
+            if declare { return { vm, v in vm.pointee.cells[vm.pointee.cellBase &+ c] = Cell(v) } }
+            return { vm, v in vm.pointee.cells[vm.pointee.cellBase &+ c].value = v }
+        case .capture(let i): return { vm, v in vm.pointee.captures[i].value = v }
+        case .global(let g): return { vm, v in vm.pointee.globals[g] = v }
+        }
+    }
+
+    // MARK: - Functions
+
+    func function(_ node: FunctionNode) -> FunctionProto {
+        let defaults: [Code?] = node.params.map { p in p.defaultValue.map { expr($0) } }
+        let captures: [CompiledCapture] = node.captures.map { src in
+            switch src {
+            case .enclosingCell(let v): return .cell(v.cellIndex)
+            case .enclosingCapture(let i): return .capture(i)
+            }
+        }
+        let proto = FunctionProto(node: node, defaults: defaults, captures: captures)
+        proto.body = block(node.body)
+        return proto
+    }
+
+    /// Code that makes a closure of `proto` capturing from the current frame.
+    func makeClosure(_ proto: FunctionProto) -> (VM) -> Closure {
+        let sources = proto.captures
+        let interp = interpreter
+        if sources.isEmpty {
+            return { _ in Closure(proto, captures: [], interpreter: interp) }
+        }
+        return { vm in
+            var caps = ContiguousArray<Cell>()
+            caps.reserveCapacity(sources.count)
+            for s in sources {
+                switch s {
+                case .cell(let c): caps.append(vm.pointee.cells[vm.pointee.cellBase &+ c])
+                case .capture(let i): caps.append(vm.pointee.captures[i])
+                }
+            }
+            return Closure(proto, captures: caps, interpreter: interp)
+        }
+    }
+
+    // MARK: - Expressions
+
+    func expr(_ e: Expr) -> Code {
+        let span = e.span
+        switch e.kind {
+        case .null: return { _ in .null }
+        case .bool(let b): let v = Value.bool(b); return { _ in v }
+        case .int(let i): let v = Value.int(i); return { _ in v }
+        case .float(let d): let v = Value.float(d); return { _ in v }
+        case .string(let s): let v = Value.string(s); return { _ in v }
+        case .interpolation(let parts):
+            let compiled: [(String?, Code?)] = parts.map { p in
+                switch p {
+                case .text(let t): return (t, nil)
+                case .expr(let x): return (nil, expr(x))
+                }
+            }
+            return { vm in
+                var out = ""
+                for (text, code) in compiled {
+                    if let text { out += text } else if let code { out += try code(vm).displayString }
+                }
+                return .string(out)
+            }
+        case .name(let ref):
+            return load(slot(of: ref))
+        case .list(let items):
+            let codes = items.map { expr($0) }
+            return { vm in
+                var out: [Value] = []
+                out.reserveCapacity(codes.count)
+                for c in codes { out.append(try c(vm)) }
+                return .list(ListRef(out))
+            }
+        case .map(let entries):
+            let codes: [(String?, Code?, Code, SourceSpan)] = entries.map { (k, v) in
+                switch k {
+                case .name(let n): return (n, nil, expr(v), v.span)
+                case .computed(let ke): return (nil, expr(ke), expr(v), ke.span)
+                }
+            }
+            return { vm in
+                let m = MapRef()
+                m.entries.reserveCapacity(codes.count)
+                for (name, keyCode, valueCode, kspan) in codes {
+                    let key: String
+                    if let name { key = name } else {
+                        let k = try keyCode!(vm)
+                        guard case .string(let s) = k else { throw failure("map key must be a string, not \(k.typeName)", kspan) }
+                        key = s
+                    }
+                    m.entries[key] = try valueCode(vm)
+                }
+                return .map(m)
+            }
+        case .unary(let op, let x):
+            let c = expr(x)
+            switch op {
+            case .negate:
+                return { vm in
+                    let v = try c(vm)
+                    if case .int(let i) = v, i != Int.min { return .int(-i) }
+                    return try Ops.negate(v, span)
+                }
+            case .not:
+                let cond = self.cond(x)
+                return { vm in .bool(!(try cond(vm))) }
+            }
+        case .binary(let op, let l, let r):
+            return binary(op, l, r, span)
+        case .range(let l, let r, let inclusive):
+            let lo = expr(l), hi = expr(r)
+            return { vm in
+                let a = try lo(vm), b = try hi(vm)
+                guard case .int(let x) = a, case .int(let y) = b else {
+                    throw failure("range bounds must be ints, not \(a.typeName) and \(b.typeName)", span)
+                }
+                if inclusive {
+                    if y == Int.max { throw failure("range end too large", span) }
+                    return .stream(RangeStream(start: x, end: y + 1, step: 1))
+                }
+                return .stream(RangeStream(start: x, end: y, step: 1))
+            }
+        case .call(let callee, let args):
+            return call(callee, args, span)
+        case .index(let obj, let idx, let optional):
+            let o = expr(obj), i = expr(idx)
+            return { vm in
+                let target = try o(vm)
+                if optional, case .null = target { throw OptionalChainNil() }
+                let index = try i(vm)
+                if case .list(let l) = target, case .int(let n) = index, n >= 0, n < l.items.count { return l.items[n] }
+                return try Access.index(target, index, vm, span)
+            }
+        case .slice(let obj, let lo, let hi, let optional):
+            let o = expr(obj)
+            let l = lo.map { expr($0) }, h = hi.map { expr($0) }
+            return { vm in
+                let target = try o(vm)
+                if optional, case .null = target { throw OptionalChainNil() }
+                let a = try l?(vm) ?? .null, b = try h?(vm) ?? .null
+                return try Access.slice(target, a, b, span)
+            }
+        case .member(let obj, let name, let optional, let nameSpan):
+            let o = expr(obj)
+            return { vm in
+                let target = try o(vm)
+                if case .map(let m) = target { return m.entries[name] ?? .null }
+                if optional, case .null = target { throw OptionalChainNil() }
+                return try Access.member(target, name, vm, nameSpan)
+            }
+        case .optionalChain(let x):
+            let c = expr(x)
+            return { vm in
+                do { return try c(vm) } catch is OptionalChainNil { return .null }
+            }
+        case .function(let f):
+            let make = makeClosure(function(f))
+            return { vm in .function(make(vm)) }
+        }
+    }
+
+    // MARK: - Binary operators
+
+    private func binary(_ op: BinaryOp, _ l: Expr, _ r: Expr, _ span: SourceSpan) -> Code {
+        switch op {
+        case .and, .or, .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .contains, .notContains, .match:
+            let c = cond(Expr(.binary(op, l, r), span))
+            return { vm in .bool(try c(vm)) }
+        case .coalesce:
+            let a = expr(l), b = expr(r)
+            return { vm in
+                let v = try a(vm)
+                if case .null = v { return try b(vm) }
+                return v
+            }
+        default:
+            break
+        }
+        let a = expr(l)
+        // `x op k` with an int constant k: no second closure call.
+        if case .int(let k) = r.kind {
+            switch op {
+            case .add:
+                return { vm in
+                    let x = try a(vm)
+                    if case .int(let i) = x {
+                        let (s, o) = i.addingReportingOverflow(k)
+                        if o { throw Ops.overflow(span) }
+                        return .int(s)
+                    }
+                    return try Ops.addSlow(x, .int(k), span)
+                }
+            case .subtract:
+                return { vm in
+                    let x = try a(vm)
+                    if case .int(let i) = x {
+                        let (s, o) = i.subtractingReportingOverflow(k)
+                        if o { throw Ops.overflow(span) }
+                        return .int(s)
+                    }
+                    return try Ops.subtract(x, .int(k), span)
+                }
+            default: break
+            }
+        }
+        let b = expr(r)
+        switch op {
+        case .add: return { vm in try Ops.add(try a(vm), try b(vm), span) }
+        case .subtract: return { vm in try Ops.subtract(try a(vm), try b(vm), span) }
+        case .multiply: return { vm in try Ops.multiply(try a(vm), try b(vm), span) }
+        case .divide: return { vm in try Ops.divide(try a(vm), try b(vm), span) }
+        case .floorDivide: return { vm in try Ops.floorDivide(try a(vm), try b(vm), span) }
+        case .modulo:
+            return { vm in
+                let x = try a(vm), y = try b(vm)
+                if case .int(let i) = x, case .int(let j) = y, j > 0 { return .int(i % j) }
+                return try Ops.modulo(x, y, span)
+            }
+        default: preconditionFailure("not an arithmetic operator")
+        }
+    }
+
+    /// Compiles an expression used as a condition straight to a Bool.
+    func cond(_ e: Expr) -> CondCode {
+        let span = e.span
+        switch e.kind {
+        case .bool(let b): return { _ in b }
+        case .unary(.not, let x):
+            let c = cond(x)
+            return { vm in !(try c(vm)) }
+        case .binary(let op, let l, let r):
+            switch op {
+            case .and:
+                let a = cond(l), b = cond(r)
+                return { vm in try a(vm) && b(vm) }
+            case .or:
+                let a = cond(l), b = cond(r)
+                return { vm in try a(vm) || b(vm) }
+            case .less, .lessEqual, .greater, .greaterEqual:
+                return comparison(op, l, r, span)
+            case .equal, .notEqual:
+                let a = expr(l), b = expr(r)
+                if op == .equal { return { vm in Ops.equals(try a(vm), try b(vm)) } }
+                return { vm in !Ops.equals(try a(vm), try b(vm)) }
+            case .contains, .notContains:
+                let a = expr(l), b = expr(r)
+                let negate = op == .notContains
+                return { vm in
+                    let item = try a(vm)
+                    return try Ops.contains(try b(vm), item, vm, span) != negate
+                }
+            case .match:
+                let a = expr(l), b = expr(r)
+                return { vm in try Ops.match(try a(vm), try b(vm), vm, span) }
+            default:
+                break
+            }
+        default:
+            break
+        }
+        let c = expr(e)
+        return { vm in try c(vm).isTruthy }
+    }
+
+    private func comparison(_ op: BinaryOp, _ l: Expr, _ r: Expr, _ span: SourceSpan) -> CondCode {
+        let a = expr(l)
+        if case .int(let k) = r.kind {
+            let kv = Value.int(k)
+            switch op {
+            case .less:
+                return { vm in
+                    let x = try a(vm)
+                    if case .int(let i) = x { return i < k }
+                    return try Ops.compareSlow(x, kv, span) < 0
+                }
+            case .lessEqual:
+                return { vm in
+                    let x = try a(vm)
+                    if case .int(let i) = x { return i <= k }
+                    return try Ops.compareSlow(x, kv, span) <= 0
+                }
+            case .greater:
+                return { vm in
+                    let x = try a(vm)
+                    if case .int(let i) = x { return i > k }
+                    return try Ops.compareSlow(x, kv, span) > 0
+                }
+            default:
+                return { vm in
+                    let x = try a(vm)
+                    if case .int(let i) = x { return i >= k }
+                    return try Ops.compareSlow(x, kv, span) >= 0
+                }
+            }
+        }
+        let b = expr(r)
+        switch op {
+        case .less: return { vm in try Ops.compare(try a(vm), try b(vm), span) < 0 }
+        case .lessEqual: return { vm in try Ops.compare(try a(vm), try b(vm), span) <= 0 }
+        case .greater: return { vm in try Ops.compare(try a(vm), try b(vm), span) > 0 }
+        default: return { vm in try Ops.compare(try a(vm), try b(vm), span) >= 0 }
+        }
+    }
+
+    // MARK: - Calls
+
+    private func call(_ calleeExpr: Expr, _ args: [CallArgument], _ span: SourceSpan) -> Code {
+        let callee = expr(calleeExpr)
+        if args.contains(where: { $0.name != nil }) {
+            let positional = args.filter { $0.name == nil }.map { expr($0.value) }
+            let named = args.compactMap { a in a.name.map { ($0, expr(a.value)) } }
+            return { vm in
+                let f = try callee(vm)
+                var pos: [Value] = []
+                pos.reserveCapacity(positional.count)
+                for c in positional { pos.append(try c(vm)) }
+                var nam: [(name: String, value: Value)] = []
+                for (n, c) in named { nam.append((n, try c(vm))) }
+                do { return try callValue(vm, f, Arguments(pos, named: nam)) } catch { throw attachSpan(error, span) }
+            }
+        }
+        let codes = args.map { expr($0.value) }
+        switch codes.count {
+        case 0:
+            return { vm in
+                let f = try callee(vm)
+                if case .function(let fv) = f, type(of: fv) == Closure.self {
+                    let closure = unsafeDowncast(fv, to: Closure.self)
+                    let argBase = vm.pointee.sp
+                    defer { vm.pointee.pop(to: argBase) }
+                    do { return try invoke(vm, closure, argBase: argBase, argc: 0) } catch { throw attachSpan(error, span) }
+                }
+                return try Compiler.callOther(vm, f, [], span)
+            }
+        case 1:
+            let a0 = codes[0]
+            return { vm in
+                let f = try callee(vm)
+                if case .function(let fv) = f, type(of: fv) == Closure.self {
+                    let closure = unsafeDowncast(fv, to: Closure.self)
+                    let argBase = vm.pointee.sp
+                    defer { vm.pointee.pop(to: argBase) }
+                    vm.pointee.push(try a0(vm))
+                    do { return try invoke(vm, closure, argBase: argBase, argc: 1) } catch { throw attachSpan(error, span) }
+                }
+                return try Compiler.callOther(vm, f, [try a0(vm)], span)
+            }
+        case 2:
+            let a0 = codes[0], a1 = codes[1]
+            return { vm in
+                let f = try callee(vm)
+                if case .function(let fv) = f, type(of: fv) == Closure.self {
+                    let closure = unsafeDowncast(fv, to: Closure.self)
+                    let argBase = vm.pointee.sp
+                    defer { vm.pointee.pop(to: argBase) }
+                    vm.pointee.push(try a0(vm))
+                    vm.pointee.push(try a1(vm))
+                    do { return try invoke(vm, closure, argBase: argBase, argc: 2) } catch { throw attachSpan(error, span) }
+                }
+                let x = try a0(vm)
+                return try Compiler.callOther(vm, f, [x, try a1(vm)], span)
+            }
+        default:
+            return { vm in
+                let f = try callee(vm)
+                if case .function(let fv) = f, type(of: fv) == Closure.self {
+                    let closure = unsafeDowncast(fv, to: Closure.self)
+                    let argBase = vm.pointee.sp
+                    defer { vm.pointee.pop(to: argBase) }
+                    for c in codes { vm.pointee.push(try c(vm)) }
+                    do { return try invoke(vm, closure, argBase: argBase, argc: codes.count) } catch { throw attachSpan(error, span) }
+                }
+                var values: [Value] = []
+                values.reserveCapacity(codes.count)
+                for c in codes { values.append(try c(vm)) }
+                return try Compiler.callOther(vm, f, values, span)
+            }
+        }
+    }
+
+    /// Calls a native function (or a closure of another interpreter).
+    @inline(never)
+    static func callOther(_ vm: VM, _ f: Value, _ args: [Value], _ span: SourceSpan) throws -> Value {
+        guard case .function(let fv) = f else { throw failure("cannot call \(f.typeName)", span) }
+        do {
+            try tick(vm)
+            return try fv.call(Arguments(args), vm.pointee.interpreter)
+        } catch {
+            throw attachSpan(error, span)
+        }
+    }
+}

@@ -1,0 +1,431 @@
+// CompilerStatements.swift: compiles statements (declarations, assignments, control
+// flow, loops over lists/maps/streams/ranges, try/catch, defer, import).
+
+extension Compiler {
+    /// Compiles a statement list run in order.
+    func block(_ stmts: [Stmt]) -> StmtCode {
+        sequence(stmts.map { statement($0) })
+    }
+
+    func sequence(_ codes: [StmtCode]) -> StmtCode {
+        switch codes.count {
+        case 0: return { _ in .normal }
+        case 1: return codes[0]
+        case 2:
+            let a = codes[0], b = codes[1]
+            return { vm in
+                let f = try a(vm)
+                if f != .normal { return f }
+                return try b(vm)
+            }
+        case 3:
+            let a = codes[0], b = codes[1], c = codes[2]
+            return { vm in
+                var f = try a(vm)
+                if f != .normal { return f }
+                f = try b(vm)
+                if f != .normal { return f }
+                return try c(vm)
+            }
+        default:
+            return { vm in
+                for c in codes {
+                    let f = try c(vm)
+                    if f != .normal { return f }
+                }
+                return .normal
+            }
+        }
+    }
+
+    /// Compiles a file's top level: functions first (so they may be called before
+    /// their declaration), then the statements in order; the last expression
+    /// statement's value is kept.
+    func topLevel(_ node: FunctionNode) -> FunctionProto {
+        let proto = FunctionProto(node: node, defaults: [], captures: [])
+        var hoisted: [StmtCode] = []
+        var rest: [StmtCode] = []
+        for (i, stmt) in node.body.enumerated() {
+            if case .function = stmt.kind {
+                hoisted.append(statement(stmt))
+            } else if i == node.body.count - 1, case .expression(let e) = stmt.kind {
+                let c = expr(e)
+                rest.append { vm in
+                    vm.pointee.lastValue = try c(vm)
+                    return .normal
+                }
+            } else {
+                rest.append(statement(stmt))
+            }
+        }
+        proto.body = sequence(hoisted + rest)
+        return proto
+    }
+
+    func statement(_ stmt: Stmt) -> StmtCode {
+        let span = stmt.span
+        switch stmt.kind {
+        case .expression(let e):
+            let c = expr(e)
+            return { vm in
+                _ = try c(vm)
+                return .normal
+            }
+
+        case .declare(_, let names, let value):
+            let vars = stmt.declared
+            let valueCode = value.map { expr($0) }
+            if vars.count == 1 {
+                let target = slot(of: vars[0])
+                if case .local(let i) = target {
+                    if let valueCode {
+                        return { vm in
+                            vm.pointee.stack[vm.pointee.base &+ i] = try valueCode(vm)
+                            return .normal
+                        }
+                    }
+                    return { vm in
+                        vm.pointee.stack[vm.pointee.base &+ i] = .null
+                        return .normal
+                    }
+                }
+                let st = store(target, declare: true)
+                return { vm in
+                    st(vm, try valueCode?(vm) ?? .null)
+                    return .normal
+                }
+            }
+            let stores = vars.map { store(slot(of: $0), declare: true) }
+            let count = names.count
+            return { vm in
+                let v = try valueCode?(vm) ?? .null
+                let items = try Compiler.unpack(v, count, span)
+                for (st, item) in zip(stores, items) { st(vm, item) }
+                return .normal
+            }
+
+        case .assign(let target, let op, let value):
+            return assignment(target, op, value, span)
+
+        case .function(let f):
+            let make = makeClosure(function(f))
+            let st = store(slot(of: stmt.declared[0]), declare: false)
+            return { vm in
+                st(vm, .function(make(vm)))
+                return .normal
+            }
+
+        case .ifElse(let c, let then, let otherwise):
+            let test = cond(c)
+            let a = block(then)
+            if let otherwise {
+                let b = block(otherwise)
+                return { vm in try test(vm) ? try a(vm) : try b(vm) }
+            }
+            return { vm in try test(vm) ? try a(vm) : .normal }
+
+        case .whileLoop(let c, let body):
+            let test = cond(c)
+            let b = block(body)
+            return { vm in
+                while try test(vm) {
+                    let f = try b(vm)
+                    if f == .breakLoop { break }
+                    if f == .returned { return f }
+                    try tick(vm)
+                }
+                return .normal
+            }
+
+        case .forLoop(_, let iterable, let body):
+            return forLoop(stmt.declared, iterable, block(body))
+
+        case .breakLoop:
+            return { _ in .breakLoop }
+        case .continueLoop:
+            return { _ in .continueLoop }
+
+        case .returnValue(let value):
+            guard let value else {
+                return { vm in
+                    vm.pointee.returnValue = .null
+                    return .returned
+                }
+            }
+            let c = expr(value)
+            return { vm in
+                vm.pointee.returnValue = try c(vm)
+                return .returned
+            }
+
+        case .deferBlock:
+            let node = stmt.attachment as! FunctionNode
+            let make = makeClosure(function(node))
+            return { vm in
+                vm.pointee.deferStack.append(make(vm))
+                return .normal
+            }
+
+        case .tryCatch(let body, _, let handler):
+            let b = block(body)
+            let h = block(handler)
+            let bind = stmt.declared.first.map { store(slot(of: $0), declare: true) }
+            return { vm in
+                let sp = vm.pointee.sp, base = vm.pointee.base, depth = vm.pointee.depth
+                let cells = vm.pointee.cells.count, cellBase = vm.pointee.cellBase
+                let defers = vm.pointee.deferStack.count
+                do {
+                    return try b(vm)
+                } catch let e as DshError where e.kind != .interrupted {
+                    // Unwinding restored the registers; make sure before handling.
+                    vm.pointee.pop(to: sp)
+                    vm.pointee.sp = sp
+                    vm.pointee.base = base
+                    vm.pointee.depth = depth
+                    if vm.pointee.cells.count > cells { vm.pointee.cells.removeSubrange(cells...) }
+                    vm.pointee.cellBase = cellBase
+                    if vm.pointee.deferStack.count > defers { vm.pointee.deferStack.removeSubrange(defers...) }
+                    bind?(vm, e.value ?? .error(ErrorValue(message: e.message)))
+                    return try h(vm)
+                }
+            }
+
+        case .throwValue(let value):
+            let c = expr(value)
+            return { vm in
+                let v = try c(vm)
+                if case .error(let ev) = v { throw DshError(.runtime, ev.message, span: span, value: v) }
+                throw DshError(.runtime, v.displayString, span: span, value: v)
+            }
+
+        case .importModule:
+            let module = stmt.attachment as! ModuleRecord
+            let st = store(slot(of: stmt.declared[0]), declare: true)
+            let interp = interpreter
+            return { vm in
+                do { try interp.execute(module) } catch { throw attachSpan(error, span) }
+                st(vm, .object(module.object))
+                return .normal
+            }
+
+        case .block(let body):
+            return block(body)
+        }
+    }
+
+    /// Splits `v` into `count` values for `let a, b = v` and `for a, b in ...`.
+    static func unpack(_ v: Value, _ count: Int, _ span: SourceSpan) throws -> [Value] {
+        guard case .list(let l) = v else { throw failure("cannot unpack \(v.typeName) into \(count) variables", span) }
+        guard l.items.count == count else {
+            let n = l.items.count
+            throw failure("cannot unpack a list of \(n) item\(n == 1 ? "" : "s") into \(count) variables", span)
+        }
+        return l.items
+    }
+
+    // MARK: - Assignment
+
+    private func assignment(_ target: Expr, _ op: BinaryOp?, _ value: Expr, _ span: SourceSpan) -> StmtCode {
+        let v = expr(value)
+        func combine(_ old: Value, _ new: Value) throws -> Value {
+            switch op! {
+            case .add: return try Ops.add(old, new, span)
+            case .subtract: return try Ops.subtract(old, new, span)
+            case .multiply: return try Ops.multiply(old, new, span)
+            case .divide: return try Ops.divide(old, new, span)
+            default: return try Ops.modulo(old, new, span)
+            }
+        }
+        switch target.kind {
+        case .name(let ref):
+            let s = slot(of: ref)
+            if op == nil {
+                switch s {
+                case .local(let i):
+                    return { vm in
+                        vm.pointee.stack[vm.pointee.base &+ i] = try v(vm)
+                        return .normal
+                    }
+                case .global(let g):
+                    return { vm in
+                        vm.pointee.globals[g] = try v(vm)
+                        return .normal
+                    }
+                default:
+                    let st = store(s, declare: false)
+                    return { vm in
+                        st(vm, try v(vm))
+                        return .normal
+                    }
+                }
+            }
+            let ld = load(s), st = store(s, declare: false)
+            if case .local(let i) = s, op == .add {
+                return { vm in
+                    let old = vm.pointee.stack[vm.pointee.base &+ i]
+                    vm.pointee.stack[vm.pointee.base &+ i] = try Ops.add(old, try v(vm), span)
+                    return .normal
+                }
+            }
+            return { vm in
+                let old = try ld(vm)
+                st(vm, try combine(old, try v(vm)))
+                return .normal
+            }
+        case .member(let obj, let name, _, let nameSpan):
+            let o = expr(obj)
+            if op == nil {
+                return { vm in
+                    let target = try o(vm)
+                    let value = try v(vm)
+                    try Access.setMember(target, name, value, vm, nameSpan)
+                    return .normal
+                }
+            }
+            return { vm in
+                let target = try o(vm)
+                let old = try Access.member(target, name, vm, nameSpan)
+                try Access.setMember(target, name, try combine(old, try v(vm)), vm, nameSpan)
+                return .normal
+            }
+        case .index(let obj, let idx, _):
+            let o = expr(obj), i = expr(idx)
+            let ispan = target.span
+            if op == nil {
+                return { vm in
+                    let t = try o(vm)
+                    let index = try i(vm)
+                    let value = try v(vm)
+                    try Access.setIndex(t, index, value, vm, ispan)
+                    return .normal
+                }
+            }
+            return { vm in
+                let t = try o(vm)
+                let index = try i(vm)
+                let old = try Access.index(t, index, vm, ispan)
+                try Access.setIndex(t, index, try combine(old, try v(vm)), vm, ispan)
+                return .normal
+            }
+        default:
+            return { _ in throw failure("invalid assignment target", span) }
+        }
+    }
+
+    // MARK: - For loops
+
+    private func forLoop(_ vars: [Variable], _ iterable: Expr, _ body: @escaping StmtCode) -> StmtCode {
+        let ispan = iterable.span
+        let stores = vars.map { store(slot(of: $0), declare: true) }
+        // A syntactic range with one variable: count without making a stream.
+        if vars.count == 1, case .range(let l, let r, let inclusive) = iterable.kind {
+            let lo = expr(l), hi = expr(r)
+            let st = stores[0]
+            let localSlot: Int? = { if case .local(let i) = slot(of: vars[0]) { return i } else { return nil } }()
+            return { vm in
+                let a = try lo(vm), b = try hi(vm)
+                guard case .int(var i) = a, case .int(let end) = b else {
+                    throw failure("range bounds must be ints, not \(a.typeName) and \(b.typeName)", ispan)
+                }
+                while inclusive ? i <= end : i < end {
+                    if let s = localSlot {
+                        vm.pointee.stack[vm.pointee.base &+ s] = .int(i)
+                    } else {
+                        st(vm, .int(i))
+                    }
+                    let f = try body(vm)
+                    if f == .breakLoop { break }
+                    if f == .returned { return f }
+                    try tick(vm)
+                    if i == Int.max { break }
+                    i &+= 1
+                }
+                return .normal
+            }
+        }
+        let source = expr(iterable)
+        let pairs = vars.count == 2
+        return { vm in
+            let it = try source(vm)
+            @inline(__always) func bind(_ item: Value) throws {
+                if pairs {
+                    let two = try Compiler.unpack(item, 2, ispan)
+                    stores[0](vm, two[0])
+                    stores[1](vm, two[1])
+                } else {
+                    stores[0](vm, item)
+                }
+            }
+            switch it {
+            case .list(let l):
+                let items = l.items
+                for item in items {
+                    try bind(item)
+                    let f = try body(vm)
+                    if f == .breakLoop { break }
+                    if f == .returned { return f }
+                    try tick(vm)
+                }
+            case .map(let m):
+                let entries = m.entries
+                for (k, v) in entries {
+                    if pairs {
+                        stores[0](vm, .string(k))
+                        stores[1](vm, v)
+                    } else {
+                        stores[0](vm, .string(k))
+                    }
+                    let f = try body(vm)
+                    if f == .breakLoop { break }
+                    if f == .returned { return f }
+                    try tick(vm)
+                }
+            case .stream(let s):
+                var finished = false
+                defer { if !finished { s.close() } }
+                let interp = vm.pointee.interpreter
+                while true {
+                    let next: Value?
+                    do { next = try s.next(interp) } catch { throw attachSpan(error, ispan) }
+                    guard let item = next else { finished = true; break }
+                    try bind(item)
+                    let f = try body(vm)
+                    if f == .breakLoop { break }
+                    if f == .returned { return f }
+                    try tick(vm)
+                }
+            case .string(let str):
+                for ch in str {
+                    try bind(.string(String(ch)))
+                    let f = try body(vm)
+                    if f == .breakLoop { break }
+                    if f == .returned { return f }
+                    try tick(vm)
+                }
+            case .bytes(let bytes):
+                for b in bytes {
+                    try bind(.int(Int(b)))
+                    let f = try body(vm)
+                    if f == .breakLoop { break }
+                    if f == .returned { return f }
+                    try tick(vm)
+                }
+            case .object(let o):
+                guard let plain = o.plainValue, case .map(let m) = plain else {
+                    throw failure("cannot iterate over \(o.typeName)", ispan)
+                }
+                for (k, v) in m.entries {
+                    stores[0](vm, .string(k))
+                    if pairs { stores[1](vm, v) }
+                    let f = try body(vm)
+                    if f == .breakLoop { break }
+                    if f == .returned { return f }
+                    try tick(vm)
+                }
+            default:
+                throw failure("cannot iterate over \(it.typeName)", ispan)
+            }
+            return .normal
+        }
+    }
+}

@@ -1,0 +1,172 @@
+// Machine.swift: the evaluator's registers (value stack, frame base, cells, captures,
+// globals, step counter) kept in one manually allocated struct, so compiled code reads
+// them through a pointer without exclusivity checks or reference counting.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A variable captured by a closure: the box both the frame and the closures share.
+final class Cell {
+    var value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// How a statement finished.
+enum Flow {
+    case normal, breakLoop, continueLoop, returned
+}
+
+/// Compiled expression.
+typealias Code = (VM) throws -> Value
+/// Compiled statement.
+typealias StmtCode = (VM) throws -> Flow
+/// Compiled condition.
+typealias CondCode = (VM) throws -> Bool
+/// The machine, as compiled code sees it.
+typealias VM = UnsafeMutablePointer<Machine>
+
+/// Thrown by `?.` on nil and caught at the end of its chain.
+struct OptionalChainNil: Error {}
+
+/// The evaluator's registers.
+struct Machine {
+    /// The value stack: frames of locals, and arguments being prepared.
+    var stack: UnsafeMutablePointer<Value>
+    var stackCapacity: Int
+    /// First free slot. Every slot at or above it holds `.null`.
+    var sp = 0
+    /// The current frame's first slot.
+    var base = 0
+    /// Cells of the frames, as a stack; `cellBase` is the current frame's first.
+    var cells = ContiguousArray<Cell>()
+    var cellBase = 0
+    /// The running closure's captured cells.
+    var captures = ContiguousArray<Cell>()
+    /// The global slots.
+    var globals: UnsafeMutablePointer<Value>
+    var globalCapacity: Int
+    /// The value a `return` left.
+    var returnValue: Value = .null
+    /// The value of the last top-level expression statement.
+    var lastValue: Value = .null
+    /// Steps taken (loop back-edges and calls); checks happen at `nextCheck`.
+    var steps = 0
+    var nextCheck = 1024
+    var stepLimit = Int.max
+    /// Monotonic deadline in nanoseconds (0: none).
+    var deadline: UInt64 = 0
+    /// Call depth and its limit.
+    var depth = 0
+    var maxDepth = 50_000
+    /// The lowest native stack address calls may reach.
+    var stackLimit: UInt = 0
+    /// Pending `defer` blocks of the running functions.
+    var deferStack: [Closure] = []
+    /// The interpreter (for natives' `Runtime`).
+    unowned(unsafe) var interpreter: Interpreter
+
+    init(interpreter: Interpreter) {
+        self.interpreter = interpreter
+        stackCapacity = 1024
+        stack = .allocate(capacity: stackCapacity)
+        stack.initialize(repeating: .null, count: stackCapacity)
+        globalCapacity = 256
+        globals = .allocate(capacity: globalCapacity)
+        globals.initialize(repeating: .null, count: globalCapacity)
+    }
+
+    /// Releases the buffers.
+    mutating func destroy() {
+        stack.deinitialize(count: stackCapacity)
+        stack.deallocate()
+        globals.deinitialize(count: globalCapacity)
+        globals.deallocate()
+    }
+
+    /// Makes room for `needed` stack slots.
+    mutating func growStack(_ needed: Int) {
+        var cap = stackCapacity
+        while cap < needed { cap *= 2 }
+        let fresh = UnsafeMutablePointer<Value>.allocate(capacity: cap)
+        fresh.moveInitialize(from: stack, count: stackCapacity)
+        (fresh + stackCapacity).initialize(repeating: .null, count: cap - stackCapacity)
+        stack.deallocate()
+        stack = fresh
+        stackCapacity = cap
+    }
+
+    /// Makes room for `needed` globals.
+    mutating func growGlobals(_ needed: Int) {
+        guard needed > globalCapacity else { return }
+        var cap = globalCapacity
+        while cap < needed { cap *= 2 }
+        let fresh = UnsafeMutablePointer<Value>.allocate(capacity: cap)
+        fresh.moveInitialize(from: globals, count: globalCapacity)
+        (fresh + globalCapacity).initialize(repeating: .null, count: cap - globalCapacity)
+        globals.deallocate()
+        globals = fresh
+        globalCapacity = cap
+    }
+
+    /// Pushes an argument.
+    @inline(__always) mutating func push(_ v: Value) {
+        if sp == stackCapacity { growStack(sp + 1) }
+        stack[sp] = v
+        sp &+= 1
+    }
+
+    /// Drops everything from `mark` up, restoring the `.null` invariant.
+    @inline(__always) mutating func pop(to mark: Int) {
+        var i = mark
+        while i < sp {
+            stack[i] = .null
+            i &+= 1
+        }
+        sp = mark
+    }
+}
+
+#if os(Linux)
+/// glibc's `pthread_getattr_np` (a GNU extension the Glibc module does not export).
+@_silgen_name("pthread_getattr_np")
+private func dsh_pthread_getattr_np(_ thread: pthread_t, _ attr: UnsafeMutablePointer<pthread_attr_t>) -> Int32
+#endif
+
+/// Native stack bounds of the calling thread.
+enum NativeStack {
+    /// An address below which calls must stop (256 KB above the stack's low end), or 0.
+    static func limit() -> UInt {
+        #if os(Linux)
+        var attr = pthread_attr_t()
+        guard dsh_pthread_getattr_np(pthread_self(), &attr) == 0 else { return 0 }
+        defer { pthread_attr_destroy(&attr) }
+        var addr: UnsafeMutableRawPointer?
+        var size = 0
+        guard pthread_attr_getstack(&attr, &addr, &size) == 0, let addr else { return 0 }
+        let low = UInt(bitPattern: addr)
+        let margin: UInt = size > 4 << 20 ? 512 << 10 : 256 << 10
+        return low + min(margin, UInt(size) / 2)
+        #elseif canImport(Darwin)
+        let top = UInt(bitPattern: pthread_get_stackaddr_np(pthread_self()))
+        let size = UInt(pthread_get_stacksize_np(pthread_self()))
+        return top - size + min(256 << 10, size / 2)
+        #else
+        return 0
+        #endif
+    }
+
+    /// The current stack position (roughly).
+    @inline(__always) static func here() -> UInt {
+        var marker: UInt8 = 0
+        return withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
+    }
+}
+
+/// Monotonic clock in nanoseconds.
+@inline(__always) func monotonicNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+}
