@@ -309,7 +309,7 @@ public final class Lexer {
             }
             buf.append(scalar)
         default:
-            throw error("invalid escape '\\\(e)'", line: l, col: c)
+            throw error("unknown escape sequence '\\\(e)'", line: l, col: c)
         }
     }
 

@@ -158,7 +158,7 @@ public final class Parser {
 
     private func enter() throws {
         depth += 1
-        if depth > Parser.maxNesting { throw DshError(.syntax, "nesting too deep", span: current.span) }
+        if depth > Parser.maxNesting { throw DshError(.syntax, "nesting too deep (more than \(Parser.maxNesting) levels)", span: current.span) }
     }
 
     private func identifierName(_ what: String, strict: Bool = false) throws -> (String, SourceSpan) {
@@ -180,14 +180,14 @@ public final class Parser {
     }
 
     private func block() throws -> [Stmt] {
-        let open = try expect(.lbrace, "'{'")
+        try expect(.lbrace, "'{'")
         try enter()
         defer { depth -= 1 }
         var out: [Stmt] = []
         while true {
             while check(.newline) || check(.semicolon) { advance() }
             if match(.rbrace) { return out }
-            if check(.eof) { try expectClose(.rbrace, open) }
+            if check(.eof) { throw error("expected '}' to close the block", at: current) }
             out.append(try statement())
         }
     }
@@ -198,7 +198,7 @@ public final class Parser {
         case .newline, .semicolon: advance()
         case .rbrace, .eof: break
         default:
-            throw error("expected a newline or ';' after the statement", at: current)
+            throw error("expected a newline or ';' after the statement, found \(describe(current))", at: current)
         }
     }
 
@@ -217,7 +217,7 @@ public final class Parser {
         switch start.kind {
         case .kwLet, .kwVar:
             advance()
-            var names = [try identifierName("a name after \(start.kind.display)", strict: true)]
+            var names = [try identifierName("a name after \(start.kind.display)")]
             while match(.comma) { names.append(try identifierName("a name")) }
             var value: Expr?
             if match(.assign) {
@@ -246,7 +246,7 @@ public final class Parser {
             advance()
             var names = [try identifierName("a loop variable after 'for'")]
             if match(.comma) { names.append(try identifierName("a second loop variable")) }
-            guard match(.kwIn) else { throw error("expected 'in' after the loop variable", at: current) }
+            try expect(.kwIn, "'in'")
             let iterable = try expression()
             let body = try block()
             return Stmt(.forLoop(names: names, iterable, body), start.span.through(lastSpan))
@@ -308,7 +308,7 @@ public final class Parser {
         case .lbrace:
             let body = try block()
             return Stmt(.block(body), start.span.through(lastSpan))
-        case .kwElse, .kwCatch, .kwIn, .kwAs, .rparen, .rbracket, .rbrace:
+        case .rbrace:
             throw error("unexpected \(start.kind.display)", at: start)
         default:
             let target = try expression()
@@ -326,7 +326,7 @@ public final class Parser {
                 let opTok = advance()
                 switch target.kind {
                 case .name, .member(_, _, optional: false, _), .index(_, _, optional: false): break
-                default: throw error("invalid assignment target", at: Token(kind: opTok.kind, span: target.span))
+                default: throw error("cannot assign to this expression", at: Token(kind: opTok.kind, span: target.span))
                 }
                 let value = try expression()
                 let s = Stmt(.assign(target: target, op: op, value: value), target.span.through(lastSpan))
@@ -597,7 +597,7 @@ public final class Parser {
             if !match(.comma) { break }
             skipNewlines()
         }
-        try expectClose(.rparen, t)
+        try expect(.rparen, "')' to close the argument list")
         return Expr(.call(callee, args), callee.span.through(lastSpan))
     }
 
