@@ -180,16 +180,19 @@ final class Resolver {
         return DshError(.resolve, "undefined name '\(name)'", span: span, hint: hint)
     }
 
+    /// The visible name closest to `name` by edit distance; on ties the innermost
+    /// scope wins, then alphabetical order.
     private func closestName(to name: String) -> String? {
-        var candidates = Set(globals.allNames)
+        var candidates: [String] = []
         var f: FunctionState? = current
         while let fn = f {
-            for scope in fn.scopes { candidates.formUnion(scope.keys) }
+            for scope in fn.scopes.reversed() { candidates += scope.keys.sorted() }
             f = fn.parent
         }
+        candidates += globals.allNames.sorted()
         let limit = max(1, name.count / 3)
         var best: (String, Int)?
-        for c in candidates.sorted() where c != name {
+        for c in candidates where c != name {
             let d = Resolver.editDistance(name, c, limit: limit)
             if d <= limit, d < name.count, best == nil || d < best!.1 { best = (c, d) }
         }

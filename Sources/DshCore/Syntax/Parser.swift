@@ -305,7 +305,7 @@ public final class Parser {
             let s = Stmt(.importModule(path: path, pathSpan: pathTok.span, alias: alias), start.span.through(lastSpan))
             try endStatement()
             return s
-        case .lbrace:
+        case .lbrace where !startsMapLiteral():
             let body = try block()
             return Stmt(.block(body), start.span.through(lastSpan))
         case .rbrace:
@@ -355,6 +355,14 @@ public final class Parser {
             }
         }
         return Stmt(.ifElse(cond, then, otherwise), start.span.through(lastSpan))
+    }
+
+    /// Whether the `{` at a statement's start opens a map literal rather than a block:
+    /// `{}` or `{name: ...`, `{"key": ...` (a REPL entry like `{a: 1}` shows the map).
+    private func startsMapLiteral() -> Bool {
+        let k1 = peekKind(1)
+        if k1 == .rbrace { return true }
+        return (k1 == .identifier || k1 == .string) && peekKind(2) == .colon
     }
 
     // MARK: - Functions
