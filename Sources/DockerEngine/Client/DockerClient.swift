@@ -42,6 +42,9 @@ public final class DockerClient: Sendable {
     /// Where the daemon listens.
     public var endpoint: DockerEndpoint { configuration.endpoint }
 
+    /// How many connections this client opened so far (kept-alive ones are reused).
+    public var connectionsOpened: Int { transport.connectionsOpened.load(ordering: .relaxed) }
+
     /// Closes idle kept-alive connections (streams in progress are not affected).
     public func shutdown() { transport.shutdown() }
 

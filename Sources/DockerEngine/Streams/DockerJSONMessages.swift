@@ -1,6 +1,14 @@
 // DockerJSONMessages: splits a body of newline-delimited or concatenated JSON into messages.
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The JSON messages of a streamed body (pull, push, build, load, events, stats), each as
 /// its raw bytes, found incrementally across chunk boundaries in linear time. Messages may
 /// be separated by newlines or simply concatenated. A message larger than the limit, or
@@ -45,7 +53,7 @@ public struct DockerJSONMessages<Base: AsyncSequence>: AsyncSequence where Base.
                 readyIndex = 0
                 if done { return nil }
                 if let chunk = try await base.next() {
-                    try splitter.feed(chunk.readableBytesView, into: &ready)
+                    try chunk.withUnsafeReadableBytes { try splitter.feed($0, into: &ready) }
                 } else {
                     done = true
                     try splitter.finish()
@@ -102,12 +110,16 @@ struct JSONMessageSplitter {
 
     init(maxMessageBytes: Int) { self.maxMessageBytes = maxMessageBytes }
 
-    mutating func feed(_ bytes: ByteBufferView, into out: inout [[UInt8]]) throws {
-        var runStart = bytes.startIndex  // start of the part of `bytes` belonging to the current message
-        var i = bytes.startIndex
-        while i < bytes.endIndex {
-            let b = bytes[i]
+    /// Scans raw bytes: whitespace between messages is skipped, strings are crossed with
+    /// `memchr` (so a huge string costs little), nesting is counted outside strings.
+    mutating func feed(_ raw: UnsafeRawBufferPointer, into out: inout [[UInt8]]) throws {
+        guard let base = raw.baseAddress else { return }
+        let n = raw.count
+        var runStart = 0
+        var i = 0
+        while i < n {
             if !inMessage {
+                let b = raw[i]
                 switch b {
                 case 0x20, 0x0a, 0x0d, 0x09:
                     i += 1
@@ -125,29 +137,46 @@ struct JSONMessageSplitter {
                 }
             }
             if inString {
-                if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false }
-            } else {
-                switch b {
-                case UInt8(ascii: "\""): inString = true
-                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-                case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                    depth -= 1
-                    if depth == 0 {
-                        pending.append(contentsOf: bytes[runStart...i])
-                        out.append(pending)
-                        pending.removeAll(keepingCapacity: false)
-                        inMessage = false
-                    }
-                default: break
+                if escaped {
+                    escaped = false
+                    i += 1
+                    continue
                 }
+                // Jump to the next quote or backslash.
+                let rest = n - i
+                let quote = memchr(base + i, Int32(UInt8(ascii: "\"")), rest).map { $0 - UnsafeMutableRawPointer(mutating: base) } ?? n
+                let slash = memchr(base + i, Int32(UInt8(ascii: "\\")), quote - i).map { $0 - UnsafeMutableRawPointer(mutating: base) } ?? n
+                if slash < quote {
+                    escaped = true
+                    i = slash + 1
+                } else if quote < n {
+                    inString = false
+                    i = quote + 1
+                } else {
+                    i = n
+                }
+                continue
+            }
+            switch raw[i] {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 0 {
+                    pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[runStart...i]))
+                    out.append(pending)
+                    pending = []
+                    inMessage = false
+                }
+            default: break
             }
             i += 1
-            if inMessage && pending.count + (i - runStart) > maxMessageBytes {
-                throw DockerError.protocolError("a JSON message in the stream exceeds \(maxMessageBytes) bytes")
-            }
         }
         if inMessage {
-            pending.append(contentsOf: bytes[runStart..<bytes.endIndex])
+            if pending.count + (n - runStart) > maxMessageBytes {
+                throw DockerError.protocolError("a JSON message in the stream exceeds \(maxMessageBytes) bytes")
+            }
+            pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[runStart..<n]))
         }
     }
 

@@ -1,6 +1,14 @@
 // DockerLines: output chunks split into lines per stream, keeping partial lines across chunks.
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A line of output.
 public struct DockerOutputLine: Sendable, Hashable {
     /// The stream it came from.
@@ -72,26 +80,36 @@ public struct DockerLines<Base: AsyncSequence>: AsyncSequence where Base.Element
         }
 
         private mutating func split(_ chunk: DockerOutputChunk) {
-            let view = chunk.bytes.readableBytesView
             var acc = partial[chunk.stream] ?? []
             partial[chunk.stream] = nil
-            var start = view.startIndex
-            var i = view.startIndex
-            while i < view.endIndex {
-                if view[i] == 0x0a {
-                    acc.append(contentsOf: view[start..<i])
-                    ready.append(DockerOutputLine(stream: chunk.stream, text: Self.text(acc)))
-                    acc.removeAll(keepingCapacity: true)
-                    start = i + 1
-                } else if acc.count + (i - start) + 1 >= maxLineBytes {
-                    acc.append(contentsOf: view[start...i])
-                    ready.append(DockerOutputLine(stream: chunk.stream, text: String(decoding: acc, as: UTF8.self)))
-                    acc.removeAll(keepingCapacity: true)
-                    start = i + 1
+            let stream = chunk.stream
+            let limit = maxLineBytes
+            var lines: [DockerOutputLine] = []
+            chunk.bytes.withUnsafeReadableBytes { raw in
+                guard let base = raw.baseAddress else { return }
+                let n = raw.count
+                var start = 0
+                while start < n {
+                    // memchr finds the newline; a line over the limit is cut into pieces.
+                    let room = Swift.max(1, limit - acc.count)
+                    let window = Swift.min(n - start, room)
+                    if let nl = memchr(base + start, 0x0a, window) {
+                        let end = nl - UnsafeMutableRawPointer(mutating: base)
+                        acc.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[start..<end]))
+                        lines.append(DockerOutputLine(stream: stream, text: Self.text(acc)))
+                        acc.removeAll(keepingCapacity: true)
+                        start = end + 1
+                    } else {
+                        acc.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[start..<start + window]))
+                        start += window
+                        if acc.count >= limit {
+                            lines.append(DockerOutputLine(stream: stream, text: String(decoding: acc, as: UTF8.self)))
+                            acc.removeAll(keepingCapacity: true)
+                        }
+                    }
                 }
-                i += 1
             }
-            acc.append(contentsOf: view[start..<view.endIndex])
+            ready += lines
             if !acc.isEmpty { partial[chunk.stream] = acc }
         }
 

@@ -150,12 +150,14 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 idleTimer = nil
                 state = .idle
                 readPaused = false
-                source.finish()
+                // Back to the pool before the consumer sees the end, so its next request reuses it.
                 if keepAlive {
                     if pendingRead { pendingRead = false; context.read() }
                     onReusable?()
+                    source.finish()
                 } else {
                     state = .closed
+                    source.finish()
                     context.close(promise: nil)
                 }
             default:

@@ -91,6 +91,8 @@ final class HTTPTransport: Sendable {
     private let sslContext: NIOSSLContext?
     private let idle = Mutex<[HTTPConnection]>([])
     private let maxIdle: Int
+    /// How many connections were opened (reuse shows as a small number).
+    let connectionsOpened = Atomic<Int>(0)
 
     init(endpoint: DockerEndpoint, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, maxIdle: Int = 8) throws {
         self.endpoint = endpoint
@@ -181,6 +183,7 @@ final class HTTPTransport: Sendable {
             }
             throw DockerError.transport("cannot connect to the Docker daemon at \(endpoint): \(HTTPTransport.describe(error)). Is the daemon running?")
         }
+        connectionsOpened.add(1, ordering: .relaxed)
         let handler = try await channel.eventLoop.submit {
             let h = try channel.pipeline.syncOperations.handler(type: HTTPClientHandler.self)
             return NIOLoopBound(h, eventLoop: channel.eventLoop)

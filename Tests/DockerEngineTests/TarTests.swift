@@ -1,0 +1,150 @@
+// Unit: tar writing (ustar, PAX long names), reading back, the directory walker's
+// .dockerignore behaviour, and the extractor's refusal of unsafe archives.
+@testable import DockerEngine
+import NIOCore
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct TarTests {
+    @Test func roundTripWithLongNamesAndLinks() async throws {
+        let long = String(repeating: "d", count: 120) + "/" + String(repeating: "f", count: 130) + ".txt"
+        let unicode = "dir/ünïcödé-☺.txt"
+        let files = [
+            TarFile(path: "a.txt", text: "alpha"),
+            TarFile(path: long, text: "long"),
+            TarFile(path: unicode, text: "u"),
+            TarFile(path: "link", symlinkTo: String(repeating: "t", count: 150)),
+            TarFile(directory: "empty"),
+            TarFile(path: "exact512", bytes: [UInt8](repeating: 7, count: 512), mode: 0o700),
+        ]
+        let bytes = try await TarStream.files(files).collect()
+        #expect(bytes.count % 512 == 0)
+        let members = try await collect(TarReader(Chunks(bytes, every: 100)))
+        #expect(members.map(\.entry.path) == ["a.txt", long, unicode, "link", "empty", "exact512"])
+        #expect(members[0].text == "alpha")
+        #expect(members[1].text == "long")
+        #expect(members[3].entry.kind == .symlink(target: String(repeating: "t", count: 150)))
+        #expect(members[4].entry.kind == .directory)
+        #expect(members[5].data == [UInt8](repeating: 7, count: 512))
+        #expect(members[5].entry.mode == 0o700)
+        #expect(members.allSatisfy { $0.entry.uid == 0 && $0.entry.gid == 0 })
+    }
+
+    @Test func inMemoryArchivesRefuseUnsafePaths() async throws {
+        for bad in ["../evil", "/abs", "a/../../b"] {
+            await #expect(throws: DockerError.self, "\(bad)") { _ = try await TarStream.files([TarFile(path: bad, text: "x")]).collect() }
+        }
+    }
+
+    @Test func directoryWalkerFollowsTheCLI() async throws {
+        let dir = try TempDir()
+        for f in ["Dockerfile", "a.go", "b.md", "vendor/keep.txt", "vendor/other.txt", "vendor/sub/keep.txt",
+                  "docs/x.md", "node_modules/m/index.js", ".git/HEAD", "src/main.go", "src/gen/z.go"] {
+            try dir.write(f, f)
+        }
+        try dir.symlink("src/alias", to: "../a.go")
+        try dir.write(".dockerignore", "\u{FEFF}*.md\n.git\nnode_modules\nvendor\n!vendor/keep.txt\nsrc/**/*.go\n!src/main.go\nDockerfile\n.dockerignore\n")
+        var paths: [String] = []
+        for try await m in TarReader(try TarStream.directory(dir.path)) { paths.append(m.entry.path) }
+        // vendor is excluded but walked for the exception (its own entry is not sent);
+        // Dockerfile and .dockerignore are sent although excluded; `*.md` is top-level only.
+        #expect(paths == [".dockerignore", "Dockerfile", "a.go", "docs", "docs/x.md", "src", "src/alias", "src/gen", "src/main.go", "vendor/keep.txt"])
+
+        // The CLI only walks an excluded directory when an exception's text starts with it:
+        // `!**/keep.txt` does not make it walk `vendor` (docker/cli quirk, kept).
+        try dir.write(".dockerignore", "vendor\n!**/keep.txt\n")
+        paths = []
+        for try await m in TarReader(try TarStream.directory(dir.path)) { paths.append(m.entry.path) }
+        #expect(!paths.contains { $0.hasPrefix("vendor") })
+        #expect(paths.contains("node_modules/m/index.js"))
+
+        // Symlinks are archived as links, never followed.
+        var kinds: [String: TarEntry.Kind] = [:]
+        for try await m in TarReader(try TarStream.directory(dir.path)) { kinds[m.entry.path] = m.entry.kind }
+        #expect(kinds["src/alias"] == .symlink(target: "../a.go"))
+    }
+
+    @Test func extraFilesAreAppended() async throws {
+        let dir = try TempDir()
+        try dir.write("app.txt", "app")
+        let stream = try TarStream.directory(dir.path, dockerfile: ".dockerfile.abc123",
+                                             extraFiles: [TarFile(path: ".dockerfile.abc123", text: "FROM scratch\n")])
+        let members = try await collect(TarReader(stream))
+        #expect(members.map(\.entry.path) == ["app.txt", ".dockerfile.abc123"])
+        #expect(members[1].text == "FROM scratch\n")
+    }
+
+    @Test func bigFilesStreamInBoundedChunks() async throws {
+        let dir = try TempDir()
+        let fd = open(dir.path + "/big", O_WRONLY | O_CREAT, 0o644)
+        ftruncate(fd, 20 << 20)
+        close(fd)
+        var chunks = 0
+        var total = 0
+        for try await chunk in try TarStream.directory(dir.path) {
+            chunks += 1
+            total += chunk.readableBytes
+            #expect(chunk.readableBytes <= TarStream.chunkSize + 1024)
+        }
+        #expect(total == 512 + (20 << 20) + 1024)
+        #expect(chunks >= 300)
+    }
+
+    /// Crafts archives with raw headers, as a hostile peer would.
+    func hostile(_ entries: [TarEntry], data: [String: String] = [:]) -> [UInt8] {
+        var out: [UInt8] = []
+        for e in entries {
+            var entry = e
+            let d = Array((data[e.path] ?? "").utf8)
+            if entry.kind == .file { entry.size = Int64(d.count) }
+            out += TarHeader.encode(entry)
+            out += d + [UInt8](repeating: 0, count: TarHeader.padding(d.count))
+        }
+        return out + [UInt8](repeating: 0, count: 1024)
+    }
+
+    @Test func extractorRefusesTraversalAbsoluteAndSymlinkEscapes() async throws {
+        let cases: [([TarEntry], String)] = [
+            ([TarEntry(path: "../evil", kind: .file)], "traversal"),
+            ([TarEntry(path: "ok/../../evil", kind: .file)], "traversal"),
+            ([TarEntry(path: "/etc/evil", kind: .file)], "absolute"),
+            ([TarEntry(path: "l", kind: .symlink(target: "../../outside"))], "outside"),
+            ([TarEntry(path: "l", kind: .symlink(target: "/etc"))], "absolute"),
+            ([TarEntry(path: "l", kind: .symlink(target: ".")), TarEntry(path: "l/x", kind: .file)], "symlink"),
+            ([TarEntry(path: "h", kind: .hardlink(target: "../x"))], "outside"),
+        ]
+        for (entries, word) in cases {
+            let dir = try TempDir()
+            do {
+                try await TarExtractor.extract(Chunks([hostile(entries)]), to: dir.path + "/dest")
+                Issue.record("extracted \(entries.map(\.path))")
+            } catch let e as DockerError {
+                #expect(e.kind == .archive)
+                #expect(e.message.contains("unsafe archive"), "\(e.message)")
+                #expect(e.message.contains(word), "\(e.message)")
+            }
+            #expect(dir.read("evil") == nil)
+        }
+        // A well-behaved archive extracts, inner links included.
+        let dir = try TempDir()
+        let ok = hostile([TarEntry(path: "d", kind: .directory, mode: 0o755), TarEntry(path: "d/f", kind: .file),
+                          TarEntry(path: "d/l", kind: .symlink(target: "f")), TarEntry(path: "d/h", kind: .hardlink(target: "d/f"))],
+                         data: ["d/f": "content"])
+        let written = try await TarExtractor.extract(Chunks([ok]), to: dir.path)
+        #expect(written == ["d", "d/f", "d/l", "d/h"])
+        #expect(dir.read("d/l") == "content")
+        #expect(dir.read("d/h") == "content")
+    }
+
+    @Test func truncatedArchivesFail() async throws {
+        var bytes = try await TarStream.files([TarFile(path: "f", bytes: [UInt8](repeating: 1, count: 2000))]).collect()
+        bytes.removeLast(1024 + 600)
+        await #expect(throws: DockerError.self) { _ = try await collect(TarReader(Chunks([bytes]))) }
+        var corrupt = try await TarStream.files([TarFile(path: "f", text: "x")]).collect()
+        corrupt[10] ^= 0xff  // checksum no longer matches
+        await #expect(throws: DockerError.self) { _ = try await collect(TarReader(Chunks([corrupt]))) }
+    }
+}
