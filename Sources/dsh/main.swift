@@ -2,6 +2,7 @@
 // input, or (with a terminal) the interactive REPL.
 import ArgumentParser
 import DshCore
+import DshDocker
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -71,6 +72,11 @@ struct DshCommand: ParsableCommand {
 /// Installs the Docker bindings (the `docker` global, `tar`, `progress`) into `interp`.
 /// HOOK: the DshDocker module's installer is called here once it lands.
 func installHostBindings(_ interp: Interpreter) {
+    // The client is made on first use of `docker`, so `dsh -c 'print(1)'` never
+    // connects. `--trace` (DSH_TRACE) logs each request; DSH_READ_ONLY=1 allows only GET/HEAD.
+    let trace = getenv("DSH_TRACE") != nil ? DockerBindings.traceToStandardError() : nil
+    let readOnly = getenv("DSH_READ_ONLY").map { String(cString: $0) == "1" } ?? false
+    DockerBindings.install(into: interp, readOnly: readOnly, trace: trace)
 }
 
 /// Runs the interactive REPL and returns the exit status.

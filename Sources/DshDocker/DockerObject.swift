@@ -1,0 +1,276 @@
+// DockerObject.swift: the `docker` global: the resource collections, `system` and
+// `swarm`, `connect(...)` for another daemon, `request(...)` for any endpoint, and
+// the shortcuts `events`, `version`, `info`, `ping`, `host`.
+import DockerEngine
+import DshCore
+
+/// A Docker client as a dsh object.
+final class DockerObject: BindingObject {
+    private var collections: [String: Value] = [:]
+
+    override var typeName: String { "docker" }
+    override var methodPrefix: String { "docker" }
+    override var methods: [String] { ["connect", "request", "events", "version", "info", "ping", "df"] }
+    override var fieldNames: [String] {
+        ["containers", "images", "networks", "volumes", "services", "tasks", "nodes", "secrets", "configs", "swarm", "system", "host", "read_only"]
+    }
+
+    override var displayString: String {
+        if let host = try? session.client().endpoint.description { return "<docker \(host)>" }
+        return "<docker>"
+    }
+
+    override func field(_ name: String, _ runtime: any Runtime) throws -> Value? {
+        if let cached = collections[name] { return cached }
+        let value: Value
+        switch name {
+        case "containers", "images", "networks", "volumes", "services", "tasks", "nodes", "secrets", "configs":
+            value = .object(ResourceCollection(kind: ResourceKind(rawValue: String(name.dropLast()))!, session: session))
+        case "system": value = .object(SystemObject(session: session))
+        case "swarm": value = .object(SwarmObject(session: session))
+        case "host": return .string(try session.client().endpoint.description)
+        case "read_only": return .bool(session.readOnly)
+        default: return nil
+        }
+        collections[name] = value
+        return value
+    }
+
+    override func call(_ name: String, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
+        switch name {
+        case "connect": return try connect(args)
+        case "request": return try request(args, rt)
+        default: return try SystemObject.call(session, name, args, rt)
+        }
+    }
+
+    /// `docker.connect("tcp://host:2376", tls: {ca:, cert:, key:, verify:}, api_version:)`:
+    /// another client (read-only when this one is).
+    private func connect(_ args: ArgReader) throws -> Value {
+        try args.only(["tls", "api_version"])
+        let host = try args.string(0, "host (unix:///path or tcp://host:port)")
+        var tls: DockerTLSOptions? = nil
+        if let t = args.named("tls") {
+            switch t {
+            case .bool(true): tls = DockerTLSOptions()
+            case .bool(false): tls = nil
+            case .map(let m):
+                func str(_ k: String) throws -> String? {
+                    guard let v = m[k] else { return nil }
+                    guard case .string(let s) = v else { throw DshError.runtime("tls: \(k) must be a file path") }
+                    return s
+                }
+                var verify = true
+                if case .bool(let b)? = m["verify"] { verify = b }
+                if let dir = try str("dir") {
+                    tls = DockerTLSOptions(directory: dir, verify: verify)
+                } else {
+                    tls = DockerTLSOptions(caFile: try str("ca"), certFile: try str("cert"), keyFile: try str("key"), verify: verify)
+                }
+            default: throw DshError.runtime("\(args.function): tls must be {ca:, cert:, key:, verify:} or true")
+            }
+        }
+        let apiVersion = try args.string("api_version")
+        let trace = session.trace
+        let client: DockerClient
+        do { client = try DockerClient(host: host, tls: tls, apiVersion: apiVersion, traceHook: trace) } catch { throw DockerErrors.map(error) }
+        let newSession = DockerSession(client: { client }, readOnly: session.readOnly, trace: trace)
+        return .object(DockerObject(session: newSession))
+    }
+
+    /// `docker.request(method, path, query: {...}, body: ..., stream: false, headers: {...})`.
+    private func request(_ args: ArgReader, _ rt: any Runtime) throws -> Value {
+        try args.only(["query", "body", "stream", "headers"])
+        let method = try args.string(0, "method").uppercased()
+        var path = try args.string(1, "path")
+        var query: [(String, String)] = []
+        if let q = path.firstIndex(of: "?") {
+            for pair in path[path.index(after: q)...].split(separator: "&") {
+                let kv = pair.split(separator: "=", maxSplits: 1)
+                query.append((percentDecode(String(kv[0])), kv.count > 1 ? percentDecode(String(kv[1])) : ""))
+            }
+            path = String(path[..<q])
+        }
+        if let q = args.named("query") {
+            guard case .map(let m) = q else { throw DshError.runtime("\(args.function): query must be a map") }
+            for (k, v) in m.entries { query += try Query.parameters(k, v) }
+        }
+        var headers: [(String, String)] = []
+        if let h = args.named("headers") {
+            guard case .map(let m) = h else { throw DshError.runtime("\(args.function): headers must be a map") }
+            for (k, v) in m.entries { headers.append((k, v.displayString)) }
+        }
+        var body = BuildContext.Prepared(body: .empty, pump: nil)
+        if let b = args.named("body") {
+            switch b {
+            case .string(let text): body.body = .bytes(Array(text.utf8), contentType: "text/plain")
+            case .map, .list: body.body = try DockerSession.jsonBody(b)
+            case .object(let o) where !(o is BuildContext):
+                guard let plain = o.plainValue else { throw DshError.runtime("\(args.function): cannot send a \(o.typeName) as a body") }
+                body.body = try DockerSession.jsonBody(plain)
+            default: body = try BuildContext.prepare(b, args.function, rt)
+            }
+        }
+        let response = try session.streamPath(rt, method, path, query: query, headers: headers, body: body.body, pump: body.pump)
+        let request = "\(method) \(path)"
+        if try args.bool("stream") == true {
+            return .stream(DockerStreams.json(label: "request", request: request, response))
+        }
+        let bytes = try Blocking.run(rt) { try await response.body.collect(upTo: 256 << 20) }
+        let contentType = (response.contentType ?? "").lowercased()
+        if contentType.contains("json") { return try DockerSession.decode(bytes, request: request) }
+        if bytes.isEmpty { return .null }
+        if contentType.hasPrefix("text/") || contentType.isEmpty {
+            if let s = String(validatingUTF8Bytes: bytes) { return .string(s) }
+        }
+        return .bytes(bytes)
+    }
+}
+
+/// `%41` → `A` and `+` → space (for a query typed into a path).
+func percentDecode(_ s: String) -> String {
+    var out: [UInt8] = []
+    var bytes = Array(s.utf8)[...]
+    while let b = bytes.popFirst() {
+        if b == UInt8(ascii: "%"), bytes.count >= 2, let v = UInt8(String(decoding: bytes.prefix(2), as: UTF8.self), radix: 16) {
+            out.append(v)
+            bytes = bytes.dropFirst(2)
+        } else if b == UInt8(ascii: "+") {
+            out.append(0x20)
+        } else {
+            out.append(b)
+        }
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+extension String {
+    /// The string when `bytes` are valid UTF-8, else nil.
+    init?(validatingUTF8Bytes bytes: [UInt8]) {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var s = ""
+        loop: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let u): s.unicodeScalars.append(u)
+            case .emptyInput: break loop
+            case .error: return nil
+            }
+        }
+        self = s
+    }
+}
+
+/// `docker.system`: info, version, ping, df, events.
+final class SystemObject: BindingObject {
+    override var typeName: String { "system" }
+    override var methodPrefix: String { "docker.system" }
+    override var methods: [String] { ["info", "version", "ping", "df", "events"] }
+
+    override func call(_ name: String, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
+        try SystemObject.call(session, name, args, rt)
+    }
+
+    static func call(_ s: DockerSession, _ name: String, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
+        switch name {
+        case "info":
+            try args.only([])
+            return try s.json(rt, Endpoints.info)
+        case "version":
+            try args.only([])
+            return try s.json(rt, Endpoints.version)
+        case "ping":
+            try args.only([])
+            let r = try s.send(rt, Endpoints.ping)
+            return .string(r.text)
+        case "df":
+            try args.only(["type"])
+            return try s.json(rt, Endpoints.df, query: try args.query())
+        case "events":
+            try args.only(["since", "until", "filters"])
+            var q: [(String, String)] = []
+            for (k, v) in args.args.named {
+                if case .float(let d) = v, k != "filters" { q.append((k, String(d))) } else { q += try Query.parameters(k, v) }
+            }
+            let response = try s.stream(rt, Endpoints.events, query: q)
+            return .stream(DockerStreams.json(label: "events", request: "GET /events", response))
+        default:
+            throw DshError.runtime("docker.system has no method '\(name)'")
+        }
+    }
+}
+
+/// `docker.swarm`: init, join, leave, inspect, update, unlock, unlock_key.
+final class SwarmObject: BindingObject {
+    override var typeName: String { "swarm" }
+    override var methodPrefix: String { "docker.swarm" }
+    override var methods: [String] { ["init", "join", "leave", "inspect", "update", "unlock", "unlock_key"] }
+
+    static let friendly: [String: String] = [
+        "listen_addr": "ListenAddr", "advertise_addr": "AdvertiseAddr", "data_path_addr": "DataPathAddr",
+        "data_path_port": "DataPathPort", "default_addr_pool": "DefaultAddrPool", "force_new_cluster": "ForceNewCluster",
+        "subnet_size": "SubnetSize", "spec": "Spec", "remote_addrs": "RemoteAddrs", "join_token": "JoinToken",
+    ]
+
+    private func body(_ args: ArgReader) throws -> MapRef {
+        let body = MapRef()
+        if case .map(let raw)? = args.args[0] { for (k, v) in raw.entries { body[k] = v } }
+        for (k, v) in args.args.named {
+            if let first = k.unicodeScalars.first, first.properties.isUppercase { body[k] = v; continue }
+            guard let key = SwarmObject.friendly[k] else { throw DshError.runtime("\(args.function): unknown argument '\(k)'") }
+            if key == "RemoteAddrs", case .string = v { body[key] = .list([v]) } else { body[key] = v }
+        }
+        return body
+    }
+
+    override func call(_ name: String, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
+        let s = session
+        switch name {
+        case "init":
+            let b = try body(args)
+            if b["ListenAddr"] == nil { b["ListenAddr"] = .string("0.0.0.0:2377") }
+            return try s.json(rt, Endpoints.swarmInit, body: .map(b))
+        case "join":
+            _ = try s.json(rt, Endpoints.swarmJoin, body: .map(try body(args)))
+            return .null
+        case "leave":
+            try args.only(["force"])
+            var q: [(String, String)] = []
+            if let f = try args.bool("force") { q.append(("force", String(f))) }
+            _ = try s.send(rt, Endpoints.swarmLeave, query: q)
+            return .null
+        case "inspect":
+            try args.only([])
+            return try s.json(rt, Endpoints.swarmInspect)
+        case "update":
+            // The current spec changed by the given fields, at the current version.
+            let current = try s.json(rt, Endpoints.swarmInspect)
+            guard case .map(let m) = current else { return .null }
+            let spec = MapRef()
+            if case .map(let sp)? = m["Spec"] { for (k, v) in sp.entries { spec[k] = v } }
+            var q: [(String, String)] = []
+            if case .map(let v)? = m["Version"], let idx = v["Index"] { q.append(("version", idx.displayString)) }
+            if case .map(let raw)? = args.args[0] { for (k, v) in raw.entries { spec[k] = v } }
+            for (k, v) in args.args.named {
+                switch k {
+                case "rotate_worker_token": q.append(("rotateWorkerToken", v.displayString))
+                case "rotate_manager_token": q.append(("rotateManagerToken", v.displayString))
+                case "rotate_manager_unlock_key": q.append(("rotateManagerUnlockKey", v.displayString))
+                default: spec[k] = v
+                }
+            }
+            _ = try s.json(rt, Endpoints.swarmUpdate, query: q, body: .map(spec))
+            return .null
+        case "unlock":
+            try args.only(["key"])
+            guard let key = try args.string("key", position: 0) else { throw DshError.runtime("\(args.function): missing the unlock key") }
+            _ = try s.json(rt, Endpoints.swarmUnlock, body: .map(["UnlockKey": .string(key)]))
+            return .null
+        case "unlock_key":
+            try args.only([])
+            return try s.json(rt, Endpoints.swarmUnlockKey)
+        default:
+            throw DshError.runtime("docker.swarm has no method '\(name)'")
+        }
+    }
+}

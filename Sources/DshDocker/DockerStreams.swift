@@ -1,0 +1,91 @@
+// DockerStreams.swift: the Docker client's async sequences as dsh streams. A producer
+// Task iterates the sequence and pushes items into a `PushStream` (bounded buffer,
+// backpressure); closing the stream (a `break`, `take(n)` having enough, an error,
+// Ctrl-C) cancels the Task, which closes the HTTP connection at once.
+import DockerEngine
+import DshCore
+import NIOCore
+
+/// A line of logs, attach or exec output, with its stream and, with timestamps, its time.
+struct OutputLine: Sendable {
+    var stream: DockerOutputStream
+    var text: String
+    var time: String?
+}
+
+enum DockerStreams {
+    /// A stream whose items come from `sequence`, transformed off the interpreter's
+    /// thread by `transform` (nil skips an element) and made into values by `convert`.
+    /// `cleanup` runs once when the stream is closed.
+    static func make<S: AsyncSequence & Sendable, Item: Sendable>(
+        label: String, request: String, _ sequence: S,
+        transform: @escaping @Sendable (S.Element) throws -> Item?,
+        convert: @escaping (Item) throws -> Value,
+        cleanup: (@Sendable () async -> Void)? = nil
+    ) -> PushStream<Item> where S.Element: Sendable {
+        let stream = PushStream<Item>(label: label, convert: convert)
+        let producer = stream.producer
+        let task = Task {
+            do {
+                for try await element in sequence {
+                    guard let item = try transform(element) else { continue }
+                    if !(await producer.yield(item)) { break }
+                }
+                producer.finish()
+            } catch {
+                producer.finish(throwing: DockerErrors.map(error, request: request))
+            }
+            await cleanup?()
+        }
+        stream.onClose { task.cancel() }
+        return stream
+    }
+
+    /// Output lines as `{stream: "stdout", text: "..."}` items (plus `time` when
+    /// `timestamps` split a leading RFC 3339 time off each line).
+    static func lines<S: AsyncSequence & Sendable>(
+        label: String, request: String, _ lines: S, timestamps: Bool,
+        cleanup: (@Sendable () async -> Void)? = nil
+    ) -> PushStream<OutputLine> where S.Element == DockerOutputLine {
+        make(label: label, request: request, lines, transform: { line in
+            var out = OutputLine(stream: line.stream, text: line.text, time: nil)
+            if timestamps, let space = line.text.firstIndex(of: " ") {
+                out.time = String(line.text[..<space])
+                out.text = String(line.text[line.text.index(after: space)...])
+            }
+            return out
+        }, convert: lineValue, cleanup: cleanup)
+    }
+
+    /// The value of an output line.
+    static func lineValue(_ line: OutputLine) -> Value {
+        let m = MapRef()
+        m["stream"] = .string(line.stream.rawValue)
+        m["text"] = .string(line.text)
+        if let t = line.time { m["time"] = .string(t) }
+        return .map(m)
+    }
+
+    /// Raw output chunks as bytes values (`stdout`/`stderr` pick which streams).
+    static func chunks<S: AsyncSequence & Sendable>(
+        label: String, request: String, _ frames: S, cleanup: (@Sendable () async -> Void)? = nil
+    ) -> PushStream<[UInt8]> where S.Element == DockerOutputChunk {
+        make(label: label, request: request, frames, transform: { $0.array }, convert: { .bytes($0) }, cleanup: cleanup)
+    }
+
+    /// A body as bytes chunks (export, save, get_archive).
+    static func bytes(label: String, request: String, _ body: DockerByteStream) -> PushStream<[UInt8]> {
+        make(label: label, request: request, body, transform: { Array($0.readableBytesView) }, convert: { .bytes($0) })
+    }
+
+    /// JSON messages as maps, unchanged; an `error` message raises the daemon's message.
+    static func json<S: AsyncSequence & Sendable>(label: String, request: String, _ messages: S) -> PushStream<[UInt8]>
+    where S.Element == [UInt8] {
+        make(label: label, request: request, messages, transform: { $0 }, convert: { try JSON.decode($0) })
+    }
+
+    /// A streaming response's JSON messages, checked for error messages.
+    static func json(label: String, request: String, _ response: DockerStreamingResponse) -> PushStream<[UInt8]> {
+        json(label: label, request: request, response.jsonMessages().throwingOnError())
+    }
+}

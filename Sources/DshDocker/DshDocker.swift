@@ -1,1 +1,0 @@
-// DshDocker: placeholder until the bindings land.

@@ -1,0 +1,78 @@
+// ServiceSpec.swift: friendly arguments of `docker.services.create(...)` and
+// `service.update(...)` turned into the API's ServiceSpec; capitalised names are
+// Spec fields passed through unchanged.
+import DshCore
+
+enum ServiceSpec {
+    /// The spec made from a call's arguments (a positional map is the raw spec).
+    static func make(_ args: ArgReader) throws -> MapRef {
+        let spec = MapRef()
+        if case .map(let raw)? = args.args[0] { for (k, v) in raw.entries { spec[k] = v } }
+        if case .string(let image)? = args.args[0] { try apply("image", .string(image), to: spec, function: args.function) }
+        for (k, v) in args.args.named {
+            if let first = k.unicodeScalars.first, first.properties.isUppercase { spec[k] = v; continue }
+            try apply(k, v, to: spec, function: args.function)
+        }
+        return spec
+    }
+
+    static func sub(_ m: MapRef, _ key: String) -> MapRef {
+        if case .map(let s)? = m[key] { return s }
+        let s = MapRef()
+        m[key] = .map(s)
+        return s
+    }
+
+    /// Applies one friendly field.
+    static func apply(_ name: String, _ value: Value, to spec: MapRef, function: String) throws {
+        let task = sub(spec, "TaskTemplate")
+        let container = sub(task, "ContainerSpec")
+        switch name {
+        case "name": spec["Name"] = value
+        case "labels": spec["Labels"] = try ContainerSpec.stringMap(value, name)
+        case "image": container["Image"] = value
+        case "cmd", "command": container["Command"] = try ContainerSpec.command(value, name)
+        case "args": container["Args"] = value
+        case "env": container["Env"] = try ContainerSpec.keyValueList(value, name)
+        case "workdir": container["Dir"] = value
+        case "user": container["User"] = value
+        case "container_labels": container["Labels"] = try ContainerSpec.stringMap(value, name)
+        case "mounts": container["Mounts"] = value
+        case "tty": container["TTY"] = value
+        case "stop_grace_period": container["StopGracePeriod"] = try ContainerSpec.duration(value)
+        case "healthcheck": container["HealthCheck"] = try ContainerSpec.healthcheck(value)
+        case "replicas": spec["Mode"] = .map(["Replicated": .map(["Replicas": value])])
+        case "mode":
+            if case .string("global") = value { spec["Mode"] = .map(["Global": .map(MapRef())]) } else { spec["Mode"] = value }
+        case "network", "networks":
+            let list: [Value]
+            if case .list(let l) = value { list = l.items } else { list = [value] }
+            task["Networks"] = .list(list.map { n in
+                if case .map = n { return n }
+                return .map(["Target": .string(n.displayString)])
+            })
+        case "restart_condition": sub(task, "RestartPolicy")["Condition"] = value
+        case "max_attempts": sub(task, "RestartPolicy")["MaxAttempts"] = value
+        case "constraints": sub(task, "Placement")["Constraints"] = value
+        case "force_update":
+            if case .int(let n)? = task["ForceUpdate"] { task["ForceUpdate"] = .int(n + 1) } else { task["ForceUpdate"] = .int(1) }
+        case "ports":
+            guard case .map(let m) = value else { throw DshError.runtime("ports: expected {\"80/tcp\": 8080}") }
+            var ports: [Value] = []
+            for (target, published) in m.entries {
+                let parts = target.split(separator: "/")
+                let entry = MapRef()
+                entry["Protocol"] = .string(parts.count > 1 ? String(parts[1]) : "tcp")
+                entry["TargetPort"] = .int(Int(parts.first ?? "") ?? 0)
+                if case .int = published { entry["PublishedPort"] = published } else { entry["PublishedPort"] = .int(Int(published.displayString) ?? 0) }
+                ports.append(.map(entry))
+            }
+            sub(spec, "EndpointSpec")["Ports"] = .list(ports)
+        case "update_parallelism": sub(spec, "UpdateConfig")["Parallelism"] = value
+        case "update_delay": sub(spec, "UpdateConfig")["Delay"] = try ContainerSpec.duration(value)
+        case "update_order": sub(spec, "UpdateConfig")["Order"] = value
+        default:
+            throw DshError.runtime("\(function): unknown argument '\(name)' (use Spec fields such as TaskTemplate: {...} for anything else)")
+        }
+    }
+}
