@@ -32,7 +32,13 @@ struct ContainerSpec {
         for (name, value) in args.named {
             if case .null = value { continue }  // an omitted optional (`run(..., env: nil)`)
             if let first = name.unicodeScalars.first, first.properties.isUppercase {
-                body[name] = value
+                // HostConfig given as a field merges with what friendly names set in it.
+                if name == "HostConfig", case .map(let given) = value {
+                    let h = hostConfig
+                    for (k, v) in given.entries { h[k] = v }
+                } else {
+                    body[name] = value
+                }
                 continue
             }
             switch name {
