@@ -45,14 +45,22 @@ enum ContainerMethods {
             if case .map(let m) = result, case .map(let err)? = m["Error"], case .string(let msg)? = err["Message"], !msg.isEmpty {
                 throw DshError.runtime(msg, fields: [("status", .null), ("message", .string(msg)), ("request", .string("POST /containers/\(id)/wait"))])
             }
+            // `{StatusCode: n}`: the API's answer without its empty `Error`.
+            if case .map(let m) = result, case .null? = m["Error"] { m.entries.removeValue(forKey: "Error") }
             return result
         case "remove":
             try args.only(["force", "v", "volumes", "link"])
+            let force = try args.bool("force") ?? false
             var q: [(String, String)] = []
             if let f = try args.bool("force") { q.append(("force", String(f))) }
             if let v = try args.bool("v") ?? args.bool("volumes") { q.append(("v", String(v))) }
             if let l = try args.bool("link") { q.append(("link", String(l))) }
-            _ = try s.send(rt, Endpoints.containerRemove, id, query: q)
+            do {
+                _ = try s.send(rt, Endpoints.containerRemove, id, query: q)
+            } catch let e as DshError where force && e.statusField == 404 {
+                // `remove(force: true)` of a container that is already gone is done
+                // (so `defer { c.remove(force: true) }` is safe after an explicit remove).
+            }
             return .null
         case "logs": return try logs(c, args, rt)
         case "output": return try output(c, args, rt)

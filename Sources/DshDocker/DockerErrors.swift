@@ -34,3 +34,11 @@ enum DockerErrors {
         ])
     }
 }
+
+extension DshError {
+    /// The `status` member of a daemon error, if any.
+    var statusField: Int? {
+        if case .error(let e)? = value, case .int(let s)? = e.fields["status"] { return s }
+        return nil
+    }
+}

@@ -234,7 +234,7 @@ final class NSLockLike: @unchecked Sendable {
         ])
         let spec = try ContainerSpec(args)
         let json = try JSON.encode(.map(spec.body))
-        #expect(json.contains(#""HostConfig":{"Init":true,"NetworkMode":"none","Memory":67108864}"#))
+        #expect(json.contains(#""HostConfig":{"NetworkMode":"none","Memory":67108864,"Init":true}"#))
         #expect(json.contains(#""Cmd":["/bin/sh","-c","echo hi"]"#))
         #expect(json.contains(#""Labels":{"x":"1"}"#))
         #expect(spec.query.map { "\($0.0)=\($0.1)" } == ["name=n1"])
