@@ -3,6 +3,7 @@
 import ArgumentParser
 import DshCore
 import DshDocker
+import DshREPL
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -80,10 +81,16 @@ func installHostBindings(_ interp: Interpreter) {
 }
 
 /// Runs the interactive REPL and returns the exit status.
-/// HOOK: replaced by the DshREPL module's entry point once it lands.
 func runInteractive() -> Int32 {
-    FileHandleErr.write("dsh: interactive mode is not available yet\n")
-    return 2
+    let interp = Interpreter()
+    installHostBindings(interp)
+    var options = REPLOptions()
+    // The prompt names the engine in use: `dsh unix:///var/run/docker.sock> `.
+    if case .object(let docker)? = interp.global("docker"), case .string(let host)? = try? docker.member("host", interp) {
+        options.promptLabel = "dsh " + host
+    }
+    options.liveCompletions = LiveCompletions.provider()
+    return REPL(interpreter: interp, options: options).run()
 }
 
 /// Writes to standard error without Foundation.

@@ -1,1 +1,0 @@
-// DshREPL: placeholder until the REPL lands.
