@@ -62,7 +62,9 @@ final class ResourceCollection: BindingObject {
             case .object(let o as ResourceObject): ref = o.id
             case let other: throw DshError.runtime("\(args.function): expected an id or a name, not \(other.typeName)")
             }
-            return try ResourceObject.make(kind, s, try s.json(rt, kind.inspect, ref))
+            let made = try ResourceObject.make(kind, s, try s.json(rt, kind.inspect, ref))
+            if case .object(let o as ResourceObject) = made { o.ref = ref }
+            return made
         case "create": return try create(args, rt)
         case "prune":
             try args.atMost(0)

@@ -58,6 +58,9 @@ final class ResourceObject: BindingObject {
     let kind: ResourceKind
     /// The resource's JSON (what list or inspect returned).
     var data: MapRef
+    /// The reference the resource was fetched by (`docker.images.get("repo:tag")`), so
+    /// that `remove()` untags that reference rather than deleting the image by id.
+    var ref: String?
 
     init(kind: ResourceKind, session: DockerSession, data: MapRef) {
         self.kind = kind
