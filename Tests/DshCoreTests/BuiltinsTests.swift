@@ -48,6 +48,9 @@ import Dispatch
 
     @Test func lenAndKeys() throws {
         #expect(intOf(try callBuiltin("len", .string("héllo"))) == 5)
+        for text in ["", "abc", "a\r\nb", "\r\n\r\n", "\r\r\n\n", "e\u{301}x", "👨‍👩‍👧 ok\r\n", String(repeating: "ab\r", count: 100)] {
+            #expect(Builtins.characterCount(text) == text.count, "\(text.debugDescription)")
+        }
         #expect(errorMessage { try callBuiltin("len", .stream(ProbeStream())) }?.hasPrefix("len: a stream has no length") == true)
         let m = Value.map(["b": .int(1), "a": .int(2)])
         #expect(try callBuiltin("keys", m).sourceString == "[\"b\", \"a\"]")

@@ -40,7 +40,7 @@ extension Builtins {
     static func len(_ args: Arguments, _ rt: any Runtime) throws -> Value {
         try args.expect("len", 1, 1)
         switch args.at(0) {
-        case .string(let s): return .int(s.count)
+        case .string(let s): return .int(characterCount(s))
         case .bytes(let b): return .int(b.count)
         case .list(let l): return .int(l.items.count)
         case .map(let m): return .int(m.entries.count)
@@ -53,6 +53,30 @@ extension Builtins {
         case let v:
             throw DshError.runtime("len: \(v.typeName) has no length")
         }
+    }
+
+    /// The number of characters (grapheme clusters) in `s`; a fast path for ASCII text,
+    /// where only "\r\n" joins two bytes into one character.
+    static func characterCount(_ s: String) -> Int {
+        var s = s
+        let ascii: Int? = s.withUTF8 { buf in
+            var high: UInt8 = 0
+            var cr = false
+            for b in buf {
+                high |= b
+                if b == 0x0D { cr = true }
+            }
+            if high & 0x80 != 0 { return nil }
+            if !cr { return buf.count }
+            var pairs = 0
+            var i = 1
+            while i < buf.count {
+                if buf[i] == 0x0A && buf[i - 1] == 0x0D { pairs += 1 }
+                i += 1
+            }
+            return buf.count - pairs
+        }
+        return ascii ?? s.count
     }
 
     /// `int(v, base?)`: ints as they are, floats truncated toward zero, bools 0/1,

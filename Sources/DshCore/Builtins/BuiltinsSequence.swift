@@ -127,6 +127,14 @@ extension Builtins {
             }
             return .list(out)
         }
+        if case .stream(let source) = args.at(0) {
+            // The common case, without the general pipeline's buffer.
+            let cursor = Cursor(stream: source)
+            return .stream(LazyStream(label: "map", sources: [cursor]) { rt in
+                guard let x = try source.next(rt) else { return nil }
+                return try call1(rt, f, x)
+            })
+        }
         return try pipeline(args.at(0), "map", rt) { x, rt, out in
             out.append(try call1(rt, f, x)); return true
         }
@@ -137,6 +145,27 @@ extension Builtins {
     static func filter(_ args: Arguments, _ rt: any Runtime, _ fn: String) throws -> Value {
         try args.expect(fn, 1, 2)
         let f = args.count > 1 ? try Expect.function(args.at(1), fn, "the predicate") : nil
+        if case .stream(let source) = args.at(0) {
+            let cursor = Cursor(stream: source)
+            return .stream(LazyStream(label: fn, sources: [cursor]) { rt in
+                while let x = try source.next(rt) {
+                    if try f.map({ try call1(rt, $0, x).isTruthy }) ?? x.isTruthy { return x }
+                    try rt.checkInterrupt()
+                }
+                return nil
+            })
+        }
+        if case .list(let l) = args.at(0) {
+            var out: [Value] = []
+            var i = 0
+            while i < l.items.count {
+                let x = l.items[i]
+                i += 1
+                try rt.checkInterrupt()
+                if try f.map({ try call1(rt, $0, x).isTruthy }) ?? x.isTruthy { out.append(x) }
+            }
+            return .list(out)
+        }
         return try pipeline(args.at(0), fn, rt) { x, rt, out in
             let keep = try f.map { try call1(rt, $0, x).isTruthy } ?? x.isTruthy
             if keep { out.append(x) }
