@@ -10,7 +10,8 @@ enum ImageMethods {
 
     static func call(_ i: ResourceObject, _ name: String, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
         let s = i.session
-        let ref = i.id
+        // The reference the image was fetched by (a tag), else its id.
+        let ref = i.ref ?? i.id
         switch name {
         case "tag":
             try args.only(["repo", "tag"])
@@ -30,7 +31,7 @@ enum ImageMethods {
             var q: [(String, String)] = []
             if let f = try args.bool("force") { q.append(("force", String(f))) }
             if let n = try args.bool("noprune") { q.append(("noprune", String(n))) }
-            return try s.json(rt, Endpoints.imageRemove, i.ref ?? ref, query: q)
+            return try s.json(rt, Endpoints.imageRemove, ref, query: q)
         case "push":
             try args.only(["tag", "auth"])
             var target = try args.string("tag", position: 0)
@@ -39,8 +40,8 @@ enum ImageMethods {
             return try push(s, target, auth: args.named("auth"), rt)
         case "save":
             try args.only([])
-            let response = try s.stream(rt, Endpoints.imageGet, i.ref ?? ref)
-            return .stream(DockerStreams.bytes(label: "save", request: "GET /images/\(i.ref ?? ref)/get", response.body))
+            let response = try s.stream(rt, Endpoints.imageGet, ref)
+            return .stream(DockerStreams.bytes(label: "save", request: "GET /images/\(ref)/get", response.body))
         default:
             throw DshError.runtime("Image has no method '\(name)'")
         }
