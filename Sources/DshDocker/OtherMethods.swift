@@ -49,7 +49,7 @@ enum OtherMethods {
             if case .map(let raw)? = args.args[0] { for (k, v) in raw.entries { spec[k] = v } }
             var q: [(String, String)] = [("version", r.versionIndex)]
             for (k, v) in args.args.named {
-                if let first = k.unicodeScalars.first, first.properties.isUppercase { spec[k] = v; continue }
+                if let first = k.unicodeScalars.first, first.properties.isUppercase { ServiceSpec.merge(k, v, into: spec); continue }
                 if r.kind == .service {
                     if k == "registry_auth_from" { q.append(("registryAuthFrom", v.displayString)); continue }
                     try ServiceSpec.apply(k, v, to: spec, function: args.function)

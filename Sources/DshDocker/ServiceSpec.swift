@@ -10,10 +10,20 @@ enum ServiceSpec {
         if case .map(let raw)? = args.args[0] { for (k, v) in raw.entries { spec[k] = v } }
         if case .string(let image)? = args.args[0] { try apply("image", .string(image), to: spec, function: args.function) }
         for (k, v) in args.args.named {
-            if let first = k.unicodeScalars.first, first.properties.isUppercase { spec[k] = v; continue }
+            if let first = k.unicodeScalars.first, first.properties.isUppercase { merge(k, v, into: spec); continue }
             try apply(k, v, to: spec, function: args.function)
         }
         return spec
+    }
+
+    /// Sets `key` to `value`, merging maps with what friendly names already set there
+    /// (`TaskTemplate: {ContainerSpec: {Secrets: [...]}}` keeps `image:`).
+    static func merge(_ key: String, _ value: Value, into target: MapRef) {
+        if case .map(let given) = value, case .map(let existing)? = target[key] {
+            for (k, v) in given.entries { merge(k, v, into: existing) }
+        } else {
+            target[key] = value
+        }
     }
 
     static func sub(_ m: MapRef, _ key: String) -> MapRef {

@@ -85,7 +85,7 @@ struct ContainerTests {
 
     @Test func logsAndOutput() async throws {
         let r = try await dsh("""
-            let c = docker.containers.create(\(image), cmd: ["sh", "-c", "echo a; echo b >&2; printf c"], network: "none", name: \(lit(Engine.name("logs"))))
+            let c = docker.containers.create(\(image), cmd: ["sh", "-c", "echo a; sleep 0.3; echo b >&2; sleep 0.3; printf c"], network: "none", name: \(lit(Engine.name("logs"))))
             defer { c.remove(force: true) }
             c.start()
             c.wait()
