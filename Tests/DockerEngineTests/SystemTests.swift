@@ -58,14 +58,10 @@ struct SystemTests {
     @Test func thousandPingsReuseConnections() async throws {
         let client = try TestEngine.client()
         _ = try await client.ping()
-        let clock = ContinuousClock()
-        let elapsed = try await clock.measure {
-            for _ in 0..<1000 { _ = try await client.ping() }
-        }
+        for _ in 0..<1000 { _ = try await client.ping() }
         // Kept-alive connections are reused: one connection serves them all.
+        // (How fast is scripts/bench's question, not a test's.)
         #expect(client.connectionsOpened == 1)
-        // A generous bound (debug build, tests running in parallel on 2 cores); ~1 ms each alone.
-        #expect(elapsed < .seconds(20), "1000 sequential pings took \(elapsed)")
         // And concurrently.
         try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<64 { group.addTask { try await client.ping() } }
