@@ -173,7 +173,6 @@ extension Compiler {
             return { vm in
                 let sp = vm.pointee.sp, base = vm.pointee.base, depth = vm.pointee.depth
                 let cells = vm.pointee.cells.count, cellBase = vm.pointee.cellBase
-                let defers = vm.pointee.deferStack.count
                 do {
                     return try b(vm)
                 } catch let e as DshError where e.kind != .interrupted {
@@ -184,7 +183,7 @@ extension Compiler {
                     vm.pointee.depth = depth
                     if vm.pointee.cells.count > cells { vm.pointee.cells.removeSubrange(cells...) }
                     vm.pointee.cellBase = cellBase
-                    if vm.pointee.deferStack.count > defers { vm.pointee.deferStack.removeSubrange(defers...) }
+                    // Defers registered in the try block belong to the function: keep them.
                     bind?(vm, e.value ?? .error(ErrorValue(message: e.message)))
                     return try h(vm)
                 }
@@ -229,7 +228,7 @@ extension Compiler {
         let v = expr(value)
         func combine(_ old: Value, _ new: Value) throws -> Value {
             switch op! {
-            case .add: return try Ops.add(old, new, span)
+            case .add: return try Ops.addAssign(old, new, span)
             case .subtract: return try Ops.subtract(old, new, span)
             case .multiply: return try Ops.multiply(old, new, span)
             case .divide: return try Ops.divide(old, new, span)
@@ -263,7 +262,7 @@ extension Compiler {
             if case .local(let i) = s, op == .add {
                 return { vm in
                     let old = vm.pointee.stack[vm.pointee.base &+ i]
-                    vm.pointee.stack[vm.pointee.base &+ i] = try Ops.add(old, try v(vm), span)
+                    vm.pointee.stack[vm.pointee.base &+ i] = try Ops.addAssign(old, try v(vm), span)
                     return .normal
                 }
             }

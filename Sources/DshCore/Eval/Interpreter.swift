@@ -8,14 +8,15 @@ import Darwin
 import Dispatch
 import Synchronization
 
-/// The cancellation token of the running evaluation, reachable from any thread.
+/// The cancellation token of the running (or next) evaluation, reachable from any
+/// thread. A fresh token is made when an evaluation ends, so a `cancel` that arrives
+/// just before an evaluation starts still stops it.
 private final class CancelState: Sendable {
     private let token = Mutex(CancellationToken())
     var current: CancellationToken { token.withLock { $0 } }
-    func renew() -> CancellationToken {
+    func renew() {
         let t = CancellationToken()
         token.withLock { $0 = t }
-        return t
     }
 }
 
@@ -177,7 +178,8 @@ public final class Interpreter: Runtime {
     }
 
     /// Stops the running evaluation (from any thread): it ends with an `.interrupted`
-    /// error carrying `reason`; blocked waits (sleep, stream pulls) wake at once.
+    /// error carrying `reason`; blocked waits (sleep, stream pulls) wake at once. Called
+    /// between evaluations, it stops the next one as soon as it starts.
     public func cancel(reason: String = "interrupted") {
         cancelState.current.cancel(reason: reason)
     }
@@ -200,7 +202,7 @@ public final class Interpreter: Runtime {
         let outermost = runDepth == 0
         var timer: DispatchWorkItem?
         if outermost {
-            let token = cancelState.renew()
+            let token = cancelState.current
             vm.pointee.steps = 0
             vm.pointee.stepLimit = maxSteps.map { max(0, $0) } ?? Int.max
             vm.pointee.nextCheck = min(1024, vm.pointee.stepLimit)
@@ -223,6 +225,7 @@ public final class Interpreter: Runtime {
             runDepth -= 1
             if outermost {
                 timer?.cancel()
+                cancelState.renew()
                 output.flush()
             } else {
                 vm.pointee.lastValue = savedLast

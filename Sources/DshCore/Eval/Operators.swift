@@ -49,6 +49,27 @@ enum Ops {
         }
     }
 
+    /// `a += b`: like `+`, but a list or map on the left is extended in place (as in
+    /// Python), so `xs += [x]` appends without copying.
+    @inline(__always)
+    static func addAssign(_ a: Value, _ b: Value, _ span: SourceSpan) throws -> Value {
+        if case .int(let x) = a, case .int(let y) = b {
+            let (r, o) = x.addingReportingOverflow(y)
+            if o { throw overflow(span) }
+            return .int(r)
+        }
+        switch (a, b) {
+        case let (.list(x), .list(y)):
+            x.items.append(contentsOf: y.items)
+            return a
+        case let (.map(x), .map(y)):
+            for (k, v) in y.entries { x.entries[k] = v }
+            return a
+        default:
+            return try addSlow(a, b, span)
+        }
+    }
+
     @inline(__always)
     static func subtract(_ a: Value, _ b: Value, _ span: SourceSpan) throws -> Value {
         if case .int(let x) = a, case .int(let y) = b {

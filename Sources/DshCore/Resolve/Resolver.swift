@@ -33,6 +33,8 @@ final class Resolver {
     private var current: FunctionState!
     /// Top-level names declared further down (line of the declaration).
     private var pending: [String: Int] = [:]
+    /// Per open block: names its statements declare further down (for hints).
+    private var laterInBlock: [[String: Int]] = []
 
     init(globals: GlobalScope, file: SourceFile, loadModule: @escaping ModuleLoader) {
         self.globals = globals
@@ -97,6 +99,7 @@ final class Resolver {
             pending[name] = nil
             return v
         }
+        if !laterInBlock.isEmpty { laterInBlock[laterInBlock.count - 1][name] = nil }
         v.owner = current.node
         v.index = current.node.slotCount
         current.node.slotCount += 1
@@ -114,7 +117,15 @@ final class Resolver {
 
     private func block(_ stmts: [Stmt], newScope: Bool = true) throws {
         if newScope { current.scopes.append([:]) }
-        defer { if newScope { current.scopes.removeLast() } }
+        var later: [String: Int] = [:]
+        for stmt in stmts {
+            for (name, span, _) in declaredNames(stmt) where later[name] == nil { later[name] = span.line }
+        }
+        laterInBlock.append(later)
+        defer {
+            laterInBlock.removeLast()
+            if newScope { current.scopes.removeLast() }
+        }
         // Functions declared in a block may call each other: declare them first.
         if !atGlobalLevel {
             for stmt in stmts {
@@ -172,7 +183,7 @@ final class Resolver {
 
     private func undefined(_ name: String, _ span: SourceSpan) -> DshError {
         var hint: String?
-        if let line = pending[name] {
+        if let line = pending[name] ?? laterInBlock.reversed().lazy.compactMap({ $0[name] }).first {
             hint = "'\(name)' is declared on line \(line), after this use"
         } else if let best = closestName(to: name) {
             hint = "did you mean '\(best)'?"

@@ -326,11 +326,11 @@ public final class Lexer {
         parts.append(.code(tokens, span(fromLine: l, col: c)))
     }
 
-    private func unterminated(_ what: String, line l: Int, col c: Int) -> DshError {
+    private func unterminated(_ what: String, line l: Int, col c: Int, incomplete: Bool = true) -> DshError {
         if let start = interpolationStarts.last {
-            return DshError(.syntax, "unterminated interpolation", span: start, isIncompleteInput: true)
+            return DshError(.syntax, "unterminated interpolation", span: start, isIncompleteInput: incomplete)
         }
-        return error("unterminated \(what)", line: l, col: c, incomplete: true)
+        return error("unterminated \(what)", line: l, col: c, incomplete: incomplete)
     }
 
     /// A `"..."` string.
@@ -342,6 +342,7 @@ public final class Lexer {
         while true {
             guard let c = peek() else { throw unterminated("string", line: startLine, col: startCol) }
             if c == "\"" { advance(); break }
+            if c == "\n" { throw unterminated("string", line: startLine, col: startCol, incomplete: false) }
             if c == "\\" { try lexEscape(into: &buf); continue }
             if c == "$" && peek(1) == "{" {
                 if !buf.isEmpty { parts.append(.text(String(buf))); buf = String.UnicodeScalarView() }
@@ -362,6 +363,7 @@ public final class Lexer {
         var buf = String.UnicodeScalarView()
         while true {
             guard let c = peek() else { throw unterminated("string", line: startLine, col: startCol) }
+            if c == "\n" { throw unterminated("string", line: startLine, col: startCol, incomplete: false) }
             advance()
             if c == "'" { break }
             buf.append(c)

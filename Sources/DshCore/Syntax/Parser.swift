@@ -357,7 +357,7 @@ public final class Parser {
         return Stmt(.ifElse(cond, then, otherwise), start.span.through(lastSpan))
     }
 
-    /// Whether the `{` at a statement's start opens a map literal rather than a block:
+    /// Whether the `{` here (at a statement's start) opens a map literal rather than a block:
     /// `{}` or `{name: ...`, `{"key": ...` (a REPL entry like `{a: 1}` shows the map).
     private func startsMapLiteral() -> Bool {
         let k1 = peekKind(1)
@@ -394,7 +394,8 @@ public final class Parser {
 
     /// A lambda body after `=>`: a block or an expression.
     private func lambdaBody() throws -> [Stmt] {
-        if check(.lbrace) { return try block() }
+        // `x => {name: ...}` returns a map; any other `{` opens a block.
+        if check(.lbrace), !(startsMapLiteral() && peekKind(1) != .rbrace) { return try block() }
         let e = try expression()
         return [Stmt(.returnValue(e), e.span)]
     }
