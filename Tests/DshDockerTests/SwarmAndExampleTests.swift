@@ -28,6 +28,12 @@ struct SwarmAndExampleTests {
             }
             let sw = docker.swarm.inspect()
             print(type(sw.JoinTokens.Worker), docker.info().Swarm.LocalNodeState)
+            # The endpoints a single node cannot really exercise still reach the daemon:
+            try { docker.swarm.join(remote_addrs: "127.0.0.1:2377", join_token: sw.JoinTokens.Worker) } catch e { print("join:", e.status >= 400, contains(e.message, "already part of a swarm")) }
+            try { docker.swarm.unlock("SWMKEY-1-notreallyakey") } catch e { print("unlock:", e.status >= 400, e.request) }
+            print(json(docker.swarm.unlock_key()))
+            docker.swarm.update(rotate_worker_token: true)
+            print(docker.swarm.inspect().JoinTokens.Worker != sw.JoinTokens.Worker)
             let nodes = docker.nodes.list()
             print(len(nodes), nodes[0].ID == node_id, nodes[0].Spec.Role)
             let nd = docker.nodes.get(node_id).update(labels: {\(lit(tag)): "1"})
@@ -71,6 +77,10 @@ struct SwarmAndExampleTests {
             """)
         #expect(r.output == """
             string active
+            join: true true
+            unlock: true POST /swarm/unlock
+            {"UnlockKey":""}
+            true
             1 true manager
             1 active
             \(tag)-secret 1 1

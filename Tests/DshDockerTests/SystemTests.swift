@@ -130,8 +130,18 @@ struct SystemTests {
             defer { n.remove() }
             print(n.name, n.Internal, n.Labels[\(lit(tag))])
             print(len(docker.networks.list(filters: {label: [\(lit(tag))]})))
-            let c = docker.containers.create(\(image), cmd: ["sleep", "30"], network: "none", name: \(lit(tag)))
+            # connect/disconnect: a second internal (isolated) network; the container
+            # starts on the first one, as containers cannot join networks from "none".
+            let n2 = docker.networks.create(name: \(lit(tag + "-2")), internal: true, options: {"com.docker.network.bridge.name": "dshbs\(tag.suffix(6))"})
+            defer { n2.remove() }
+            let c = docker.containers.create(\(image), cmd: ["sleep", "30"], network: \(lit(tag)), name: \(lit(tag)))
             defer { c.remove(force: true) }
+            c.start()
+            n2.connect(c, aliases: ["web"])
+            print(json(keys(c.reload().NetworkSettings.Networks) | sort))
+            print(json(c.NetworkSettings.Networks[\(lit(tag + "-2"))].Aliases | filter(a => a == "web")))
+            n2.disconnect(c, force: true)
+            print(json(keys(c.reload().NetworkSettings.Networks)))
             let v = docker.volumes.create(name: \(lit(tag)), labels: {\(lit(tag)): "1"})
             print(v.name, v.Driver, v.Labels[\(lit(tag))])
             print(docker.volumes.list(filters: {label: [\(lit(tag))]}) | map(x => x.Name) | collect())
@@ -146,6 +156,9 @@ struct SystemTests {
         #expect(r.output == """
             \(tag) true 1
             1
+            ["\(tag)","\(tag)-2"]
+            ["web"]
+            ["\(tag)"]
             \(tag) local 1
             ["\(tag)"]
             true
