@@ -33,12 +33,12 @@ struct DshCommand: ParsableCommand {
     @Flag(name: .long, help: "Log every Docker API request and response status to standard error.")
     var trace = false
 
-    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The script file (or '-' for standard input), then its arguments.", valueName: "FILE ARGS"))
+    @Argument(help: ArgumentHelp("The script file (or '-' for standard input), then its arguments.", valueName: "FILE ARGS"))
     var rest: [String] = []
 
     func run() throws {
         if trace { setenv("DSH_TRACE", "1", 1) }
-        var args = rest
+        var args = rest + scriptArguments
         let file: SourceFile
         if let code {
             file = SourceFile(name: "<command line>", text: code)
@@ -163,4 +163,33 @@ func runOnLargeStack(_ body: @escaping () -> Int32) -> Int32 {
     return box.result
 }
 
-DshCommand.main()
+/// Everything from the script file on (or after `-c CODE`): the script's own
+/// arguments, kept away from dsh's option parser so `dsh x.dsh --help` passes
+/// `--help` to the script.
+nonisolated(unsafe) var scriptArguments: [String] = []
+
+/// Splits the command line into dsh's options and the script's part.
+func splitCommandLine(_ argv: [String]) -> (dsh: [String], script: [String]) {
+    var i = 0
+    var own: [String] = []
+    while i < argv.count {
+        let a = argv[i]
+        if a == "--" { return (own, Array(argv[(i + 1)...])) }
+        if a == "-c" {
+            own.append(a)
+            if i + 1 < argv.count { own.append(argv[i + 1]) }
+            return (own, Array(argv[min(i + 2, argv.count)...]))
+        }
+        if a.hasPrefix("-") && a != "-" {
+            own.append(a)
+            i += 1
+            continue
+        }
+        return (own, Array(argv[i...]))
+    }
+    return (own, [])
+}
+
+let (dshOptions, scriptPart) = splitCommandLine(Array(CommandLine.arguments.dropFirst()))
+scriptArguments = scriptPart
+DshCommand.main(dshOptions)
