@@ -37,6 +37,10 @@ enum LiveCompletions {
     /// The hook for `REPLOptions.liveCompletions`, or nil when no client can be made.
     static func provider(environment: [String: String]? = nil) -> (@Sendable (CompletionContext) -> [String])? {
         guard let client = try? DockerClient(environment: environment) else { return nil }
+        // Negotiate the API version (and open a connection) while the user types, so the
+        // first Tab pays one request, not two, against the REPL's 200 ms deadline. A
+        // missing or silent engine costs nothing here: the error is dropped.
+        Task.detached(priority: .utility) { _ = try? await client.apiVersion() }
         return { context in
             guard let kind = kind(for: context) else { return [] }
             let result = Mutex<[String]>([])

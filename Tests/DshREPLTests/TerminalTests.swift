@@ -155,33 +155,4 @@ import Testing
         }
         #expect(columns[0] != nil && columns[0] == columns[1] && columns[1] == columns[2], "\(rows)")
     }
-
-    @Test func tabCompletesContainerNamesFromTheDaemon() throws {
-        let daemon = try FakeDaemon(routes: [
-            "/containers/json": #"[{"Id":"a1","Names":["/web-1"]},{"Id":"b2","Names":["/web-2"]},{"Id":"c3","Names":["/db"]}]"#,
-            "/images/json": #"[{"Id":"sha256:1","RepoTags":["alpine:3.20","<none>:<none>"]}]"#,
-        ])
-        defer { daemon.stop() }
-        let t = try TerminalSession(extraEnv: ["DOCKER_HOST": "unix://" + daemon.path])
-        defer { t.close() }
-        #expect(t.waitForPrompt() != nil)
-        #expect(t.screen().contains("dsh unix://\(daemon.path)>"), "the prompt names the engine: \(t.screen())")
-        try t.type("docker.containers.get(\"d")
-        try t.press("Tab")
-        #expect(t.wait { ($0.components(separatedBy: "\n").last ?? "").hasSuffix("get(\"db\"") } != nil,
-                "container name not completed: \(t.screen())")
-        try t.press("C-c")
-        #expect(t.waitForPrompt(count: 2) != nil)
-        try t.type("docker.containers.get(\"we")
-        try t.press("Tab")
-        #expect(t.wait { $0.contains("web-1") && $0.contains("web-2") && ($0.components(separatedBy: "\n").last ?? "").hasSuffix("get(\"web-") } != nil,
-                "names not listed: \(t.screen())")
-        try t.press("C-c")
-        #expect(t.waitForPrompt(count: 4) != nil)
-        try t.type("run(\"al")
-        try t.press("Tab")
-        #expect(t.wait { ($0.components(separatedBy: "\n").last ?? "").hasSuffix("run(\"alpine:3.20\"") } != nil,
-                "image name not completed: \(t.screen())")
-        #expect(daemon.requests.contains("/containers/json"))
-    }
 }
