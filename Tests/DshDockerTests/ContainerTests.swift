@@ -171,7 +171,7 @@ struct ContainerTests {
 
     @Test func attachWritesStdinThenEndOfFile() async throws {
         let r = try await dsh("""
-            let c = docker.containers.create(\(image), cmd: ["sh", "-c", "cat; echo done >&2"], stdin: true, network: "none", name: \(lit(Engine.name("attach"))))
+            let c = docker.containers.create(\(image), cmd: ["sh", "-c", "cat; sleep 0.3; echo done >&2"], stdin: true, network: "none", name: \(lit(Engine.name("attach"))))
             defer { c.remove(force: true) }
             let s = c.attach(stdin: "x\\ny\\n")
             c.start()

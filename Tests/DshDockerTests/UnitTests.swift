@@ -295,7 +295,7 @@ final class NSLockLike: @unchecked Sendable {
 
     @Test func returnsTheLastAuxAndRaisesOnAnErrorItem() async throws {
         let (out, error) = try await runProgress("""
-            let aux = progress([{stream: "Step 1/1 : FROM x\n"}, {aux: {ID: "sha256:abc"}}, {status: "done"}])
+            let aux = progress([{stream: "Step 1/1 : FROM x\\n"}, {aux: {ID: "sha256:abc"}}, {status: "done"}])
             print(aux.ID)
             progress([{status: "Pulling", id: "a"}, {errorDetail: {message: "manifest unknown"}, error: "manifest unknown"}])
             print("not reached")
