@@ -131,21 +131,10 @@ struct ContainerSpec {
         switch v {
         case .int: return v
         case .string(let s):
-            guard let n = parseRAMSize(s) else { throw DshError.runtime("\(name): cannot read size '\(s)'") }
+            guard let n = try? SizeUnits.parse(s, binary: true) else { throw DshError.runtime("\(name): cannot read size '\(s)'") }
             return .int(n)
         default: throw DshError.runtime("\(name): expected bytes or a size string")
         }
-    }
-
-    /// go-units RAMInBytes: binary multiples, case-insensitive suffix b k m g t p.
-    static func parseRAMSize(_ text: String) -> Int? {
-        var s = text.lowercased()
-        if s.hasSuffix("ib") { s.removeLast(2) } else if s.hasSuffix("b") && s.count > 1 && !s.dropLast().allSatisfy({ $0.isNumber || $0 == "." }) { s.removeLast() }
-        let units: [Character: Double] = ["k": 1024, "m": 1048576, "g": 1073741824, "t": 1099511627776, "p": 1125899906842624]
-        var mult = 1.0
-        if let last = s.last, let u = units[last] { mult = u; s.removeLast() } else if s.last == "b" { s.removeLast() }
-        guard let n = Double(s) else { return nil }
-        return Int(n * mult)
     }
 
     /// `"30s"`, `"1m"`, ints (nanoseconds) for healthcheck durations.

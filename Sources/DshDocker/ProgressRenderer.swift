@@ -89,34 +89,5 @@ public final class ProgressRenderer {
     }
 
     /// Decimal sizes with three significant digits, like go-units `HumanSize`.
-    static func humanSizeText(_ n: Int) -> String { humanSizeValue(Double(n)) }
-
-    private func humanSize(_ n: Int) -> String { ProgressRenderer.humanSizeText(n) }
-
-    private static func humanSizeValue(_ size: Double) -> String {
-        let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
-        var s = size
-        var i = 0
-        while s >= 1000 && i < units.count - 1 { s /= 1000; i += 1 }
-        return formatSignificant(s, 3) + units[i]
-    }
-
-    /// `%.4g`-style formatting with `digits` significant digits and no trailing zeros.
-    private static func formatSignificant(_ x: Double, _ digits: Int) -> String {
-        if x == 0 { return "0" }
-        var magnitude = 0
-        var v = abs(x)
-        while v >= 10 { v /= 10; magnitude += 1 }
-        while v < 1 { v *= 10; magnitude -= 1 }
-        let decimals = max(0, digits - 1 - magnitude)
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        let rounded = (x * scale).rounded() / scale
-        var text = decimals == 0 ? String(Int(rounded)) : String(rounded)
-        if text.contains(".") {
-            while text.hasSuffix("0") { text.removeLast() }
-            if text.hasSuffix(".") { text.removeLast() }
-        }
-        return text
-    }
+    private func humanSize(_ n: Int) -> String { SizeUnits.humanSize(Double(n), binary: false) }
 }

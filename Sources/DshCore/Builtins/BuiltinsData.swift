@@ -111,13 +111,14 @@ extension Builtins {
     }
 }
 
-/// Sizes as go-units (used by the docker CLI) prints and parses them.
-enum SizeUnits {
+/// Sizes as go-units (used by the docker CLI) prints and parses them; shared by
+/// `human_size`/`parse_size` and the Docker bindings' progress bars and `memory:`.
+public enum SizeUnits {
     static let decimal = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
     static let binaryUnits = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"]
 
     /// go-units `HumanSize` (`%.3g` of base 1000) or `BytesSize` (`%.4g` of base 1024).
-    static func humanSize(_ size: Double, binary: Bool) -> String {
+    public static func humanSize(_ size: Double, binary: Bool) -> String {
         let base = binary ? 1024.0 : 1000.0
         let units = binary ? binaryUnits : decimal
         var s = size
@@ -130,7 +131,7 @@ enum SizeUnits {
     }
 
     /// go-units `parseSize` with the decimal map (plus `i` meaning binary) or the binary map.
-    static func parse(_ text: String, binary: Bool) throws -> Int {
+    public static func parse(_ text: String, binary: Bool) throws -> Int {
         let bad = DshError.runtime("parse_size: invalid size \(Value.quote(text))")
         let chars = Array(text)
         guard let sep = chars.lastIndex(where: { "01234567890. ".contains($0) }) else { throw bad }
