@@ -156,8 +156,11 @@ func callValue(_ vm: VM, _ callee: Value, _ args: Arguments) throws -> Value {
     guard case .function(let f) = callee else {
         throw DshError.runtime("cannot call \(callee.typeName)")
     }
-    if let closure = f as? Closure, closure.interpreter === vm.pointee.interpreter {
-        return try callClosure(vm, closure, args)
+    if type(of: f) == Closure.self {
+        let closure = unsafeDowncast(f, to: Closure.self)
+        if closure.owner == ObjectIdentifier(vm.pointee.interpreter) {
+            return try callClosure(vm, closure, args)
+        }
     }
     return try f.call(args, vm.pointee.interpreter)
 }

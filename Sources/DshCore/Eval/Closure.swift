@@ -49,11 +49,14 @@ final class Closure: FunctionValue {
     let proto: FunctionProto
     let captures: ContiguousArray<Cell>
     weak var interpreter: Interpreter?
+    /// The interpreter it belongs to, for a cheap "is it mine" test.
+    let owner: ObjectIdentifier
 
     init(_ proto: FunctionProto, captures: ContiguousArray<Cell>, interpreter: Interpreter) {
         self.proto = proto
         self.captures = captures
         self.interpreter = interpreter
+        self.owner = ObjectIdentifier(interpreter)
         super.init(name: proto.name)
     }
 

@@ -377,7 +377,7 @@ final class Compiler {
         case 0:
             return { vm in
                 let f = try callee(vm)
-                if case .function(let fv) = f, type(of: fv) == Closure.self {
+                if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
                     let closure = unsafeDowncast(fv, to: Closure.self)
                     let argBase = vm.pointee.sp
                     defer { vm.pointee.pop(to: argBase) }
@@ -389,7 +389,7 @@ final class Compiler {
             let a0 = codes[0]
             return { vm in
                 let f = try callee(vm)
-                if case .function(let fv) = f, type(of: fv) == Closure.self {
+                if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
                     let closure = unsafeDowncast(fv, to: Closure.self)
                     let argBase = vm.pointee.sp
                     defer { vm.pointee.pop(to: argBase) }
@@ -402,7 +402,7 @@ final class Compiler {
             let a0 = codes[0], a1 = codes[1]
             return { vm in
                 let f = try callee(vm)
-                if case .function(let fv) = f, type(of: fv) == Closure.self {
+                if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
                     let closure = unsafeDowncast(fv, to: Closure.self)
                     let argBase = vm.pointee.sp
                     defer { vm.pointee.pop(to: argBase) }
@@ -416,7 +416,7 @@ final class Compiler {
         default:
             return { vm in
                 let f = try callee(vm)
-                if case .function(let fv) = f, type(of: fv) == Closure.self {
+                if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
                     let closure = unsafeDowncast(fv, to: Closure.self)
                     let argBase = vm.pointee.sp
                     defer { vm.pointee.pop(to: argBase) }
@@ -429,6 +429,12 @@ final class Compiler {
                 return try Compiler.callOther(vm, f, values, span)
             }
         }
+    }
+
+    /// Whether a closure belongs to the running interpreter (else it runs on its own).
+    @inline(__always)
+    static func isMine(_ f: FunctionValue, _ vm: VM) -> Bool {
+        unsafeDowncast(f, to: Closure.self).owner == ObjectIdentifier(vm.pointee.interpreter)
     }
 
     /// Calls a native function (or a closure of another interpreter).
