@@ -120,29 +120,34 @@ private func parseExpectations(_ text: String, file: String) throws -> GoldenExp
 }
 
 /// Runs `body` on a fresh thread with a large stack (deep recursion cases need it)
-/// and waits for it.
-private func runOnLargeStack(_ body: @escaping () -> Void) {
-    final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
-    var attr = pthread_attr_t()
-    pthread_attr_init(&attr)
-    defer { pthread_attr_destroy(&attr) }
-    pthread_attr_setstacksize(&attr, 512 << 20)
-    let context = Unmanaged.passRetained(Box(body)).toOpaque()
-    #if os(Linux)
-    var thread = pthread_t()
-    #else
-    var thread: pthread_t?
-    #endif
-    let rc = pthread_create(&thread, &attr, { raw in
-        Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
-        return nil
-    }, context)
-    precondition(rc == 0, "pthread_create failed: \(rc)")
-    #if os(Linux)
-    pthread_join(thread, nil)
-    #else
-    pthread_join(thread!, nil)
-    #endif
+/// and resumes when it is done. The test awaits rather than joins, so the cases never
+/// hold Swift's cooperative threads (two on a 2-core machine) that async tests need.
+private func runOnLargeStack(_ body: @escaping () -> Void) async {
+    final class Box: @unchecked Sendable {
+        let body: () -> Void
+        let done: CheckedContinuation<Void, Never>
+        init(_ b: @escaping () -> Void, _ d: CheckedContinuation<Void, Never>) { body = b; done = d }
+    }
+    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+        var attr = pthread_attr_t()
+        pthread_attr_init(&attr)
+        defer { pthread_attr_destroy(&attr) }
+        pthread_attr_setstacksize(&attr, 512 << 20)
+        pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
+        let context = Unmanaged.passRetained(Box(body, done)).toOpaque()
+        #if os(Linux)
+        var thread = pthread_t()
+        #else
+        var thread: pthread_t?
+        #endif
+        let rc = pthread_create(&thread, &attr, { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            box.body()
+            box.done.resume()
+            return nil
+        }, context)
+        precondition(rc == 0, "pthread_create failed: \(rc)")
+    }
 }
 
 /// What one run of a case produced.
@@ -153,8 +158,8 @@ private struct GoldenOutcome {
 }
 
 /// Runs one case in-process through the public embedding API.
-private func runGoldenCase(_ rel: String, text: String, arguments: [String]) -> GoldenOutcome {
-    final class Slot { var outcome = GoldenOutcome() }
+private func runGoldenCase(_ rel: String, text: String, arguments: [String]) async -> GoldenOutcome {
+    final class Slot: @unchecked Sendable { var outcome = GoldenOutcome() }
     final class Canceller: @unchecked Sendable {  // Interpreter.cancel is thread-safe
         let interp: Interpreter
         init(_ i: Interpreter) { interp = i }
@@ -162,7 +167,7 @@ private func runGoldenCase(_ rel: String, text: String, arguments: [String]) -> 
     let slot = Slot()
     let path = GoldenPaths.golden.appendingPathComponent(rel).standardizedFileURL.path
     let watchdogDone = DispatchSemaphore(value: 0)
-    runOnLargeStack {
+    await runOnLargeStack {
         let out = TextSink.capture(), err = TextSink.capture()
         let interp = Interpreter(output: out, errorOutput: err)
         interp.arguments = arguments
@@ -183,11 +188,11 @@ private func runGoldenCase(_ rel: String, text: String, arguments: [String]) -> 
 @Suite("Golden scripts")
 struct GoldenTests {
     @Test("golden case", arguments: allCases)
-    func golden(_ rel: String) throws {
+    func golden(_ rel: String) async throws {
         let url = GoldenPaths.golden.appendingPathComponent(rel)
         let text = try String(contentsOf: url, encoding: .utf8)
         let expect = try parseExpectations(text, file: rel)
-        let got = runGoldenCase(rel, text: text, arguments: expect.arguments)
+        let got = await runGoldenCase(rel, text: text, arguments: expect.arguments)
 
         let wantStdout = expect.stdout.map { $0 + "\n" }.joined()
         #expect(got.stdout == wantStdout, "\(rel): stdout differs\n--- want\n\(wantStdout)--- got\n\(got.stdout)--- stderr\n\(got.stderr)")
