@@ -173,7 +173,7 @@ import Testing
         let text = #"{"zeta":1,"alpha":[1.5,true,null,"x",{"k":-2}],"mid":"\u0001"}"#
         let v = try JSON.decode(text)
         #expect(try JSON.encode(v) == text)
-        #expect(Value.equals(try JSON.decode(try JSON.encode(v, pretty: true)), v))
+        #expect(try Value.equals(try JSON.decode(try JSON.encode(v, pretty: true)), v))
     }
 }
 

@@ -266,7 +266,8 @@ enum HashKey: Hashable {
     case list([HashKey])
 
     /// The key of `v`, or nil when it has none.
-    init?(_ v: Value) {
+    init?(_ v: Value, depth: Int = 0) {
+        if depth >= Value.maxComparisonDepth { return nil }  // too deep: `Value.equals` reports it
         switch v {
         case .null: self = .null
         case .bool(let b): self = .bool(b)
@@ -279,7 +280,7 @@ enum HashKey: Hashable {
             var keys: [HashKey] = []
             keys.reserveCapacity(l.items.count)
             for item in l.items {
-                guard let k = HashKey(item) else { return nil }
+                guard let k = HashKey(item, depth: depth + 1) else { return nil }
                 keys.append(k)
             }
             self = .list(keys)
@@ -294,9 +295,9 @@ struct ValueSet {
     private var others: [Value] = []
 
     /// Inserts `v`; returns true when it was not there yet.
-    mutating func insert(_ v: Value) -> Bool {
+    mutating func insert(_ v: Value) throws -> Bool {
         if let k = HashKey(v) { return hashed.insert(k).inserted }
-        for o in others where Value.equals(o, v) { return false }
+        for o in others where try Value.equals(o, v) { return false }
         others.append(v)
         return true
     }

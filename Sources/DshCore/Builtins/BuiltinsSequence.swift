@@ -243,7 +243,7 @@ extension Builtins {
         let key = try Keys.function(keyArg, "unique", rt)
         var seen = ValueSet()
         return try pipeline(args.at(0), "unique", rt) { x, _, out in
-            if seen.insert(try key?(x) ?? x) { out.append(x) }
+            if try seen.insert(try key?(x) ?? x) { out.append(x) }
             return true
         }
     }
@@ -441,7 +441,7 @@ extension Builtins {
         var index = 0
         var found: Value = .null
         try Seq.forEach(args.at(0), "index_of", rt) { x in
-            if Value.equals(x, target) { found = .int(index); return false }
+            if try Value.equals(x, target) { found = .int(index); return false }
             index += 1
             return true
         }

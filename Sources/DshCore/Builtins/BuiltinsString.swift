@@ -121,7 +121,7 @@ extension Builtins {
         case let (.list(s), .list(p)):
             guard p.items.count <= s.items.count else { return .bool(false) }
             let offset = isPrefix ? 0 : s.items.count - p.items.count
-            for i in 0..<p.items.count where !Value.equals(s.items[offset + i], p.items[i]) { return .bool(false) }
+            for i in 0..<p.items.count where try !Value.equals(s.items[offset + i], p.items[i]) { return .bool(false) }
             return .bool(true)
         case let (a, b):
             throw DshError.runtime("\(fn): expected two strings, got \(a.typeName) and \(b.typeName)")
@@ -147,7 +147,7 @@ extension Builtins {
             let target = args.at(1)
             var found = false
             try Seq.forEach(args.at(0), "contains", rt) { x in
-                if Value.equals(x, target) { found = true; return false }
+                if try Value.equals(x, target) { found = true; return false }
                 return true
             }
             return .bool(found)

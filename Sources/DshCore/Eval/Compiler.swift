@@ -293,8 +293,8 @@ final class Compiler {
                 return comparison(op, l, r, span)
             case .equal, .notEqual:
                 let a = expr(l), b = expr(r)
-                if op == .equal { return { vm in Ops.equals(try a(vm), try b(vm)) } }
-                return { vm in !Ops.equals(try a(vm), try b(vm)) }
+                if op == .equal { return { vm in try Ops.equals(try a(vm), try b(vm), span) } }
+                return { vm in try !Ops.equals(try a(vm), try b(vm), span) }
             case .contains, .notContains:
                 let a = expr(l), b = expr(r)
                 let negate = op == .notContains

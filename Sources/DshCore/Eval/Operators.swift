@@ -166,9 +166,14 @@ enum Ops {
     }
 
     @inline(__always)
-    static func equals(_ a: Value, _ b: Value) -> Bool {
+    static func equals(_ a: Value, _ b: Value, _ span: SourceSpan) throws -> Bool {
         if case .int(let x) = a, case .int(let y) = b { return x == y }
-        return Value.equals(a, b)
+        return try equalsSlow(a, b, span)
+    }
+
+    @inline(never)
+    static func equalsSlow(_ a: Value, _ b: Value, _ span: SourceSpan) throws -> Bool {
+        do { return try Value.equals(a, b) } catch { throw attachSpan(error, span) }
     }
 
     // MARK: Membership
@@ -176,7 +181,7 @@ enum Ops {
     static func contains(_ container: Value, _ item: Value, _ vm: VM, _ span: SourceSpan) throws -> Bool {
         switch container {
         case .list(let l):
-            return l.items.contains { Value.equals($0, item) }
+            return try l.items.contains { try equalsSlow($0, item, span) }
         case .map(let m):
             guard case .string(let k) = item else { return false }
             return m.entries[k] != nil
@@ -190,7 +195,7 @@ enum Ops {
             return b.contains { Int($0) == x }
         case .stream(let s):
             while let v = try s.next(vm.pointee.interpreter) {
-                if Value.equals(v, item) { return true }
+                if try equalsSlow(v, item, span) { return true }
                 try vm.pointee.interpreter.checkInterrupt()
             }
             return false

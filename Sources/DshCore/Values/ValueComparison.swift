@@ -2,9 +2,23 @@
 // (`==`, `<`) and the built-ins (`sort`, `unique`, `min`, `in`).
 
 extension Value {
+    /// How deep `equals` and `compare` follow nested lists and maps before deciding a
+    /// value contains itself (Python raises RecursionError in the same place).
+    public static let maxComparisonDepth = 2_000
+
     /// Structural equality: numbers compare by value (`1 == 1.0`), strings, bytes,
     /// lists and maps by content; functions, streams, objects and errors by identity.
-    public static func equals(_ a: Value, _ b: Value) -> Bool {
+    /// Throws when the values nest deeper than `maxComparisonDepth` (a value that
+    /// contains itself), instead of overflowing the stack.
+    public static func equals(_ a: Value, _ b: Value) throws -> Bool {
+        try equals(a, b, depth: 0)
+    }
+
+    static func tooDeep() -> DshError {
+        DshError.runtime("values nested too deeply to compare (does one contain itself?)")
+    }
+
+    private static func equals(_ a: Value, _ b: Value, depth: Int) throws -> Bool {
         switch (a, b) {
         case (.null, .null): return true
         case let (.bool(x), .bool(y)): return x == y
@@ -17,13 +31,15 @@ extension Value {
         case let (.list(x), .list(y)):
             if x === y { return true }
             guard x.items.count == y.items.count else { return false }
-            for i in 0..<x.items.count where !equals(x.items[i], y.items[i]) { return false }
+            if depth >= maxComparisonDepth { throw tooDeep() }
+            for i in 0..<x.items.count where try !equals(x.items[i], y.items[i], depth: depth + 1) { return false }
             return true
         case let (.map(x), .map(y)):
             if x === y { return true }
             guard x.entries.count == y.entries.count else { return false }
+            if depth >= maxComparisonDepth { throw tooDeep() }
             for (k, v) in x.entries {
-                guard let w = y.entries[k], equals(v, w) else { return false }
+                guard let w = y.entries[k], try equals(v, w, depth: depth + 1) else { return false }
             }
             return true
         case let (.function(x), .function(y)): return x === y
@@ -38,6 +54,10 @@ extension Value {
     /// strings (by Unicode scalars), bytes with bytes, lists lexicographically,
     /// booleans (false < true). Returns -1, 0 or 1; other pairs are an error.
     public static func compare(_ a: Value, _ b: Value) throws -> Int {
+        try compare(a, b, depth: 0)
+    }
+
+    private static func compare(_ a: Value, _ b: Value, depth: Int) throws -> Int {
         switch (a, b) {
         case let (.int(x), .int(y)): return x < y ? -1 : (x == y ? 0 : 1)
         case let (.float(x), .float(y)): return x < y ? -1 : (x == y ? 0 : 1)
@@ -49,9 +69,10 @@ extension Value {
             return x == y ? 0 : (x.lexicographicallyPrecedes(y) ? -1 : 1)
         case let (.bool(x), .bool(y)): return x == y ? 0 : (!x ? -1 : 1)
         case let (.list(x), .list(y)):
+            if depth >= maxComparisonDepth { throw tooDeep() }
             let n = min(x.items.count, y.items.count)
             for i in 0..<n {
-                let c = try compare(x.items[i], y.items[i])
+                let c = try compare(x.items[i], y.items[i], depth: depth + 1)
                 if c != 0 { return c }
             }
             return x.items.count < y.items.count ? -1 : (x.items.count == y.items.count ? 0 : 1)
