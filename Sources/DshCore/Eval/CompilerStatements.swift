@@ -261,8 +261,18 @@ extension Compiler {
             let ld = load(s), st = store(s, declare: false)
             if case .local(let i) = s, op == .add {
                 return { vm in
-                    let old = vm.pointee.stack[vm.pointee.base &+ i]
-                    vm.pointee.stack[vm.pointee.base &+ i] = try Ops.addAssign(old, try v(vm), span)
+                    let rhs = try v(vm)
+                    let idx = vm.pointee.base &+ i
+                    if case .string(var s) = vm.pointee.stack[idx], case .string(let tail) = rhs {
+                        // Drop the slot's reference first so `s` is unique and grows in
+                        // place (amortised O(1)) instead of being copied on every `+=`.
+                        vm.pointee.stack[idx] = .null
+                        s += tail
+                        vm.pointee.stack[idx] = .string(s)
+                        return .normal
+                    }
+                    let old = vm.pointee.stack[idx]
+                    vm.pointee.stack[idx] = try Ops.addAssign(old, rhs, span)
                     return .normal
                 }
             }
