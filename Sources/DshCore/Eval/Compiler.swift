@@ -92,6 +92,17 @@ final class Compiler {
 
     // MARK: - Expressions
 
+    /// Appends `v` as interpolation shows it: strings and ints without the generic
+    /// formatter, anything else through `displayString`.
+    @inline(__always)
+    static func appendDisplay(_ v: Value, to out: inout String) {
+        switch v {
+        case .string(let s): out += s
+        case .int(let n): out += String(n)
+        default: out += v.displayString
+        }
+    }
+
     func expr(_ e: Expr) -> Code {
         let span = e.span
         switch e.kind {
@@ -101,16 +112,35 @@ final class Compiler {
         case .float(let d): let v = Value.float(d); return { _ in v }
         case .string(let s): let v = Value.string(s); return { _ in v }
         case .interpolation(let parts):
-            let compiled: [(String?, Code?)] = parts.map { p in
+            // texts[k] precedes codes[k]; the last text follows the last code.
+            var texts: [String] = [], codes: [Code] = []
+            var pending = ""
+            for p in parts {
                 switch p {
-                case .text(let t): return (t, nil)
-                case .expr(let x): return (nil, expr(x))
+                case .text(let t): pending += t
+                case .expr(let x): texts.append(pending); pending = ""; codes.append(expr(x))
+                }
+            }
+            texts.append(pending)
+            // Short results stay small (inline) strings; only reserve for longer ones.
+            let estimate = texts.reduce(0) { $0 + $1.utf8.count } + 8 * codes.count
+            let reserve = estimate > 15 ? estimate : 0
+            if codes.count == 1 {
+                let pre = texts[0], post = texts[1], c = codes[0]
+                return { vm in
+                    var out = pre
+                    if reserve > 0 { out.reserveCapacity(reserve) }
+                    Compiler.appendDisplay(try c(vm), to: &out)
+                    if !post.isEmpty { out += post }
+                    return .string(out)
                 }
             }
             return { vm in
-                var out = ""
-                for (text, code) in compiled {
-                    if let text { out += text } else if let code { out += try code(vm).displayString }
+                var out = texts[0]
+                if reserve > 0 { out.reserveCapacity(reserve) }
+                for k in 0..<codes.count {
+                    Compiler.appendDisplay(try codes[k](vm), to: &out)
+                    out += texts[k &+ 1]
                 }
                 return .string(out)
             }
