@@ -576,12 +576,20 @@ final class RangeStream: StreamValue {
     }
 
     override func next(_ runtime: any Runtime) throws -> Value? {
+        guard let v = nextInt() else { return nil }
+        return .int(v)
+    }
+
+    /// The next int, or nil at the end: what `next(_:)` yields, without a dynamic call
+    /// or a `Value?` (the `for` loop's fast path over `range(...)`).
+    @inline(__always)
+    func nextInt() -> Int? {
         if done { return nil }
         if step > 0 ? current >= end : current <= end { done = true; return nil }
         let v = current
         let (n, o) = current.addingReportingOverflow(step)
         if o { done = true } else { current = n }
-        return .int(v)
+        return v
     }
 
     /// A range holds nothing to release, so closing does not end it: a stream is

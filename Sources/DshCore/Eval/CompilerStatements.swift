@@ -354,6 +354,7 @@ extension Compiler {
         }
         let source = expr(iterable)
         let pairs = vars.count == 2
+        let firstLocal: Int? = { if case .local(let i) = slot(of: vars[0]) { return i } else { return nil } }()
         return { vm in
             let it = try source(vm)
             @inline(__always) func bind(_ item: Value) throws {
@@ -390,6 +391,23 @@ extension Compiler {
                     try tick(vm)
                 }
             case .stream(let s):
+                // `range(...)`: count straight from the stream, without the dynamic
+                // `next(_:)` call and its `Value?` (the stream is still consumed as read).
+                if !pairs, let r = s as? RangeStream {
+                    let st = stores[0]
+                    while let i = r.nextInt() {
+                        if let slot = firstLocal {
+                            vm.pointee.stack[vm.pointee.base &+ slot] = .int(i)
+                        } else {
+                            st(vm, .int(i))
+                        }
+                        let f = try body(vm)
+                        if f == .breakLoop { break }
+                        if f == .returned { return f }
+                        try tick(vm)
+                    }
+                    return .normal
+                }
                 var finished = false
                 defer { if !finished { s.close() } }
                 let interp = vm.pointee.interpreter
