@@ -103,6 +103,29 @@ final class Compiler {
         }
     }
 
+    /// `pre`, the decimal digits of `n`, then `post`, written into one stack buffer and
+    /// made a string once (at most 40 bytes of text: short results stay inline strings).
+    static func interpolate(_ pre: [UInt8], _ n: Int, _ post: [UInt8]) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buf in
+            var k = 0
+            for b in pre { buf[k] = b; k &+= 1 }
+            if n < 0 { buf[k] = UInt8(ascii: "-"); k &+= 1 }
+            var mag = n.magnitude
+            var digits = 1
+            var t = mag
+            while t >= 10 { t /= 10; digits &+= 1 }
+            var j = k &+ digits
+            k = j
+            repeat {
+                j &-= 1
+                buf[j] = UInt8(truncatingIfNeeded: mag % 10) &+ UInt8(ascii: "0")
+                mag /= 10
+            } while mag != 0
+            for b in post { buf[k] = b; k &+= 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: buf[0..<k]), as: UTF8.self)
+        }
+    }
+
     func expr(_ e: Expr) -> Code {
         let span = e.span
         switch e.kind {
@@ -127,10 +150,16 @@ final class Compiler {
             let reserve = estimate > 15 ? estimate : 0
             if codes.count == 1 {
                 let pre = texts[0], post = texts[1], c = codes[0]
+                let preBytes = Array(pre.utf8), postBytes = Array(post.utf8)
+                let direct = preBytes.count + postBytes.count <= 40
                 return { vm in
+                    let v = try c(vm)
+                    if direct, case .int(let n) = v {
+                        return .string(Compiler.interpolate(preBytes, n, postBytes))
+                    }
                     var out = pre
                     if reserve > 0 { out.reserveCapacity(reserve) }
-                    Compiler.appendDisplay(try c(vm), to: &out)
+                    Compiler.appendDisplay(v, to: &out)
                     if !post.isEmpty { out += post }
                     return .string(out)
                 }
