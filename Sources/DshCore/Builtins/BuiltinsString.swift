@@ -33,6 +33,39 @@ extension Builtins {
     static func join(_ args: Arguments, _ rt: any Runtime) throws -> Value {
         try args.expect("join", 1, 2)
         let sep = args.count > 1 ? try Expect.string(args.at(1), "join", "the separator") : ""
+        // A list of strings: size the result once and append without formatting.
+        if case .list(let l) = args.at(0) {
+            let items = l.items
+            var total = sep.utf8.count * max(items.count - 1, 0)
+            var allStrings = true
+            for x in items {
+                guard case .string(let s) = x else { allStrings = false; break }
+                total += s.utf8.count
+            }
+            if allStrings {
+                // Copy the UTF-8 bytes straight into the result's buffer (String.append
+                // costs far more per short piece).
+                let sepBytes = Array(sep.utf8)
+                return .string(String(unsafeUninitializedCapacity: total) { buf in
+                    var k = 0
+                    func put(_ s: String) {
+                        if let done = s.utf8.withContiguousStorageIfAvailable({ src -> Bool in
+                            if let base = src.baseAddress, src.count > 0 {
+                                UnsafeMutableRawPointer(buf.baseAddress! + k).copyMemory(from: base, byteCount: src.count)
+                            }
+                            k += src.count
+                            return true
+                        }), done { return }
+                        for b in s.utf8 { buf[k] = b; k += 1 }
+                    }
+                    for (i, x) in items.enumerated() {
+                        if i > 0 { for b in sepBytes { buf[k] = b; k += 1 } }
+                        if case .string(let s) = x { put(s) }
+                    }
+                    return k
+                })
+            }
+        }
         var out = ""
         var firstItem = true
         try Seq.forEach(args.at(0), "join", rt) { x in
