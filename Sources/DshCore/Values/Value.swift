@@ -48,7 +48,9 @@ public final class ListRef {
 
 /// The storage behind a map value: string keys in insertion order.
 public final class MapRef {
-    /// The entries, in insertion order.
+    /// The entries, in insertion order. (No dynamic exclusivity check: every access is a
+    /// short, non-reentrant read or in-place update, and the check cost ~5% of a map build.)
+    @exclusivity(unchecked)
     public var entries: OrderedDictionary<String, Value>
     /// Makes a map holding `entries`.
     public init(_ entries: OrderedDictionary<String, Value> = [:]) { self.entries = entries }
