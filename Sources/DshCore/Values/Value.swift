@@ -40,7 +40,9 @@ public enum Value {
 
 /// The storage behind a list value. Shared: `let b = a; b[0] = 1` changes `a`.
 public final class ListRef {
-    /// The items, in order.
+    /// The items, in order. (No dynamic exclusivity check: like `MapRef.entries`, every
+    /// access is a short, non-reentrant read or in-place update.)
+    @exclusivity(unchecked)
     public var items: [Value]
     /// Makes a list holding `items`.
     public init(_ items: [Value] = []) { self.items = items }
