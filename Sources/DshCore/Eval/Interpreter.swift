@@ -14,6 +14,8 @@ import Synchronization
 private final class CancelState: Sendable {
     private let token = Mutex(CancellationToken())
     var current: CancellationToken { token.withLock { $0 } }
+    /// Whether the current token is cancelled (without retaining it).
+    var isCancelled: Bool { token.withLock { $0.isCancelled } }
     func renew() {
         let t = CancellationToken()
         token.withLock { $0 = t }
@@ -267,7 +269,8 @@ public final class Interpreter: Runtime {
     /// Throws when cancelled, out of steps, or past the time limit.
     public func checkInterrupt() throws {
         vm.pointee.steps &+= 1
-        try slowCheck(vm)
+        // Cancellation is seen at once; the budget and the clock as often as `tick` sees them.
+        if vm.pointee.steps >= vm.pointee.nextCheck || cancelState.isCancelled { try slowCheck(vm) }
     }
 
     /// The running evaluation's cancellation token.
