@@ -8,6 +8,7 @@ extension Value {
     public var displayString: String {
         switch self {
         case .string(let s): return s
+        case .int(let i): return String(i)
         default: return sourceString
         }
     }
