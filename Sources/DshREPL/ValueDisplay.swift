@@ -146,31 +146,10 @@ public struct ValueDisplay {
     private func cut(_ s: String, room: Int? = nil) -> String {
         let limit = max(8, room ?? width)
         guard truncate, displayWidth(s) > limit else { return s }
-        var out = ""
-        var used = 0
-        for ch in s {
-            let w = ValueDisplay.charWidth(ch)
-            if used + w > limit - 1 { break }
-            out.append(ch)
-            used += w
-        }
-        return out + "…"
+        return TableRenderer.truncate(s, to: limit)
     }
 
-    private func displayWidth(_ s: String) -> Int { s.reduce(0) { $0 + ValueDisplay.charWidth($1) } }
-
-    /// Terminal columns a character takes: 2 for wide East Asian and emoji, 0 for controls, else 1.
-    static func charWidth(_ ch: Character) -> Int {
-        guard let s = ch.unicodeScalars.first else { return 1 }
-        let v = s.value
-        if v < 0x20 { return 0 }
-        if (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
-            || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
-            || (0xFFE0...0xFFE6).contains(v) || (0x1F300...0x1FAFF).contains(v) || (0x20000...0x3FFFD).contains(v) {
-            return 2
-        }
-        return 1
-    }
+    private func displayWidth(_ s: String) -> Int { TableRenderer.displayWidth(s) }
 
     enum Style: String {
         case red = "31", green = "32", yellow = "33", magenta = "35", cyan = "36", bold = "1", dim = "2"

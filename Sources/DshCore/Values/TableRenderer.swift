@@ -138,14 +138,14 @@ public enum TableRenderer {
         }
     }
 
-    /// Terminal columns `s` takes (wide characters count two).
-    static func displayWidth(_ s: String) -> Int {
+    /// Terminal columns `s` takes (wide characters count two). Shared with the REPL's display.
+    public static func displayWidth(_ s: String) -> Int {
         if s.utf8.allSatisfy({ $0 < 0x80 }) { return s.utf8.count }
         return s.reduce(0) { $0 + DshError.displayWidth($1) }
     }
 
-    /// `s` cut to `width` columns, ending with `…`.
-    static func truncate(_ s: String, to width: Int) -> String {
+    /// `s` cut to `width` columns, ending with `…`. Shared with the REPL's display.
+    public static func truncate(_ s: String, to width: Int) -> String {
         guard width > 0 else { return "" }
         if width == 1 { return "…" }
         var out = ""
