@@ -8,16 +8,7 @@ import Glibc
 
 /// The engine environment exported by `scripts/engine start`.
 enum TestEngine {
-    static let environment: [String: String] = {
-        var result: [String: String] = [:]
-        var p = environ
-        while let entry = p.pointee {
-            let s = String(cString: entry)
-            if let eq = s.firstIndex(of: "=") { result[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
-            p += 1
-        }
-        return result
-    }()
+    static let environment = ProcessEnvironment.current()
 
     /// True when scripts/engine's variables are set.
     static var available: Bool { environment["DSH_TEST_IMAGE"] != nil && environment["DOCKER_HOST"] != nil }

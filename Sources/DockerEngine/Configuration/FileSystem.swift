@@ -46,7 +46,13 @@ enum FileSystem {
     }
 
     /// The current process environment.
-    static func environment() -> [String: String] {
+    static func environment() -> [String: String] { ProcessEnvironment.current() }
+}
+
+/// The process environment as a dictionary, read without Foundation.
+public enum ProcessEnvironment {
+    /// Every `NAME=value` of the current process.
+    public static func current() -> [String: String] {
         var result: [String: String] = [:]
         var p = environ
         while let entry = p.pointee {
