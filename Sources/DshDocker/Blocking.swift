@@ -13,6 +13,27 @@ final class ResultBox<T: Sendable>: @unchecked Sendable {
 }
 
 enum Blocking {
+    /// Runs a blocking client call (`DockerClient.requestBlocking`) on this thread, with no
+    /// Task: the fast path for whole requests. A cancel of the evaluation closes the
+    /// request's connection and raises `DshError(.interrupted)`; a `DockerError` becomes a
+    /// dsh error as in ``run(_:whileRunning:_:)``.
+    static func call<T>(_ runtime: any Runtime, _ operation: (DockerCancellation) throws -> T) throws -> T {
+        let token = runtime.cancellation
+        if token.isCancelled { throw DshError(.interrupted, token.reason) }
+        let cancellation = DockerCancellation()
+        let id = token.register { cancellation.cancel() }
+        defer { token.unregister(id) }
+        let value: T
+        do {
+            value = try operation(cancellation)
+        } catch {
+            if token.isCancelled { throw DshError(.interrupted, token.reason) }
+            throw DockerErrors.map(error)
+        }
+        if token.isCancelled { throw DshError(.interrupted, token.reason) }
+        return value
+    }
+
     /// Runs `operation` in a Task and blocks this thread until it ends. A cancel of the
     /// evaluation cancels the Task and raises `DshError(.interrupted)`; a `DockerError`
     /// becomes a dsh error with `status`, `message` and `request` members.

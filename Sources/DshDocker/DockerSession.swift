@@ -53,6 +53,11 @@ final class DockerSession: Sendable {
         try checkAllowed(endpoint.method, path)
         let client = try client()
         let method = endpoint.method
+        if pump == nil {
+            return try Blocking.call(runtime) { cancellation in
+                try client.requestBlocking(method, path, query: query, headers: headers, body: body, timeouts: timeouts, cancellation: cancellation)
+            }
+        }
         return try Blocking.run(runtime, whileRunning: pump) {
             try await client.request(method, path, query: query, headers: headers, body: body, timeouts: timeouts)
         }
@@ -68,8 +73,8 @@ final class DockerSession: Sendable {
         let client = try client()
         let method = endpoint.method
         let requestBody = try body.map { try DockerSession.jsonBody($0) } ?? .empty
-        let response = try Blocking.run(runtime) {
-            try await client.request(method, path, query: query, headers: headers, body: requestBody, timeouts: timeouts)
+        let response = try Blocking.call(runtime) { cancellation in
+            try client.requestBlocking(method, path, query: query, headers: headers, body: requestBody, timeouts: timeouts, cancellation: cancellation)
         }
         return try DockerSession.decode(response.body, request: "\(method) \(path)")
     }

@@ -1,4 +1,5 @@
 // Integration: ping, version, info, negotiation, errors, connection reuse, TLS.
+import Dispatch
 import DockerEngine
 import NIOCore
 import Testing
@@ -68,6 +69,67 @@ struct SystemTests {
             for try await r in group { #expect(r == "OK") }
         }
         #expect(client.connectionsOpened <= 64)
+    }
+
+    /// The blocking path (no Task): answers, errors, the body limit, connection reuse after
+    /// each, cancellation, and the fallback for a streamed body.
+    @Test func blockingRequests() async throws {
+        let client = try TestEngine.client()
+        try await Task.detached {
+            // Negotiates on first use, then reuses one connection.
+            #expect(try client.requestBlocking("GET", "/_ping").text == "OK")
+            for _ in 0..<50 { #expect(try client.requestBlocking("GET", "/_ping").status == 200) }
+            #expect(client.connectionsOpened == 1)
+            let name = TestEngine.name("missing")
+            do {
+                _ = try client.requestBlocking("GET", "/containers/\(name)/json")
+                Issue.record("expected an error")
+            } catch let e as DockerError {
+                #expect(e.status == 404 && e.kind == .notFound)
+                #expect(e.message.contains(name))
+            }
+            // Over the limit: an error, and the connection (with unread bytes) is not reused.
+            do {
+                _ = try client.requestBlocking("GET", "/version", maxBodyBytes: 10)
+                Issue.record("expected an error")
+            } catch let e as DockerError {
+                #expect(e.kind == .protocolError)
+            }
+            let v = try client.requestBlocking("GET", "/version").json()
+            #expect(v["ApiVersion"]?.string != nil)
+            // A body in one buffer.
+            do {
+                let r = try client.requestBlocking("POST", "/containers/\(name)/stop", body: .json(.object([:])))
+                Issue.record("expected 404, got \(r.status)")
+            } catch let e as DockerError {
+                #expect(e.status == 404)
+            }
+        }.value
+    }
+
+    @Test func blockingRequestCancellationAndStreamedBody() async throws {
+        let client = try TestEngine.client()
+        try await Task.detached {
+            let cancelled = DockerCancellation()
+            cancelled.cancel()
+            #expect(throws: CancellationError.self) { _ = try client.requestBlocking("GET", "/_ping", cancellation: cancelled) }
+            // Cancelling a request in progress (a wait that would take 30 s) ends it at once.
+            let id = try client.requestBlocking("POST", "/containers/create", query: [("name", TestEngine.name("blocking"))],
+                                                body: .json(TestEngine.config(["sleep", "30"]))).json()["Id"]!.string!
+            defer { _ = try? client.requestBlocking("DELETE", "/containers/\(id)", query: [("force", "true")]) }
+            _ = try client.requestBlocking("POST", "/containers/\(id)/start")
+            let waiting = DockerCancellation()
+            DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { waiting.cancel() }
+            #expect(throws: CancellationError.self) { _ = try client.requestBlocking("POST", "/containers/\(id)/wait", cancellation: waiting) }
+            // A streamed body takes the Task path and still answers.
+            let chunks = DockerByteStream.chunks([ByteBuffer(bytes: Array("{}".utf8))])
+            do {
+                _ = try client.requestBlocking("POST", "/containers/\(id)/update", body: .stream(chunks, contentType: "application/json"))
+            } catch let e as DockerError {
+                Issue.record("update failed: \(e)")
+            }
+            #expect(try client.requestBlocking("GET", "/_ping").text == "OK")
+        }.value
     }
 
     @Test(.enabled(if: TestEngine.tlsHost != nil || TestEngine.isCI))

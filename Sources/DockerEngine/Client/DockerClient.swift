@@ -1,4 +1,5 @@
 // DockerClient: the generic Docker Engine API client (negotiation, requests, streams, hijack).
+import Dispatch
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -66,7 +67,28 @@ public final class DockerClient: Sendable {
         }
         _ = try? await start.body.collect(upTo: 1 << 16)
         emitTrace(method: "GET", path: "/_ping", status: Int(start.head.status.code), started: started, error: nil)
-        let server = start.head.headers.first(name: "API-Version").flatMap(APIVersion.init) ?? APIVersion.minimum
+        return try negotiate(start.head)
+    }
+
+    /// ``apiVersion()`` for a plain thread (see ``requestBlocking(_:_:query:headers:body:timeouts:maxBodyBytes:cancellation:)``).
+    func apiVersionBlocking(cancellation: DockerCancellation?) throws -> APIVersion {
+        if let v = negotiated.withLock({ $0 }) { return v }
+        let head = makeHead(.GET, uri: "/_ping", headers: [])
+        let started = ContinuousClock.now
+        let whole: WholeResponse
+        do {
+            whole = try transport.executeBlocking(head: head, body: nil, timeouts: .default, limit: 1 << 16, errorLimit: 1 << 16, cancellation: cancellation)
+        } catch {
+            emitTrace(method: "GET", path: "/_ping", status: nil, started: started, error: error)
+            throw error
+        }
+        emitTrace(method: "GET", path: "/_ping", status: Int(whole.head.status.code), started: started, error: nil)
+        return try negotiate(whole.head)
+    }
+
+    /// Chooses the version from the daemon's `/_ping` answer and remembers it.
+    private func negotiate(_ head: HTTPResponseHead) throws -> APIVersion {
+        let server = head.headers.first(name: "API-Version").flatMap(APIVersion.init) ?? APIVersion.minimum
         if server < APIVersion.minimum {
             throw DockerError(
                 kind: .versionTooOld,
@@ -90,6 +112,65 @@ public final class DockerClient: Sendable {
         let response = try await stream(method, path, query: query, headers: headers, body: body, timeouts: timeouts)
         let bytes = try await response.body.collect(upTo: maxBodyBytes)
         return DockerResponse(status: response.status, headers: response.headers, body: bytes)
+    }
+
+    /// ``request(_:_:query:headers:body:timeouts:maxBodyBytes:)`` for a caller on a plain
+    /// thread that may block (never an event loop, never inside a Swift concurrency task):
+    /// it skips the Task and the body's async sequence, which makes a small request about
+    /// half as costly. `cancellation` lets another thread abort it (it then throws
+    /// `CancellationError`). A streamed body takes the async path on a Task.
+    public func requestBlocking(
+        _ method: String, _ path: String, query: [(String, String)] = [], headers: [(String, String)] = [],
+        body: DockerRequestBody = .empty, timeouts: DockerTimeouts = .default, maxBodyBytes: Int = 256 << 20,
+        cancellation: DockerCancellation? = nil
+    ) throws -> DockerResponse {
+        let bodyBuffer: ByteBuffer?
+        switch body.storage {
+        case .empty: bodyBuffer = nil
+        case .bytes(let b): bodyBuffer = b
+        case .stream:
+            return try runBlocking(cancellation: cancellation) {
+                try await self.request(method, path, query: query, headers: headers, body: body, timeouts: timeouts, maxBodyBytes: maxBodyBytes)
+            }
+        }
+        let version = try apiVersionBlocking(cancellation: cancellation)
+        let uri = versionedURI(path, query: query, version: version)
+        var allHeaders = headers
+        if let ct = body.contentType, !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
+            allHeaders.append(("Content-Type", ct))
+        }
+        let head = makeHead(HTTPMethod(rawValue: method.uppercased()), uri: uri, headers: allHeaders, body: body)
+        let started = ContinuousClock.now
+        let tracePath = DockerTrace.redactedPath(path, query: query)
+        let whole: WholeResponse
+        do {
+            whole = try transport.executeBlocking(
+                head: head, body: bodyBuffer, timeouts: timeouts, limit: maxBodyBytes, errorLimit: 1 << 20, cancellation: cancellation)
+        } catch {
+            emitTrace(method: method, path: tracePath, status: nil, started: started, error: error)
+            throw Self.annotate(error, method: method, path: path)
+        }
+        let status = Int(whole.head.status.code)
+        emitTrace(method: method, path: tracePath, status: status, started: started, error: nil)
+        let bytes = Array(whole.body.readableBytesView)
+        if status >= 400 {
+            throw DockerError.http(status: status, body: bytes, method: method, path: path, apiVersion: version.description)
+        }
+        return DockerResponse(status: status, headers: whole.head.headers, body: bytes)
+    }
+
+    /// Runs `operation` on a Task and blocks this thread until it ends; `cancellation`
+    /// cancels the Task.
+    private func runBlocking<T: Sendable>(cancellation: DockerCancellation?, _ operation: @escaping @Sendable () async throws -> T) throws -> T {
+        let box = BlockingResult<T>()
+        let task = Task {
+            let result: Result<T, any Error>
+            do { result = .success(try await operation()) } catch { result = .failure(error) }
+            box.set(result)
+        }
+        cancellation?.install { task.cancel() }
+        defer { cancellation?.uninstall() }
+        return try box.wait().get()
     }
 
     /// Sends a request and returns once the response head arrived; the body streams.
@@ -255,5 +336,21 @@ public struct DockerStreamingResponse: Sendable {
     /// The body as lines per stream (logs); `tty` is the container's `Config.Tty`.
     public func lines(tty: Bool, maxLineBytes: Int = DockerLines<DockerFrames<DockerByteStream>>.defaultMaxLineBytes) -> DockerLines<DockerFrames<DockerByteStream>> {
         DockerLines(frames(tty: tty), maxLineBytes: maxLineBytes)
+    }
+}
+
+/// A result handed from a Task to a thread blocked waiting for it.
+private final class BlockingResult<T: Sendable>: @unchecked Sendable {
+    private let result = Mutex<Result<T, any Error>?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    func set(_ r: Result<T, any Error>) {
+        result.withLock { $0 = r }
+        done.signal()
+    }
+
+    func wait() -> Result<T, any Error> {
+        done.wait()
+        return result.withLock { $0! }
     }
 }

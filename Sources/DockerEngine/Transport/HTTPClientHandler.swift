@@ -1,5 +1,6 @@
-// HTTPClientHandler: one HTTP/1.1 exchange at a time on a channel, with streamed bodies,
-// read backpressure, response-header and idle timeouts, and the switch to a hijacked stream.
+// HTTPClientHandler: one HTTP/1.1 exchange at a time on a channel, with streamed or
+// collected bodies, read backpressure, response-header and idle timeouts, and the switch
+// to a hijacked stream.
 import NIOCore
 import NIOHTTP1
 
@@ -13,37 +14,87 @@ struct ResponseStart: Sendable {
     var channel: any Channel
 }
 
+/// A whole response, collected on the event loop (the blocking request path).
+struct WholeResponse: Sendable {
+    var head: HTTPResponseHead
+    var body: ByteBuffer
+}
+
+/// How the handler answers an exchange: with the head and a body stream, or once the
+/// whole body is in (at most `limit` bytes for a success status, `errorLimit` for an error
+/// status, whose over-long body is dropped rather than failing the request).
+enum HTTPReply {
+    case stream(EventLoopPromise<ResponseStart>)
+    case whole(EventLoopPromise<WholeResponse>, limit: Int, errorLimit: Int)
+
+    func fail(_ error: any Error) {
+        switch self {
+        case .stream(let p): p.fail(error)
+        case .whole(let p, _, _): p.fail(error)
+        }
+    }
+}
+
 /// The last handler of a client connection's pipeline. Runs on the channel's event loop only.
+///
+/// The state is kept in flat stored properties mutated in place (rather than an enum with
+/// payloads, which Swift copies and destroys on every `switch`), and one timer per
+/// connection enforces both timeouts: it checks `deadline` when it fires and re-arms
+/// itself, so a request costs no timer scheduling unless a deadline moves earlier.
 final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = HTTPClientRequestPart
 
-    private struct Pending {
-        var id: Int
-        var promise: EventLoopPromise<ResponseStart>
-        var upgrade: Bool
-        var idleTimeout: TimeAmount?
-        var headerTimeout: TimeAmount?
-    }
-
-    private enum State {
+    private enum Phase {
         case idle
-        case awaitingHead(Pending)
-        case awaitingUpgradeEnd(Pending, HTTPResponseHead)
-        case streaming(id: Int, source: DockerByteStream.Producer.Source, idleTimeout: TimeAmount?)
+        /// `reply` waits for the response head.
+        case awaitingHead
+        /// A 101 arrived; the switch happens at the head's end (`upgradeHead`).
+        case awaitingUpgradeEnd
+        /// The body goes to `source`.
+        case streaming
+        /// The body goes to `collected`, then to `reply`.
+        case collecting
         case upgraded
         case closed
     }
 
-    private var state = State.idle
+    /// Which timeout `deadline` stands for (for the error message).
+    private enum Wait {
+        case head(TimeAmount)
+        case data(TimeAmount)
+    }
+
+    private var phase = Phase.idle
+    /// The current exchange (a stale timer or stream callback carries an older id).
+    private var id = 0
+    private var reply: HTTPReply?
+    private var upgradeRequested = false
+    private var upgradeHead: HTTPResponseHead?
+    private var headerTimeout: TimeAmount?
+    private var idleTimeout: TimeAmount?
+    private var source: DockerByteStream.Producer.Source?
+    /// Body bytes read in this read cycle, handed to `source` at `channelReadComplete`
+    /// (the daemon sends a chunk per log line: one hand-over per socket read, not per chunk).
+    private var pendingBody: ByteBuffer?
+    /// The collected body (`.collecting`) and its head.
+    private var collected: ByteBuffer?
+    private var collectedHead: HTTPResponseHead?
+    private var collectLimit = 0
+    private var collectOverflow = false
+    /// Why sending the request failed, if it did (the daemon may still answer).
+    private var sendError: String?
+
     private var context: ChannelHandlerContext?
     private var readPaused = false
     private var pendingRead = false
     private var keepAlive = true
-    private var headerTimer: Scheduled<Void>?
-    private var idleTimer: Scheduled<Void>?
-    private var nextID = 0
+    /// When the current wait times out (nil: no timeout running).
+    private var deadline: NIODeadline?
+    private var deadlineWait = Wait.head(.zero)
+    private var timer: Scheduled<Void>?
+    private var timerAt: NIODeadline?
     /// The decoder and encoder to remove on upgrade.
     let decoder: ByteToMessageHandler<HTTPResponseDecoder>
     let encoder: HTTPRequestEncoder
@@ -56,30 +107,69 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+    func handlerRemoved(context: ChannelHandlerContext) {
+        cancelTimer()
+        onReusable = nil
+        self.context = nil
+    }
 
     /// Whether a new request may start on this connection.
-    var isIdle: Bool { if case .idle = state { return true }; return false }
+    var isIdle: Bool { phase == .idle }
 
     // MARK: requests
 
     /// Starts an exchange: the caller then writes the head and body parts through the channel.
-    func begin(promise: EventLoopPromise<ResponseStart>, upgrade: Bool, headerTimeout: TimeAmount?, idleTimeout: TimeAmount?) -> Int {
-        nextID += 1
-        guard case .idle = state else {
-            promise.fail(DockerError.transport("internal error: the connection is busy"))
-            return nextID
+    func begin(reply: HTTPReply, upgrade: Bool, headerTimeout: TimeAmount?, idleTimeout: TimeAmount?) -> Int {
+        id += 1
+        guard phase == .idle else {
+            reply.fail(DockerError.transport(phase == .closed ? "the connection to the daemon closed" : "internal error: the connection is busy"))
+            return id
         }
-        state = .awaitingHead(Pending(id: nextID, promise: promise, upgrade: upgrade, idleTimeout: idleTimeout, headerTimeout: headerTimeout))
-        return nextID
+        phase = .awaitingHead
+        self.reply = reply
+        self.upgradeRequested = upgrade
+        self.headerTimeout = headerTimeout
+        self.idleTimeout = idleTimeout
+        self.sendError = nil
+        return id
+    }
+
+    /// Starts an exchange and writes a request with no body or a body in one buffer,
+    /// all from the event loop (the blocking path: one hop from the caller's thread).
+    func send(head: HTTPRequestHead, body: ByteBuffer?, reply: HTTPReply, headerTimeout: TimeAmount?, idleTimeout: TimeAmount?) {
+        let id = begin(reply: reply, upgrade: false, headerTimeout: headerTimeout, idleTimeout: idleTimeout)
+        guard phase == .awaitingHead, self.id == id, let context else { return }
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if let body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        let sent = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: sent)
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        sent.futureResult.whenComplete { result in
+            switch result {
+            case .success: loopBound.value.requestSent(id: id)
+            case .failure(let error): loopBound.value.sendFailed(id: id, error: error)
+            }
+        }
     }
 
     /// The request is fully written: the response-header timeout starts now.
     func requestSent(id: Int) {
-        guard case .awaitingHead(let p) = state, p.id == id, let timeout = p.headerTimeout, let context else { return }
+        guard phase == .awaitingHead, self.id == id, let timeout = headerTimeout else { return }
+        setDeadline(.head(timeout))
+    }
+
+    /// Writing the request failed: the daemon may have answered (an error) before reading
+    /// it all, so wait a moment for a response head before failing.
+    private func sendFailed(id: Int, error: any Error) {
+        guard phase == .awaitingHead, self.id == id, let context else { return }
+        let message = HTTPTransport.describe(error)
+        sendError = message
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        headerTimer = context.eventLoop.scheduleTask(in: timeout) {
-            loopBound.value.timedOut(id: id, what: "no response headers within \(HTTPClientHandler.describe(timeout))")
+        context.eventLoop.scheduleTask(in: .milliseconds(200)) {
+            let h = loopBound.value
+            guard h.phase == .awaitingHead, h.id == id else { return }
+            h.failPending(DockerError.transport("sending the request failed: \(message)"))
+            h.context?.close(promise: nil)
         }
     }
 
@@ -88,32 +178,63 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return ms % 1000 == 0 ? "\(ms / 1000)s" : "\(ms)ms"
     }
 
-    private func timedOut(id: Int, what: String) {
+    // MARK: timeouts
+
+    /// Starts (or moves) the running timeout: `wait` from now.
+    private func setDeadline(_ wait: Wait) {
+        let amount: TimeAmount
+        switch wait {
+        case .head(let t), .data(let t): amount = t
+        }
+        let due = NIODeadline.now() + amount
+        deadline = due
+        deadlineWait = wait
+        // A check already due first re-arms itself for the new deadline when it fires.
+        if let at = timerAt, at <= due { return }
+        cancelTimer()
+        armTimer(at: due)
+    }
+
+    private func armTimer(at due: NIODeadline) {
+        guard let context else { return }
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        timerAt = due
+        timer = context.eventLoop.scheduleTask(deadline: due) { loopBound.value.timerFired() }
+    }
+
+    private func cancelTimer() {
+        timer?.cancel()
+        timer = nil
+        timerAt = nil
+    }
+
+    private func timerFired() {
+        timer = nil
+        timerAt = nil
+        guard let due = deadline else { return }
+        if due > NIODeadline.now() {
+            armTimer(at: due)
+            return
+        }
+        deadline = nil
+        let what: String
+        switch deadlineWait {
+        case .head(let t): what = "no response headers within \(HTTPClientHandler.describe(t))"
+        case .data(let t): what = "no data from the daemon for \(HTTPClientHandler.describe(t))"
+        }
         let error = DockerError(kind: .timeout, message: what)
-        switch state {
-        case .awaitingHead(let p) where p.id == id:
-            state = .closed
-            p.promise.fail(error)
-        case .awaitingUpgradeEnd(let p, _) where p.id == id:
-            state = .closed
-            p.promise.fail(error)
-        case .streaming(let sid, let source, _) where sid == id:
-            state = .closed
-            source.finish(error)
+        switch phase {
+        case .awaitingHead, .awaitingUpgradeEnd, .streaming, .collecting:
+            failPending(error)
         default:
             return
         }
         context?.close(promise: nil)
     }
 
-    private func armIdleTimer(id: Int, timeout: TimeAmount?) {
-        idleTimer?.cancel()
-        idleTimer = nil
-        guard let timeout, let context, !readPaused else { return }
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        idleTimer = context.eventLoop.scheduleTask(in: timeout) {
-            loopBound.value.timedOut(id: id, what: "no data from the daemon for \(HTTPClientHandler.describe(timeout))")
-        }
+    /// The idle timeout restarts (after data arrived, or the consumer caught up).
+    private func restartIdleTimeout() {
+        if let t = idleTimeout, !readPaused { setDeadline(.data(t)) } else { deadline = nil }
     }
 
     // MARK: inbound
@@ -121,52 +242,123 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            headerTimer?.cancel()
-            headerTimer = nil
-            guard case .awaitingHead(let p) = state else { return }
+            guard phase == .awaitingHead, let reply else { return }
+            deadline = nil
             keepAlive = head.isKeepAlive
-            if p.upgrade && head.status == .switchingProtocols {
-                state = .awaitingUpgradeEnd(p, head)
+            if upgradeRequested && head.status == .switchingProtocols {
+                phase = .awaitingUpgradeEnd
+                upgradeHead = head
                 return
             }
-            let (stream, source) = makeStream(context: context, id: p.id, closeOnTerminate: true)
-            state = .streaming(id: p.id, source: source, idleTimeout: p.idleTimeout)
-            armIdleTimer(id: p.id, timeout: p.idleTimeout)
-            p.promise.succeed(ResponseStart(head: head, body: stream, hijacked: false, channel: context.channel))
-        case .body(let buffer):
-            guard case .streaming(let id, let source, let idle) = state else { return }
-            switch source.yield(buffer) {
-            case .produceMore: break
-            case .stopProducing: readPaused = true
-            case .dropped: break
+            switch reply {
+            case .stream(let promise):
+                self.reply = nil
+                let (stream, source) = makeStream(context: context, id: id)
+                self.source = source
+                phase = .streaming
+                restartIdleTimeout()
+                promise.succeed(ResponseStart(head: head, body: stream, hijacked: false, channel: context.channel))
+            case .whole(_, let limit, let errorLimit):
+                phase = .collecting
+                collectedHead = head
+                collectLimit = head.status.code >= 400 ? errorLimit : limit
+                collectOverflow = false
+                restartIdleTimeout()
             }
-            armIdleTimer(id: id, timeout: idle)
-        case .end:
-            switch state {
-            case .awaitingUpgradeEnd(let p, let head):
-                upgrade(context: context, pending: p, head: head)
-            case .streaming(_, let source, _):
-                idleTimer?.cancel()
-                idleTimer = nil
-                state = .idle
-                readPaused = false
-                // Back to the pool before the consumer sees the end, so its next request reuses it.
-                if keepAlive {
-                    if pendingRead { pendingRead = false; context.read() }
-                    onReusable?()
-                    source.finish()
+        case .body(var buffer):
+            switch phase {
+            case .streaming:
+                if pendingBody == nil {
+                    pendingBody = buffer
                 } else {
-                    state = .closed
-                    source.finish()
-                    context.close(promise: nil)
+                    pendingBody!.writeBuffer(&buffer)
                 }
+            case .collecting:
+                if collectOverflow { return }
+                let have = collected?.readableBytes ?? 0
+                if have + buffer.readableBytes > collectLimit {
+                    if let head = collectedHead, head.status.code < 400 {
+                        failPending(DockerError(kind: .protocolError, message: "the response body exceeds the limit of \(collectLimit) bytes"))
+                        context.close(promise: nil)
+                        return
+                    }
+                    // An over-long error body: answer with the status alone; the unread
+                    // rest means the connection cannot be reused.
+                    collectOverflow = true
+                    collected = nil
+                    keepAlive = false
+                    return
+                }
+                if collected == nil {
+                    collected = buffer
+                } else {
+                    collected!.writeBuffer(&buffer)
+                }
+            default:
+                return
+            }
+        case .end:
+            switch phase {
+            case .awaitingUpgradeEnd:
+                upgrade(context: context)
+            case .streaming:
+                flushBody()
+                let source = self.source
+                endExchange(context: context)
+                source?.finish()
+            case .collecting:
+                let reply = self.reply
+                let whole = WholeResponse(head: collectedHead!, body: collected ?? ByteBuffer())
+                collected = nil
+                collectedHead = nil
+                endExchange(context: context)
+                if case .whole(let promise, _, _)? = reply { promise.succeed(whole) }
             default:
                 break
             }
         }
     }
 
-    private func makeStream(context: ChannelHandlerContext, id: Int, closeOnTerminate: Bool) -> (DockerByteStream, DockerByteStream.Producer.Source) {
+    /// A response ended: back to the pool (before the consumer sees the end, so its next
+    /// request reuses the connection), or closed when the daemon does not keep it alive.
+    private func endExchange(context: ChannelHandlerContext) {
+        deadline = nil
+        reply = nil
+        source = nil
+        readPaused = false
+        if keepAlive {
+            phase = .idle
+            if pendingRead { pendingRead = false; context.read() }
+            onReusable?()
+        } else {
+            phase = .closed
+            context.close(promise: nil)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if phase == .streaming {
+            flushBody()
+            restartIdleTimeout()
+        } else if phase == .collecting {
+            restartIdleTimeout()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    /// Hands the bytes of this read cycle to the body stream.
+    private func flushBody() {
+        guard let body = pendingBody else { return }
+        pendingBody = nil
+        guard let source else { return }
+        switch source.yield(body) {
+        case .produceMore: break
+        case .stopProducing: readPaused = true
+        case .dropped: break
+        }
+    }
+
+    private func makeStream(context: ChannelHandlerContext, id: Int) -> (DockerByteStream, DockerByteStream.Producer.Source) {
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         return DockerByteStream.make(
@@ -176,9 +368,9 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func produceMore(id: Int) {
-        guard case .streaming(let sid, _, let idle) = state, sid == id else { return }
+        guard phase == .streaming, self.id == id else { return }
         readPaused = false
-        armIdleTimer(id: id, timeout: idle)
+        restartIdleTimeout()
         if pendingRead, let context {
             pendingRead = false
             context.read()
@@ -188,14 +380,25 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The consumer cancelled or dropped the body before its end: the connection cannot be
     /// reused with unread bytes in it, so it closes at once.
     private func consumerTerminated(id: Int) {
-        guard case .streaming(let sid, let source, _) = state, sid == id else { return }
-        state = .closed
-        source.finish(CancellationError())
+        guard phase == .streaming, self.id == id else { return }
+        pendingBody = nil
+        failPending(CancellationError())
         context?.close(promise: nil)
     }
 
-    private func upgrade(context: ChannelHandlerContext, pending: Pending, head: HTTPResponseHead) {
-        state = .upgraded
+    private func upgrade(context: ChannelHandlerContext) {
+        let reply = self.reply
+        let head = upgradeHead!
+        self.reply = nil
+        upgradeHead = nil
+        deadline = nil
+        cancelTimer()
+        phase = .upgraded
+        guard case .stream(let promise)? = reply else {
+            reply?.fail(DockerError.transport("internal error: an upgrade without a stream reply"))
+            context.close(promise: nil)
+            return
+        }
         let raw = RawStreamHandler()
         do {
             let pipeline = context.pipeline.syncOperations
@@ -206,9 +409,9 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
             pipeline.removeHandler(context: context, promise: nil)
             pipeline.removeHandler(encoder, promise: nil)
             pipeline.removeHandler(decoder, promise: nil)
-            pending.promise.succeed(ResponseStart(head: head, body: stream, hijacked: true, channel: context.channel))
+            promise.succeed(ResponseStart(head: head, body: stream, hijacked: true, channel: context.channel))
         } catch {
-            pending.promise.fail(DockerError.transport("could not switch to the hijacked stream: \(error)"))
+            promise.fail(DockerError.transport("could not switch to the hijacked stream: \(error)"))
             context.close(promise: nil)
         }
     }
@@ -225,7 +428,8 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         failPending(DockerError.transport("the connection to the daemon closed before the response ended"))
-        state = .closed
+        cancelTimer()
+        onReusable = nil  // it holds the connection: break the cycle
         context.fireChannelInactive()
     }
 
@@ -233,28 +437,44 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let message: String
         if let e = error as? DockerError { message = e.message } else { message = "\(error)" }
         failPending(DockerError.transport(message))
-        state = .closed
         context.close(promise: nil)
     }
 
-    private func failPending(_ error: DockerError) {
-        headerTimer?.cancel()
-        idleTimer?.cancel()
-        switch state {
-        case .awaitingHead(let p), .awaitingUpgradeEnd(let p, _):
-            p.promise.fail(error)
-        case .streaming(_, let source, _):
-            source.finish(error)
-        default:
-            break
+    /// Ends the exchange in progress with `error` (the bytes already read go first) and
+    /// marks the connection closed (unless it was upgraded: the raw handler owns it).
+    private func failPending(_ error: any Error) {
+        deadline = nil
+        var error = error
+        if let sent = sendError, phase == .awaitingHead {
+            // The request never made it out: say so rather than what followed.
+            error = DockerError.transport("sending the request failed: \(sent)")
         }
-        if case .upgraded = state { return }
-        state = .closed
+        switch phase {
+        case .awaitingHead, .awaitingUpgradeEnd, .collecting:
+            let reply = self.reply
+            self.reply = nil
+            collected = nil
+            collectedHead = nil
+            phase = .closed
+            reply?.fail(error)
+        case .streaming:
+            flushBody()
+            let source = self.source
+            self.source = nil
+            phase = .closed
+            source?.finish(error)
+        case .upgraded:
+            return
+        case .idle, .closed:
+            phase = .closed
+        }
     }
 
     // MARK: outbound
 
     func read(context: ChannelHandlerContext) {
+        // Bytes decoded outside a read cycle (none expected) must not wait for the next one.
+        if phase == .streaming && pendingBody != nil { flushBody() }
         if readPaused {
             pendingRead = true
         } else {

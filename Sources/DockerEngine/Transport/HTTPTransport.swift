@@ -73,6 +73,44 @@ struct AnyByteChunkIterator: @unchecked Sendable {
     func next() async throws -> ByteBuffer? { try await nextChunk() }
 }
 
+/// Lets another thread abort a blocking request (``DockerClient/requestBlocking(_:_:query:headers:body:timeouts:maxBodyBytes:cancellation:)``):
+/// `cancel()` closes the request's connection, and the request throws `CancellationError`.
+public final class DockerCancellation: Sendable {
+    private struct State {
+        var cancelled = false
+        var action: (@Sendable () -> Void)?
+    }
+    private let state = Mutex(State())
+
+    /// A fresh, uncancelled handle.
+    public init() {}
+
+    /// Cancels the request in progress (and any later one made with this handle).
+    public func cancel() {
+        let action = state.withLock { s -> (@Sendable () -> Void)? in
+            s.cancelled = true
+            defer { s.action = nil }
+            return s.action
+        }
+        action?()
+    }
+
+    /// Whether `cancel()` was called.
+    public var isCancelled: Bool { state.withLock { $0.cancelled } }
+
+    /// Sets what `cancel()` does; runs it at once when already cancelled.
+    func install(_ action: @escaping @Sendable () -> Void) {
+        let now = state.withLock { s -> Bool in
+            if s.cancelled { return true }
+            s.action = action
+            return false
+        }
+        if now { action() }
+    }
+
+    func uninstall() { state.withLock { $0.action = nil } }
+}
+
 /// One connection and its handler.
 final class HTTPConnection: Sendable {
     let channel: any Channel
@@ -149,11 +187,12 @@ final class HTTPTransport: Sendable {
         if !keep { conn.channel.close(promise: nil) }
     }
 
-    private func connect(timeout: Duration) async throws -> HTTPConnection {
+    /// Opens a connection; the future fails with the `DockerError` to report.
+    private func connectFuture(timeout: Duration) -> EventLoopFuture<HTTPConnection> {
         let sslContext = self.sslContext
         let endpoint = self.endpoint
         let bootstrap = ClientBootstrap(group: group)
-            .connectTimeout(.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+            .connectTimeout(HTTPTransport.timeAmount(timeout))
             .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -169,26 +208,30 @@ final class HTTPTransport: Sendable {
                     try sync.addHandler(HTTPClientHandler(decoder: decoder, encoder: encoder))
                 }
             }
-        let channel: any Channel
-        do {
-            switch endpoint {
-            case .unix(let path):
-                channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
-            case .tcp(let host, let port, _):
-                channel = try await bootstrap.connect(host: host, port: port).get()
-            }
-        } catch {
+        let connected: EventLoopFuture<any Channel>
+        switch endpoint {
+        case .unix(let path):
+            connected = bootstrap.connect(unixDomainSocketPath: path)
+        case .tcp(let host, let port, _):
+            connected = bootstrap.connect(host: host, port: port)
+        }
+        return connected.flatMapErrorThrowing { error in
             if let e = error as? ChannelError, case .connectTimeout = e {
                 throw DockerError(kind: .timeout, message: "connecting to \(endpoint) timed out")
             }
             throw DockerError.transport("cannot connect to the Docker daemon at \(endpoint): \(HTTPTransport.describe(error)). Is the daemon running?")
-        }
-        connectionsOpened.add(1, ordering: .relaxed)
-        let handler = try await channel.eventLoop.submit {
+        }.flatMapThrowing { [weak self] channel in
+            self?.connectionsOpened.add(1, ordering: .relaxed)
+            // On the channel's event loop (the connect completes there).
             let h = try channel.pipeline.syncOperations.handler(type: HTTPClientHandler.self)
-            return NIOLoopBound(h, eventLoop: channel.eventLoop)
-        }.get()
-        return HTTPConnection(channel: channel, handler: handler)
+            let conn = HTTPConnection(channel: channel, handler: NIOLoopBound(h, eventLoop: channel.eventLoop))
+            h.onReusable = { [weak self] in self?.giveBack(conn) }
+            return conn
+        }
+    }
+
+    private func connect(timeout: Duration) async throws -> HTTPConnection {
+        try await connectFuture(timeout: timeout).get()
     }
 
     static func describe(_ error: any Error) -> String {
@@ -222,10 +265,8 @@ final class HTTPTransport: Sendable {
         let promise = eventLoop.makePromise(of: ResponseStart.self)
         let handler = conn.handler
         let id = try await eventLoop.submit { () -> Int in
-            let h = handler.value
-            h.onReusable = { [weak self] in self?.giveBack(conn) }
-            return h.begin(
-                promise: promise, upgrade: upgrade,
+            handler.value.begin(
+                reply: .stream(promise), upgrade: upgrade,
                 headerTimeout: timeouts.responseHeader.map(HTTPTransport.timeAmount),
                 idleTimeout: timeouts.idle.map(HTTPTransport.timeAmount)
             )
@@ -265,6 +306,58 @@ final class HTTPTransport: Sendable {
             return try await promise.futureResult.get()
         } onCancel: {
             channel.close(promise: nil)
+        }
+    }
+
+    /// Sends one request with no body or a body in one buffer and returns the whole
+    /// response, blocking the calling thread until it is in. For a plain thread (never an
+    /// event loop, never a Swift concurrency task): the request goes from this thread to the
+    /// event loop and the answer straight back, with no Task or async sequence in between.
+    /// `cancellation` closes the connection from another thread.
+    func executeBlocking(
+        head: HTTPRequestHead, body: ByteBuffer?, timeouts: DockerTimeouts, limit: Int, errorLimit: Int,
+        cancellation: DockerCancellation?
+    ) throws -> WholeResponse {
+        var attempt = 0
+        while true {
+            attempt += 1
+            if let cancellation, cancellation.isCancelled { throw CancellationError() }
+            let pooled = takeIdle()
+            let conn: HTTPConnection
+            if let pooled { conn = pooled } else { conn = try connectFuture(timeout: timeouts.connect).wait() }
+            do {
+                return try exchangeBlocking(conn, head: head, body: body, timeouts: timeouts, limit: limit, errorLimit: errorLimit, cancellation: cancellation)
+            } catch let error as DockerError where error.kind == .transport && pooled != nil && attempt == 1 && cancellation?.isCancelled != true {
+                // A kept-alive connection the daemon had closed meanwhile: retry once on a new one.
+                continue
+            }
+        }
+    }
+
+    private func exchangeBlocking(
+        _ conn: HTTPConnection, head: HTTPRequestHead, body: ByteBuffer?, timeouts: DockerTimeouts,
+        limit: Int, errorLimit: Int, cancellation: DockerCancellation?
+    ) throws -> WholeResponse {
+        let channel = conn.channel
+        let promise = channel.eventLoop.makePromise(of: WholeResponse.self)
+        let handler = conn.handler
+        let headerTimeout = timeouts.responseHeader.map(HTTPTransport.timeAmount)
+        let idleTimeout = timeouts.idle.map(HTTPTransport.timeAmount)
+        channel.eventLoop.execute {
+            handler.value.send(
+                head: head, body: body, reply: .whole(promise, limit: limit, errorLimit: errorLimit),
+                headerTimeout: headerTimeout, idleTimeout: idleTimeout)
+        }
+        if let cancellation {
+            cancellation.install { channel.close(promise: nil) }
+        }
+        defer { cancellation?.uninstall() }
+        do {
+            return try promise.futureResult.wait()
+        } catch {
+            if cancellation?.isCancelled == true { throw CancellationError() }
+            if let e = error as? DockerError { throw e }
+            throw DockerError.transport("the request failed: \(HTTPTransport.describe(error))", method: head.method.rawValue, path: head.uri)
         }
     }
 
