@@ -47,14 +47,45 @@ enum DockerStreams {
         label: String, request: String, _ lines: S, timestamps: Bool,
         cleanup: (@Sendable () async -> Void)? = nil
     ) -> PushStream<OutputLine> where S.Element == DockerOutputLine {
-        make(label: label, request: request, lines, transform: { line in
-            var out = OutputLine(stream: line.stream, text: line.text, time: nil)
-            if timestamps, let space = line.text.firstIndex(of: " ") {
-                out.time = String(line.text[..<space])
-                out.text = String(line.text[line.text.index(after: space)...])
+        make(label: label, request: request, lines, transform: { outputLine($0, timestamps: timestamps) }, convert: lineValue, cleanup: cleanup)
+    }
+
+    /// Logs or attach lines straight off the connection: the fast path of the generic
+    /// `lines` above for the client's own line sequence. Lines are decoded a whole read at
+    /// a time (``DockerLineBatches``) and handed to the stream as one batch, so the
+    /// producer pays one `await` per read instead of a chain of them per line; the consumer
+    /// still reads the lines one by one.
+    static func lines(
+        label: String, request: String, _ lines: DockerLines<DockerFrames<DockerByteStream>>, timestamps: Bool,
+        cleanup: (@Sendable () async -> Void)? = nil
+    ) -> PushStream<OutputLine> {
+        let batches = lines.batches()
+        let stream = PushStream<OutputLine>(label: label, capacity: 256, convert: lineValue)
+        let producer = stream.producer
+        let task = Task {
+            do {
+                for try await batch in batches {
+                    let items = batch.map { outputLine($0, timestamps: timestamps) }
+                    if !(await producer.yield(contentsOf: items)) { break }
+                }
+                producer.finish()
+            } catch {
+                producer.finish(throwing: DockerErrors.map(error, request: request))
             }
-            return out
-        }, convert: lineValue, cleanup: cleanup)
+            await cleanup?()
+        }
+        stream.onClose { task.cancel() }
+        return stream
+    }
+
+    /// An output line, with the leading RFC 3339 time split off when `timestamps`.
+    static func outputLine(_ line: DockerOutputLine, timestamps: Bool) -> OutputLine {
+        var out = OutputLine(stream: line.stream, text: line.text, time: nil)
+        if timestamps, let space = line.text.firstIndex(of: " ") {
+            out.time = String(line.text[..<space])
+            out.text = String(line.text[line.text.index(after: space)...])
+        }
+        return out
     }
 
     /// The value of an output line.

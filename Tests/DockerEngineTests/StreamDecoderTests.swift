@@ -167,4 +167,35 @@ struct StreamDecoderTests {
         #expect(pieces == 100)
         _ = started  // timing is the benchmark's job, not a unit test's
     }
+    /// The batched path gives the same lines as `DockerLines` over `DockerFrames`, whatever
+    /// the read boundaries, and raises errors after the lines before them.
+    @Test func lineBatchesMatchLinesAcrossEveryBoundary() async throws {
+        let bytes = frame(1, Array("a1\na".utf8)) + frame(2, Array("e1".utf8)) + frame(1, Array("2\r\n\n".utf8)) + frame(2, Array("\nlast-err".utf8)) + frame(1, Array("tail".utf8))
+        for size in 1...bytes.count {
+            let parts = Chunks(bytes, every: size).parts.map { ByteBuffer(bytes: $0) }
+            let batches = try await collect(DockerLineBatches(.chunks(parts), multiplexed: true))
+            #expect(!batches.contains { $0.isEmpty })
+            let lines = batches.flatMap { $0 }
+            #expect(lines.filter { $0.stream == .stdout }.map(\.text) == ["a1", "a2", "", "tail"], "size \(size)")
+            #expect(lines.filter { $0.stream == .stderr }.map(\.text) == ["e1", "last-err"], "size \(size)")
+        }
+        // Raw: one stream, a line cut at the cap.
+        let raw = try await collect(DockerLineBatches(.chunks([ByteBuffer(bytes: Array("abcdefg\nxy".utf8))]), multiplexed: false, maxLineBytes: 4)).flatMap { $0 }
+        #expect(raw.map(\.text) == ["abcd", "efg", "xy"])
+        // A system error after a line: the line first, then the error (partial lines are dropped).
+        let failing = frame(1, Array("before\npartial".utf8)) + frame(3, Array("exec failed".utf8)) + frame(1, Array("after\n".utf8))
+        var seen: [String] = []
+        do {
+            for try await batch in DockerLineBatches(.chunks([ByteBuffer(bytes: failing)]), multiplexed: true) {
+                seen += batch.map(\.text)
+            }
+            Issue.record("no error")
+        } catch let e as DockerError {
+            #expect(e.kind == .systemError && e.message == "exec failed")
+        }
+        #expect(seen == ["before"])
+        // A body cut inside a frame fails, as DockerFrames does.
+        let cut = Array(frame(1, Array("whole\nhalf".utf8)).dropLast(2))
+        await #expect(throws: DockerError.self) { _ = try await collect(DockerLineBatches(.chunks([ByteBuffer(bytes: cut)]), multiplexed: true)) }
+    }
 }

@@ -209,4 +209,67 @@ private final class Handoff<T>: @unchecked Sendable {
         #expect(try stream.next(rt) == nil)
         #expect(try stream.next(rt) == nil)
     }
+    /// Batches (one hand-over per read of a Docker log) arrive in order, item by item; the
+    /// producer waits while the consumer still holds `capacity` items, and a close while
+    /// it waits answers false.
+    @Test func batchesArriveInOrderWithBackpressure() async {
+        let capacity = 8
+        let stream = PushStream<Int>(label: "batches", capacity: capacity) { .int($0) }
+        let producer = stream.producer
+        let accepted = Counter()
+        let consumed = Counter()
+        let maxAhead = Counter()
+        let task = Task {
+            var next = 0
+            for size in [3, 0, 1, 20, 5, 7, 2, 30, 4] {
+                let batch = Array(next..<next + size)
+                guard await producer.yield(contentsOf: batch) else { return }
+                next += size
+                let a = accepted.add(size)
+                maxAhead.raise(to: a - consumed.value)
+            }
+            producer.finish()
+        }
+        let box = Handoff(stream)
+        let items: [Int] = await onThread {
+            let rt = BuiltinTestRuntime()
+            var out: [Int] = []
+            while let v = try? box.value.next(rt) {
+                if case .int(let i) = v { out.append(i) }
+                consumed.add()
+                usleep(500)
+            }
+            return out
+        }
+        await task.value
+        #expect(items == Array(0..<72))
+        // A batch is let in whole when there is room for one more item.
+        #expect(maxAhead.value <= capacity + 30)
+
+        let small = PushStream<Int>(label: "closing", capacity: 2) { .int($0) }
+        let p2 = small.producer
+        #expect(await p2.yield(contentsOf: [1, 2, 3]))
+        let waiting = Task { await p2.yield(contentsOf: [4, 5]) }
+        try? await Task.sleep(for: .milliseconds(50))
+        let rt = BuiltinTestRuntime()
+        #expect(try! small.next(rt)?.displayString == "1")
+        small.close()
+        #expect(await waiting.value == false)
+        #expect(try! small.next(rt) == nil, "closed: the taken rest is dropped")
+        #expect(await p2.yield(contentsOf: []) == false)
+    }
+
+    /// A convert error in the middle of a taken batch comes after the values before it.
+    @Test func convertErrorInsideABatch() async {
+        let stream = PushStream<Int>(label: "conv-batch") { i in
+            if i == 3 { throw DshError.runtime("bad item") }
+            return .int(i)
+        }
+        #expect(await stream.producer.yield(contentsOf: [0, 1, 2, 3, 4, 5]))
+        let box = Handoff(stream)
+        let result = await onThread { drainInts(box.value, BuiltinTestRuntime()) }
+        #expect(result.items == [0, 1, 2])
+        #expect(result.error == "bad item")
+        #expect(stream.isClosed)
+    }
 }

@@ -58,79 +58,135 @@ public struct DockerFrames<Base: AsyncSequence>: AsyncSequence where Base.Elemen
     /// The iterator.
     public struct AsyncIterator: AsyncIteratorProtocol {
         var base: Base.AsyncIterator
-        let multiplexed: Bool
-        var current: ByteBuffer? = nil
-        var header: [UInt8] = []
-        var stream: DockerOutputStream = .stdout
-        var remaining = 0
-        var systemError: [UInt8]? = nil
+        var decoder: DockerFrameDecoder
+        /// Pieces decoded from the last read, handed out one by one.
+        var ready: [DockerOutputChunk] = []
+        var readyIndex = 0
+        /// An error met in the last read, thrown after the pieces before it.
+        var failure: (any Error)?
         var done = false
 
         init(base: Base.AsyncIterator, multiplexed: Bool) {
             self.base = base
-            self.multiplexed = multiplexed
-            header.reserveCapacity(8)
+            self.decoder = DockerFrameDecoder(multiplexed: multiplexed)
         }
 
         /// The next chunk, nil at the end; throws on a system-error frame or a truncated frame.
         public mutating func next() async throws -> DockerOutputChunk? {
             while true {
-                if var buffer = current, buffer.readableBytes > 0 {
-                    if !multiplexed {
-                        current = nil
-                        return DockerOutputChunk(stream: .stdout, bytes: buffer)
-                    }
-                    if remaining == 0 {
-                        // Collect the 8-byte header, possibly across reads.
-                        let need = 8 - header.count
-                        let take = Swift.min(need, buffer.readableBytes)
-                        header.append(contentsOf: buffer.readBytes(length: take)!)
-                        current = buffer
-                        if header.count < 8 { continue }
-                        let size = Int(header[4]) << 24 | Int(header[5]) << 16 | Int(header[6]) << 8 | Int(header[7])
-                        switch header[0] {
-                        case 0: stream = .stdin
-                        case 1: stream = .stdout
-                        case 2: stream = .stderr
-                        case 3: systemError = []
-                        default:
-                            throw DockerError.protocolError("invalid stream frame header (type \(header[0])): the body is not multiplexed")
-                        }
-                        guard header[1] == 0, header[2] == 0, header[3] == 0 else {
-                            throw DockerError.protocolError("invalid stream frame header: the body is not multiplexed")
-                        }
-                        header.removeAll(keepingCapacity: true)
-                        remaining = size
-                        if size == 0 {
-                            if let e = systemError { throw DockerError(kind: .systemError, message: String(decoding: e, as: UTF8.self)) }
-                        }
-                        continue
-                    }
-                    let take = Swift.min(remaining, buffer.readableBytes)
-                    let slice = buffer.readSlice(length: take)!
-                    current = buffer
-                    remaining -= take
-                    if systemError != nil {
-                        if systemError!.count < 65536 { systemError!.append(contentsOf: slice.readableBytesView.prefix(65536 - systemError!.count)) }
-                        if remaining == 0 {
-                            throw DockerError(kind: .systemError, message: String(decoding: systemError!, as: UTF8.self))
-                        }
-                        continue
-                    }
-                    return DockerOutputChunk(stream: stream, bytes: slice)
+                if readyIndex < ready.count {
+                    readyIndex += 1
+                    return ready[readyIndex - 1]
+                }
+                ready.removeAll(keepingCapacity: true)
+                readyIndex = 0
+                if let failure {
+                    self.failure = nil
+                    done = true
+                    throw failure
                 }
                 if done { return nil }
-                if let chunk = try await base.next() {
-                    current = chunk
-                } else {
+                guard var chunk = try await base.next() else {
                     done = true
-                    current = nil
-                    if multiplexed && (remaining > 0 || !header.isEmpty) {
-                        throw DockerError.protocolError("the stream ended inside a frame (\(remaining > 0 ? "\(remaining) payload bytes" : "\(header.count) of 8 header bytes") missing)")
-                    }
+                    try decoder.finish()
                     return nil
                 }
+                var pieces = ready
+                ready = []
+                do {
+                    try decoder.decode(&chunk) { pieces.append($0) }
+                } catch {
+                    failure = error
+                }
+                ready = pieces
             }
+        }
+    }
+}
+
+/// The synchronous decoder behind ``DockerFrames``: fed the body's bytes as they arrive,
+/// it calls back with each payload piece. Not generic, so a caller that decodes whole
+/// reads at once (``DockerLineBatches``) runs it without any per-piece `await`.
+public struct DockerFrameDecoder: Sendable {
+    /// Whether the body carries frame headers (else it is all stdout).
+    public let multiplexed: Bool
+    private var header: UInt64 = 0
+    private var headerCount = 0
+    private var stream: DockerOutputStream = .stdout
+    private var remaining = 0
+    private var systemError: [UInt8]? = nil
+
+    /// A decoder for a multiplexed or raw body.
+    public init(multiplexed: Bool) {
+        self.multiplexed = multiplexed
+    }
+
+    /// Decodes all of `buffer`, calling `emit` with each payload piece in order. Throws on
+    /// a system-error frame (type 3) or an invalid header, after emitting the pieces before it.
+    public mutating func decode(_ buffer: inout ByteBuffer, _ emit: (DockerOutputChunk) throws -> Void) throws {
+        if !multiplexed {
+            if buffer.readableBytes > 0 { try emit(DockerOutputChunk(stream: .stdout, bytes: buffer)) }
+            buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+            return
+        }
+        while buffer.readableBytes > 0 {
+            if remaining == 0 {
+                // Collect the 8-byte header, possibly across reads.
+                if headerCount == 0, buffer.readableBytes >= 8, let whole = buffer.readInteger(as: UInt64.self) {
+                    header = whole
+                    headerCount = 8
+                } else {
+                    while headerCount < 8, let byte = buffer.readInteger(as: UInt8.self) {
+                        header = header << 8 | UInt64(byte)
+                        headerCount += 1
+                    }
+                    if headerCount < 8 { return }
+                }
+                try startFrame()
+                continue
+            }
+            let take = Swift.min(remaining, buffer.readableBytes)
+            let slice = buffer.readSlice(length: take)!
+            remaining -= take
+            if systemError != nil {
+                if systemError!.count < 65536 { systemError!.append(contentsOf: slice.readableBytesView.prefix(65536 - systemError!.count)) }
+                if remaining == 0 {
+                    throw DockerError(kind: .systemError, message: String(decoding: systemError!, as: UTF8.self))
+                }
+                continue
+            }
+            try emit(DockerOutputChunk(stream: stream, bytes: slice))
+        }
+    }
+
+    /// A whole header is in `header`: start its frame.
+    private mutating func startFrame() throws {
+        let type = UInt8(truncatingIfNeeded: header >> 56)
+        let size = Int(UInt32(truncatingIfNeeded: header))
+        let padding = (header >> 32) & 0xFF_FFFF
+        header = 0
+        headerCount = 0
+        switch type {
+        case 0: stream = .stdin
+        case 1: stream = .stdout
+        case 2: stream = .stderr
+        case 3: systemError = []
+        default:
+            throw DockerError.protocolError("invalid stream frame header (type \(type)): the body is not multiplexed")
+        }
+        guard padding == 0 else {
+            throw DockerError.protocolError("invalid stream frame header: the body is not multiplexed")
+        }
+        remaining = size
+        if size == 0, let e = systemError {
+            throw DockerError(kind: .systemError, message: String(decoding: e, as: UTF8.self))
+        }
+    }
+
+    /// The body ended: throws when it ended inside a frame.
+    public func finish() throws {
+        if multiplexed && (remaining > 0 || headerCount > 0) {
+            throw DockerError.protocolError("the stream ended inside a frame (\(remaining > 0 ? "\(remaining) payload bytes" : "\(headerCount) of 8 header bytes") missing)")
         }
     }
 }

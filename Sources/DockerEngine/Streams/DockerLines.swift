@@ -46,15 +46,14 @@ public struct DockerLines<Base: AsyncSequence>: AsyncSequence where Base.Element
     /// The iterator.
     public struct AsyncIterator: AsyncIteratorProtocol {
         var base: Base.AsyncIterator
-        let maxLineBytes: Int
-        var partial: [DockerOutputStream: [UInt8]] = [:]
+        var splitter: DockerLineSplitter
         var ready: [DockerOutputLine] = []
         var readyIndex = 0
         var done = false
 
         init(base: Base.AsyncIterator, maxLineBytes: Int) {
             self.base = base
-            self.maxLineBytes = maxLineBytes
+            self.splitter = DockerLineSplitter(maxLineBytes: maxLineBytes)
         }
 
         /// The next line, nil at the end.
@@ -69,53 +68,154 @@ public struct DockerLines<Base: AsyncSequence>: AsyncSequence where Base.Element
                 if done { return nil }
                 guard let chunk = try await base.next() else {
                     done = true
-                    for s in [DockerOutputStream.stdin, .stdout, .stderr] {
-                        if let rest = partial[s], !rest.isEmpty { ready.append(DockerOutputLine(stream: s, text: Self.text(rest))) }
-                    }
-                    partial.removeAll()
+                    splitter.finish(into: &ready)
                     continue
                 }
-                split(chunk)
+                splitter.split(chunk, into: &ready)
             }
         }
+    }
+}
 
-        private mutating func split(_ chunk: DockerOutputChunk) {
-            var acc = partial[chunk.stream] ?? []
-            partial[chunk.stream] = nil
-            let stream = chunk.stream
-            let limit = maxLineBytes
-            var lines: [DockerOutputLine] = []
-            chunk.bytes.withUnsafeReadableBytes { raw in
-                guard let base = raw.baseAddress else { return }
-                let n = raw.count
-                var start = 0
-                while start < n {
-                    // memchr finds the newline; a line over the limit is cut into pieces.
-                    let room = Swift.max(1, limit - acc.count)
-                    let window = Swift.min(n - start, room)
-                    if let nl = memchr(base + start, 0x0a, window) {
-                        let end = nl - UnsafeMutableRawPointer(mutating: base)
-                        acc.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[start..<end]))
-                        lines.append(DockerOutputLine(stream: stream, text: Self.text(acc)))
-                        acc.removeAll(keepingCapacity: true)
-                        start = end + 1
+extension DockerLines where Base == DockerFrames<DockerByteStream> {
+    /// The same lines, a whole read's worth at a time, decoded without an `await` per
+    /// line (see ``DockerLineBatches``).
+    public func batches() -> DockerLineBatches {
+        DockerLineBatches(base.base, multiplexed: base.multiplexed, maxLineBytes: maxLineBytes)
+    }
+}
+
+/// The synchronous line splitter behind ``DockerLines``: keeps each stream's partial line
+/// across chunks, cuts lines longer than `maxLineBytes` into pieces of that size.
+public struct DockerLineSplitter: Sendable {
+    private let maxLineBytes: Int
+    // The partial line of each stream (stdin, stdout, stderr).
+    private var partialIn: [UInt8] = []
+    private var partialOut: [UInt8] = []
+    private var partialErr: [UInt8] = []
+
+    /// A splitter cutting lines at `maxLineBytes`.
+    public init(maxLineBytes: Int = 1 << 20) {
+        self.maxLineBytes = Swift.max(1, maxLineBytes)
+    }
+
+    /// Appends the lines `chunk` completes to `lines`; keeps its unfinished last line.
+    public mutating func split(_ chunk: DockerOutputChunk, into lines: inout [DockerOutputLine]) {
+        switch chunk.stream {
+        case .stdin: Self.split(chunk, &partialIn, maxLineBytes, &lines)
+        case .stdout: Self.split(chunk, &partialOut, maxLineBytes, &lines)
+        case .stderr: Self.split(chunk, &partialErr, maxLineBytes, &lines)
+        }
+    }
+
+    /// The body ended: appends each stream's final line without a newline.
+    public mutating func finish(into lines: inout [DockerOutputLine]) {
+        if !partialIn.isEmpty { lines.append(DockerOutputLine(stream: .stdin, text: Self.text(partialIn))) }
+        if !partialOut.isEmpty { lines.append(DockerOutputLine(stream: .stdout, text: Self.text(partialOut))) }
+        if !partialErr.isEmpty { lines.append(DockerOutputLine(stream: .stderr, text: Self.text(partialErr))) }
+        partialIn = []
+        partialOut = []
+        partialErr = []
+    }
+
+    private static func split(_ chunk: DockerOutputChunk, _ acc: inout [UInt8], _ limit: Int, _ lines: inout [DockerOutputLine]) {
+        let stream = chunk.stream
+        chunk.bytes.withUnsafeReadableBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            let n = raw.count
+            var start = 0
+            while start < n {
+                // memchr finds the newline; a line over the limit is cut into pieces.
+                let room = Swift.max(1, limit - acc.count)
+                let window = Swift.min(n - start, room)
+                if let nl = memchr(base + start, 0x0a, window) {
+                    let end = nl - UnsafeMutableRawPointer(mutating: base)
+                    if acc.isEmpty {
+                        // The whole line is in this chunk: decode it in place.
+                        lines.append(DockerOutputLine(stream: stream, text: text(UnsafeRawBufferPointer(rebasing: raw[start..<end]))))
                     } else {
-                        acc.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[start..<start + window]))
-                        start += window
-                        if acc.count >= limit {
-                            lines.append(DockerOutputLine(stream: stream, text: String(decoding: acc, as: UTF8.self)))
-                            acc.removeAll(keepingCapacity: true)
-                        }
+                        acc.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[start..<end]))
+                        lines.append(DockerOutputLine(stream: stream, text: text(acc)))
+                        acc.removeAll(keepingCapacity: true)
+                    }
+                    start = end + 1
+                } else {
+                    acc.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[start..<start + window]))
+                    start += window
+                    if acc.count >= limit {
+                        lines.append(DockerOutputLine(stream: stream, text: String(decoding: acc, as: UTF8.self)))
+                        acc.removeAll(keepingCapacity: true)
                     }
                 }
             }
-            ready += lines
-            if !acc.isEmpty { partial[chunk.stream] = acc }
         }
+    }
 
-        private static func text(_ bytes: [UInt8]) -> String {
-            if bytes.last == 0x0d { return String(decoding: bytes.dropLast(), as: UTF8.self) }
-            return String(decoding: bytes, as: UTF8.self)
+    private static func text<C: Collection>(_ bytes: C) -> String where C.Element == UInt8, C: BidirectionalCollection {
+        if bytes.last == 0x0d { return String(decoding: bytes.dropLast(), as: UTF8.self) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// The lines of a logs or attach body, a whole read's worth at a time: the frames are
+/// decoded and the lines split synchronously over each chunk the connection delivers, so
+/// a consumer pays one `await` per read (up to 64 KiB) instead of one per line. Same
+/// lines, same order and same errors as ``DockerLines`` over ``DockerFrames`` (an error
+/// comes after the lines before it). Supports a single iterator.
+public struct DockerLineBatches: AsyncSequence, Sendable {
+    /// The lines of one read (never empty).
+    public typealias Element = [DockerOutputLine]
+    let base: DockerByteStream
+    let multiplexed: Bool
+    let maxLineBytes: Int
+
+    /// Batches of the lines of `base`.
+    public init(_ base: DockerByteStream, multiplexed: Bool, maxLineBytes: Int = 1 << 20) {
+        self.base = base
+        self.multiplexed = multiplexed
+        self.maxLineBytes = maxLineBytes
+    }
+
+    /// Iterates the batches.
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: base.makeAsyncIterator(), frames: DockerFrameDecoder(multiplexed: multiplexed), lines: DockerLineSplitter(maxLineBytes: maxLineBytes))
+    }
+
+    /// The iterator.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: DockerByteStream.AsyncIterator
+        var frames: DockerFrameDecoder
+        var lines: DockerLineSplitter
+        var failure: (any Error)?
+        var done = false
+
+        /// The next non-empty batch, nil at the end.
+        public mutating func next() async throws -> [DockerOutputLine]? {
+            while true {
+                if let failure {
+                    self.failure = nil
+                    done = true
+                    throw failure
+                }
+                if done { return nil }
+                var out: [DockerOutputLine] = []
+                guard var chunk = try await base.next() else {
+                    done = true
+                    try frames.finish()
+                    lines.finish(into: &out)
+                    return out.isEmpty ? nil : out
+                }
+                // Decode into a local (swapped out, so its arrays stay uniquely referenced).
+                var splitter = DockerLineSplitter(maxLineBytes: 1)
+                swap(&splitter, &lines)
+                do {
+                    try frames.decode(&chunk) { splitter.split($0, into: &out) }
+                } catch {
+                    failure = error
+                }
+                lines = splitter
+                if !out.isEmpty { return out }
+            }
         }
     }
 }

@@ -39,26 +39,58 @@ public final class PushStream<Item: Sendable>: StreamValue {
     /// Whether the stream was closed.
     public var isClosed: Bool { shared.isClosed }
 
+    /// Values taken from the buffer and converted, handed out one per `next` (consumer
+    /// thread only). The buffer is emptied a whole batch at a time and converted in one
+    /// loop because `PushStream` is generic and not specialised for its callers' item
+    /// types: every call into the generic buffer costs a few hundred instructions of
+    /// run-time metadata lookups, which a per-item take paid (~3,000 Ir per log line).
+    private var ready: [Value] = []
+    private var readyIndex = 0
+    /// A `convert` error met in the batch, raised after the values before it.
+    private var readyError: (any Error)?
+
     /// Waits for the next item; nil at the end. Throws the producer's error (after the
     /// buffered items), or `DshError(.interrupted)` when the evaluation is cancelled.
     public override func next(_ runtime: any Runtime) throws -> Value? {
-        switch shared.take(runtime.cancellation) {
-        case .item(let item):
-            do {
-                return try convert(item)
-            } catch {
+        while true {
+            if readyIndex < ready.count {
+                // Hand one out; the producer gains room for one more (as with a per-item take).
+                guard shared.release() else {
+                    ready = []
+                    readyIndex = 0
+                    return nil
+                }
+                let value = ready[readyIndex]
+                readyIndex += 1
+                return value
+            }
+            if let error = readyError {
+                readyError = nil
                 close()
                 throw error
             }
-        case .end:
-            close()
-            return nil
-        case .failed(let error):
-            close()
-            throw error
-        case .cancelled(let reason):
-            close()
-            throw DshError(.interrupted, reason)
+            ready.removeAll(keepingCapacity: true)
+            readyIndex = 0
+            switch shared.takeAll(runtime.cancellation) {
+            case .items(let items):
+                for item in items {
+                    do {
+                        ready.append(try convert(item))
+                    } catch {
+                        readyError = error
+                        break
+                    }
+                }
+            case .end:
+                close()
+                return nil
+            case .failed(let error):
+                close()
+                throw error
+            case .cancelled(let reason):
+                close()
+                throw DshError(.interrupted, reason)
+            }
         }
     }
 
@@ -73,7 +105,15 @@ public final class PushStream<Item: Sendable>: StreamValue {
         /// Adds an item, suspending while the buffer is full. Returns false (dropping the
         /// item) once the consumer closed the stream, or after `finish`.
         public func yield(_ item: Item) async -> Bool {
-            await shared.put(item)
+            await shared.put(CollectionOfOne(item))
+        }
+
+        /// Adds a batch of items at once (one wake-up for all of them), suspending while the
+        /// buffer is full: a producer that decodes many items per read (log lines) pays one
+        /// hand-over per read rather than per item. The buffer may then hold up to
+        /// `capacity - 1 + items.count` items. Returns false as ``yield(_:)`` does.
+        public func yield(contentsOf items: [Item]) async -> Bool {
+            await shared.put(items)
         }
 
         /// Ends the stream; a non-nil `error` is raised in the script after the buffered
@@ -87,9 +127,10 @@ public final class PushStream<Item: Sendable>: StreamValue {
     }
 }
 
-/// What the consumer gets from one `take`.
+/// What the consumer gets from one `takeAll`.
 enum PushStreamOutcome<Item> {
-    case item(Item)
+    /// Every buffered item (never empty).
+    case items([Item])
     case end
     case failed(any Error)
     case cancelled(String)
@@ -99,21 +140,23 @@ enum PushStreamOutcome<Item> {
 final class PushStreamState<Item: Sendable>: @unchecked Sendable {
     private let lock = ConditionLock()
     private let capacity: Int
-    // Ring buffer of items.
-    private var ring: [Item?]
-    private var head = 0
-    private var count = 0
+    // The items waiting for the consumer.
+    private var items: [Item] = []
+    /// Items the consumer took but has not handed out yet: they still count against
+    /// `capacity`, so the producer is never more than `capacity` items ahead.
+    private var held = 0
     private var finished = false
     private var failure: (any Error)?
     private var closed = false
     private var handlers: [@Sendable () -> Void] = []
-    /// Producers suspended on a full buffer, with the item each wants to add.
-    private var waiters: [(id: Int, item: Item, continuation: CheckedContinuation<Bool, Never>)] = []
+    /// Producers suspended on a full buffer, with the items each wants to add.
+    private var waiters: [(id: Int, items: [Item], continuation: CheckedContinuation<Bool, Never>)] = []
+    /// `waiters.count`, readable without touching the generic array.
+    private var waiterCount = 0
     private var nextWaiterID = 0
 
     init(capacity: Int) {
         self.capacity = capacity
-        self.ring = Array(repeating: nil, count: capacity)
     }
 
     var isClosed: Bool {
@@ -122,22 +165,14 @@ final class PushStreamState<Item: Sendable>: @unchecked Sendable {
     }
 
     // Call with the lock held.
-    private func append(_ item: Item) {
-        ring[(head + count) % capacity] = item
-        count += 1
-    }
+    private var hasRoom: Bool { items.count + held < capacity }
 
-    // Call with the lock held.
-    private func removeFirst() -> Item {
-        let item = ring[head]!
-        ring[head] = nil
-        head = (head + 1) % capacity
-        count -= 1
-        return item
-    }
-
-    /// Producer side: adds `item` or suspends until there is room.
-    func put(_ item: Item) async -> Bool {
+    /// Producer side: adds `batch` or suspends until there is room.
+    func put<C: Collection & Sendable>(_ batch: C) async -> Bool where C.Element == Item {
+        if batch.isEmpty {
+            lock.lock(); defer { lock.unlock() }
+            return !(closed || finished)
+        }
         let id: Int = {
             lock.lock(); defer { lock.unlock() }
             nextWaiterID += 1
@@ -149,8 +184,8 @@ final class PushStreamState<Item: Sendable>: @unchecked Sendable {
                 if closed || finished {
                     lock.unlock()
                     continuation.resume(returning: false)
-                } else if count < capacity && waiters.isEmpty {
-                    append(item)
+                } else if hasRoom && waiterCount == 0 {
+                    items.append(contentsOf: batch)
                     lock.signal()
                     lock.unlock()
                     continuation.resume(returning: true)
@@ -158,7 +193,8 @@ final class PushStreamState<Item: Sendable>: @unchecked Sendable {
                     lock.unlock()
                     continuation.resume(returning: false)
                 } else {
-                    waiters.append((id, item, continuation))
+                    waiters.append((id, Array(batch), continuation))
+                    waiterCount += 1
                     lock.unlock()
                 }
             }
@@ -166,6 +202,7 @@ final class PushStreamState<Item: Sendable>: @unchecked Sendable {
             lock.lock()
             let index = waiters.firstIndex { $0.id == id }
             let waiter = index.map { waiters.remove(at: $0) }
+            waiterCount = waiters.count
             lock.unlock()
             waiter?.continuation.resume(returning: false)
         }
@@ -179,13 +216,44 @@ final class PushStreamState<Item: Sendable>: @unchecked Sendable {
         failure = error
         let stranded = waiters
         waiters = []
+        waiterCount = 0
         lock.broadcast()
         lock.unlock()
         for w in stranded { w.continuation.resume(returning: false) }
     }
 
-    /// Consumer side: the next outcome, blocking until there is one.
-    func take(_ token: CancellationToken) -> PushStreamOutcome<Item> {
+    /// Consumer side: one item taken with `takeAll` is handed out, making room for one
+    /// more. Returns false when the stream was closed meanwhile (drop the rest).
+    func release() -> Bool {
+        lock.lock()
+        if closed { lock.unlock(); return false }
+        held -= 1
+        if waiterCount == 0 {
+            lock.unlock()
+            return true
+        }
+        admitWaitersAndUnlock()
+        return true
+    }
+
+    /// With the lock held: moves waiting producers' items in while there is room, then
+    /// unlocks and resumes them.
+    private func admitWaitersAndUnlock() {
+        var resumed: [CheckedContinuation<Bool, Never>] = []
+        while hasRoom && !waiters.isEmpty {
+            let w = waiters.removeFirst()
+            items.append(contentsOf: w.items)
+            resumed.append(w.continuation)
+        }
+        waiterCount = waiters.count
+        if !resumed.isEmpty { lock.signal() }
+        lock.unlock()
+        for c in resumed { c.resume(returning: true) }
+    }
+
+    /// Consumer side: every buffered item, blocking until there is one (or the end).
+    /// The items count as held until handed out with `release`.
+    func takeAll(_ token: CancellationToken) -> PushStreamOutcome<Item> {
         lock.lock()
         if let outcome = takeLocked(token) { return outcome }  // unlocks
         lock.unlock()
@@ -206,17 +274,12 @@ final class PushStreamState<Item: Sendable>: @unchecked Sendable {
     /// With the lock held: an outcome (and the lock released), or nil (lock still held).
     private func takeLocked(_ token: CancellationToken) -> PushStreamOutcome<Item>? {
         if closed { lock.unlock(); return .end }
-        if count > 0 {
-            let item = removeFirst()
-            var resumed: [CheckedContinuation<Bool, Never>] = []
-            while count < capacity && !waiters.isEmpty {
-                let w = waiters.removeFirst()
-                append(w.item)
-                resumed.append(w.continuation)
-            }
-            lock.unlock()
-            for c in resumed { c.resume(returning: true) }
-            return .item(item)
+        if !items.isEmpty {
+            let batch = items
+            items = []
+            held = batch.count
+            if waiterCount == 0 { lock.unlock() } else { admitWaitersAndUnlock() }
+            return .items(batch)
         }
         if finished {
             let f = failure
@@ -245,10 +308,11 @@ final class PushStreamState<Item: Sendable>: @unchecked Sendable {
         lock.lock()
         if closed { lock.unlock(); return }
         closed = true
-        for i in 0..<ring.count { ring[i] = nil }
-        count = 0
+        items = []
+        held = 0
         let stranded = waiters
         waiters = []
+        waiterCount = 0
         let hs = handlers
         handlers = []
         lock.broadcast()
