@@ -89,12 +89,12 @@ enum DockerStreams {
     }
 
     /// The value of an output line.
+    /// (Built from a literal: the map's storage is sized once instead of growing per key.)
     static func lineValue(_ line: OutputLine) -> Value {
-        let m = MapRef()
-        m["stream"] = .string(line.stream.rawValue)
-        m["text"] = .string(line.text)
-        if let t = line.time { m["time"] = .string(t) }
-        return .map(m)
+        if let t = line.time {
+            return .map(MapRef(["stream": .string(line.stream.rawValue), "text": .string(line.text), "time": .string(t)]))
+        }
+        return .map(MapRef(["stream": .string(line.stream.rawValue), "text": .string(line.text)]))
     }
 
     /// Raw output chunks as bytes values (`stdout`/`stderr` pick which streams).
