@@ -132,6 +132,39 @@ struct SystemTests {
         }.value
     }
 
+    /// The idle timeout (one self-re-arming timer per connection) fires when the daemon is
+    /// silent, not while data keeps coming, in the streaming and the blocking paths; a
+    /// timed-out connection is not reused.
+    @Test func idleTimeoutFiresOnlyWhenTheDaemonIsSilent() async throws {
+        let client = try TestEngine.client()
+        let quick = DockerTimeouts(idle: .seconds(1))
+        try await withContainer(client, ["sh", "-c", "i=0; while [ $i -lt 15 ]; do echo tick; sleep 0.1; i=$((i+1)); done; sleep 30"], start: true) { id in
+            // Output every 100 ms for 1.5 s: the 1 s timeout keeps moving, then fires.
+            let response = try await client.stream("GET", "/containers/\(id)/logs", query: [("follow", "true"), ("stdout", "true")], timeouts: quick)
+            var ticks = 0
+            do {
+                for try await line in response.lines(tty: false) where line.text == "tick" { ticks += 1 }
+                Issue.record("the follow ended without a timeout")
+            } catch let e as DockerError {
+                #expect(e.kind == .timeout, "\(e)")
+                #expect(e.message.contains("no data from the daemon for 1s"))
+            }
+            #expect(ticks == 15)
+            // The blocking path: /wait answers its head at once, then nothing for 30 s.
+            let opened = client.connectionsOpened
+            try await Task.detached {
+                do {
+                    _ = try client.requestBlocking("POST", "/containers/\(id)/wait", timeouts: quick)
+                    Issue.record("expected a timeout")
+                } catch let e as DockerError {
+                    #expect(e.kind == .timeout, "\(e)")
+                }
+                #expect(try client.requestBlocking("GET", "/_ping").text == "OK")
+            }.value
+            #expect(client.connectionsOpened > opened)
+        }
+    }
+
     @Test(.enabled(if: TestEngine.tlsHost != nil || TestEngine.isCI))
     func tlsWithClientCertificates() async throws {
         let host = try #require(TestEngine.tlsHost)
