@@ -138,7 +138,11 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// all from the event loop (the blocking path: one hop from the caller's thread).
     func send(head: HTTPRequestHead, body: ByteBuffer?, reply: HTTPReply, headerTimeout: TimeAmount?, idleTimeout: TimeAmount?) {
         let id = begin(reply: reply, upgrade: false, headerTimeout: headerTimeout, idleTimeout: idleTimeout)
-        guard phase == .awaitingHead, self.id == id, let context else { return }
+        guard phase == .awaitingHead, self.id == id else { return }  // `begin` answered
+        guard let context else {
+            failPending(DockerError.transport("the connection to the daemon closed"))
+            return
+        }
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if let body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
         let sent = context.eventLoop.makePromise(of: Void.self)
