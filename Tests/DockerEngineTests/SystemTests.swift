@@ -172,6 +172,12 @@ struct SystemTests {
         let client = try DockerClient(host: host, tls: DockerTLSOptions(directory: certs, verify: true))
         #expect(try await client.ping() == "OK")
         #expect(try await client.info()["Driver"] != nil)
+        // The blocking path over TLS too.
+        let (ping, info) = try await Task.detached {
+            (try client.requestBlocking("GET", "/_ping").text, try client.requestBlocking("GET", "/info").json())
+        }.value
+        #expect(ping == "OK")
+        #expect(info["Driver"] != nil)
 
         // Through the environment, as the CLI reads it.
         let viaEnv = try DockerClient(environment: ["DOCKER_HOST": host, "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": certs, "HOME": "/nonexistent"])
