@@ -158,7 +158,7 @@ func callValue(_ vm: VM, _ callee: Value, _ args: Arguments) throws -> Value {
     }
     if type(of: f) == Closure.self {
         let closure = unsafeDowncast(f, to: Closure.self)
-        if closure.owner == ObjectIdentifier(vm.pointee.interpreter) {
+        if closure.owner == vm.pointee.owner {
             return try callClosure(vm, closure, args)
         }
     }

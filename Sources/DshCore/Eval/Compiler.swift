@@ -73,9 +73,10 @@ final class Compiler {
     /// Code that makes a closure of `proto` capturing from the current frame.
     func makeClosure(_ proto: FunctionProto) -> (VM) -> Closure {
         let sources = proto.captures
-        let interp = interpreter
+        // The link, not the interpreter: compiled code must not keep its interpreter alive.
+        let link = interpreter.link
         if sources.isEmpty {
-            return { _ in Closure(proto, captures: [], interpreter: interp) }
+            return { _ in Closure(proto, captures: [], link: link) }
         }
         return { vm in
             var caps = ContiguousArray<Cell>()
@@ -86,7 +87,7 @@ final class Compiler {
                 case .capture(let i): caps.append(vm.pointee.captures[i])
                 }
             }
-            return Closure(proto, captures: caps, interpreter: interp)
+            return Closure(proto, captures: caps, link: link)
         }
     }
 
@@ -493,7 +494,7 @@ final class Compiler {
     /// Whether a closure belongs to the running interpreter (else it runs on its own).
     @inline(__always)
     static func isMine(_ f: FunctionValue, _ vm: VM) -> Bool {
-        unsafeDowncast(f, to: Closure.self).owner == ObjectIdentifier(vm.pointee.interpreter)
+        unsafeDowncast(f, to: Closure.self).owner == vm.pointee.owner
     }
 
     /// Calls a native function (or a closure of another interpreter).

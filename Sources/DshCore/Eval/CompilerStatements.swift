@@ -200,9 +200,9 @@ extension Compiler {
         case .importModule:
             let module = stmt.attachment as! ModuleRecord
             let st = store(slot(of: stmt.declared[0]), declare: true)
-            let interp = interpreter
             return { vm in
-                do { try interp.execute(module) } catch { throw attachSpan(error, span) }
+                // The running interpreter (capturing it would keep it alive: a cycle).
+                do { try vm.pointee.interpreter.execute(module) } catch { throw attachSpan(error, span) }
                 st(vm, .object(module.object))
                 return .normal
             }

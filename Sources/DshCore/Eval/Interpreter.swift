@@ -48,6 +48,8 @@ public final class Interpreter: Runtime {
     }
 
     let vm: VM
+    /// What its closures and modules hold instead of a reference to it.
+    let link = InterpreterLink()
     let store = GlobalStore()
     let rootScope: GlobalScope
     private(set) lazy var compiler = Compiler(interpreter: self)
@@ -67,13 +69,15 @@ public final class Interpreter: Runtime {
         self.rootScope = GlobalScope(store: store)
         self.moduleSearchPaths = FileSystem.standardLibraryPaths()
         vm = .allocate(capacity: 1)
-        vm.initialize(to: Machine(interpreter: self))
+        vm.initialize(to: Machine(interpreter: self, owner: ObjectIdentifier(link)))
+        link.interpreter = self
         Builtins.install { name, value in self.define(name, value) }
         define("args", .list([]), doc: "the script's arguments (a list of strings)")
         define("env", Interpreter.environment(), doc: "the environment variables (a map)")
     }
 
     deinit {
+        link.isAlive = false
         vm.pointee.destroy()
         vm.deinitialize(count: 1)
         vm.deallocate()
@@ -234,7 +238,7 @@ public final class Interpreter: Runtime {
             }
         }
         vm.pointee.growGlobals(store.count)
-        let closure = Closure(proto, captures: [], interpreter: self)
+        let closure = Closure(proto, captures: [], link: link)
         let argBase = vm.pointee.sp
         defer { vm.pointee.pop(to: argBase) }
         _ = try invoke(vm, closure, argBase: argBase, argc: 0)

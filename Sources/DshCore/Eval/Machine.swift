@@ -66,9 +66,12 @@ struct Machine {
     var deferStack: [Closure] = []
     /// The interpreter (for natives' `Runtime`).
     unowned(unsafe) var interpreter: Interpreter
+    /// The identity of the interpreter's link: closures with this `owner` are its own.
+    let owner: ObjectIdentifier
 
-    init(interpreter: Interpreter) {
+    init(interpreter: Interpreter, owner: ObjectIdentifier) {
         self.interpreter = interpreter
+        self.owner = owner
         stackCapacity = 1024
         stack = .allocate(capacity: stackCapacity)
         stack.initialize(repeating: .null, count: stackCapacity)
