@@ -137,12 +137,12 @@ final class Compiler {
         case .string(let s): let v = Value.string(s); return { _ in v }
         case .interpolation(let parts):
             // texts[k] precedes codes[k]; the last text follows the last code.
-            var texts: [String] = [], codes: [Code] = []
+            var texts: [String] = [], codes: [CodeBox] = []
             var pending = ""
             for p in parts {
                 switch p {
                 case .text(let t): pending += t
-                case .expr(let x): texts.append(pending); pending = ""; codes.append(expr(x))
+                case .expr(let x): texts.append(pending); pending = ""; codes.append(CodeBox(run: expr(x)))
                 }
             }
             texts.append(pending)
@@ -150,7 +150,7 @@ final class Compiler {
             let estimate = texts.reduce(0) { $0 + $1.utf8.count } + 8 * codes.count
             let reserve = estimate > 15 ? estimate : 0
             if codes.count == 1 {
-                let pre = texts[0], post = texts[1], c = codes[0]
+                let pre = texts[0], post = texts[1], c = codes[0].run
                 let preBytes = Array(pre.utf8), postBytes = Array(post.utf8)
                 let direct = preBytes.count + postBytes.count <= 40
                 return { vm in
@@ -169,7 +169,7 @@ final class Compiler {
                 var out = texts[0]
                 if reserve > 0 { out.reserveCapacity(reserve) }
                 for k in 0..<codes.count {
-                    Compiler.appendDisplay(try codes[k](vm), to: &out)
+                    Compiler.appendDisplay(try codes[k].run(vm), to: &out)
                     out += texts[k &+ 1]
                 }
                 return .string(out)
@@ -177,18 +177,22 @@ final class Compiler {
         case .name(let ref):
             return load(slot(of: ref))
         case .list(let items):
-            let codes = items.map { expr($0) }
+            if items.count == 1 {
+                let c = expr(items[0])
+                return { vm in .list(ListRef([try c(vm)])) }
+            }
+            let codes = items.map { CodeBox(run: expr($0)) }
             return { vm in
                 var out: [Value] = []
                 out.reserveCapacity(codes.count)
-                for c in codes { out.append(try c(vm)) }
+                for c in codes { out.append(try c.run(vm)) }
                 return .list(ListRef(out))
             }
         case .map(let entries):
-            let codes: [(String?, Code?, Code, SourceSpan)] = entries.map { (k, v) in
+            let codes: [(String?, CodeBox?, CodeBox, SourceSpan)] = entries.map { (k, v) in
                 switch k {
-                case .name(let n): return (n, nil, expr(v), v.span)
-                case .computed(let ke): return (nil, expr(ke), expr(v), ke.span)
+                case .name(let n): return (n, nil, CodeBox(run: expr(v)), v.span)
+                case .computed(let ke): return (nil, CodeBox(run: expr(ke)), CodeBox(run: expr(v)), ke.span)
                 }
             }
             return { vm in
@@ -197,11 +201,11 @@ final class Compiler {
                 for (name, keyCode, valueCode, kspan) in codes {
                     let key: String
                     if let name { key = name } else {
-                        let k = try keyCode!(vm)
+                        let k = try keyCode!.run(vm)
                         guard case .string(let s) = k else { throw failure("map key must be a string, not \(k.typeName)", kspan) }
                         key = s
                     }
-                    m.entries[key] = try valueCode(vm)
+                    m.entries[key] = try valueCode.run(vm)
                 }
                 return .map(m)
             }
@@ -420,19 +424,19 @@ final class Compiler {
     private func call(_ calleeExpr: Expr, _ args: [CallArgument], _ span: SourceSpan) -> Code {
         let callee = expr(calleeExpr)
         if args.contains(where: { $0.name != nil }) {
-            let positional = args.filter { $0.name == nil }.map { expr($0.value) }
-            let named = args.compactMap { a in a.name.map { ($0, expr(a.value)) } }
+            let positional = args.filter { $0.name == nil }.map { CodeBox(run: expr($0.value)) }
+            let named = args.compactMap { a in a.name.map { ($0, CodeBox(run: expr(a.value))) } }
             return { vm in
                 let f = try callee(vm)
                 var pos: [Value] = []
                 pos.reserveCapacity(positional.count)
-                for c in positional { pos.append(try c(vm)) }
+                for c in positional { pos.append(try c.run(vm)) }
                 var nam: [(name: String, value: Value)] = []
-                for (n, c) in named { nam.append((n, try c(vm))) }
+                for (n, c) in named { nam.append((n, try c.run(vm))) }
                 do { return try callValue(vm, f, Arguments(pos, named: nam)) } catch { throw attachSpan(error, span) }
             }
         }
-        let codes = args.map { expr($0.value) }
+        let codes = args.map { CodeBox(run: expr($0.value)) }
         switch codes.count {
         case 0:
             return { vm in
@@ -446,7 +450,7 @@ final class Compiler {
                 return try Compiler.callOther(vm, f, [], span)
             }
         case 1:
-            let a0 = codes[0]
+            let a0 = codes[0].run
             return { vm in
                 let f = try callee(vm)
                 if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
@@ -459,7 +463,7 @@ final class Compiler {
                 return try Compiler.callOther(vm, f, [try a0(vm)], span)
             }
         case 2:
-            let a0 = codes[0], a1 = codes[1]
+            let a0 = codes[0].run, a1 = codes[1].run
             return { vm in
                 let f = try callee(vm)
                 if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
@@ -480,12 +484,12 @@ final class Compiler {
                     let closure = unsafeDowncast(fv, to: Closure.self)
                     let argBase = vm.pointee.sp
                     defer { vm.pointee.pop(to: argBase) }
-                    for c in codes { vm.pointee.push(try c(vm)) }
+                    for c in codes { vm.pointee.push(try c.run(vm)) }
                     do { return try invoke(vm, closure, argBase: argBase, argc: codes.count) } catch { throw attachSpan(error, span) }
                 }
                 var values: [Value] = []
                 values.reserveCapacity(codes.count)
-                for c in codes { values.append(try c(vm)) }
+                for c in codes { values.append(try c.run(vm)) }
                 return try Compiler.callOther(vm, f, values, span)
             }
         }

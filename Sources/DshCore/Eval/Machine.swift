@@ -27,6 +27,19 @@ typealias CondCode = (VM) throws -> Bool
 /// The machine, as compiled code sees it.
 typealias VM = UnsafeMutablePointer<Machine>
 
+// Compiled closures kept in arrays go in these boxes. An `Array` (or `Optional`, or a
+// tuple in an array) stores a function value at the generic abstraction level: putting
+// a closure in wraps it in a reabstraction thunk and taking it out into a local of
+// function type wraps that in a second one, so every run pays two extra calls. A
+// stored property of a non-generic struct keeps the closure's own convention.
+
+/// A compiled expression, boxed for storing in arrays.
+struct CodeBox { let run: Code }
+/// A compiled statement, boxed for storing in arrays.
+struct StmtBox { let run: StmtCode }
+/// A compiled store into a variable, boxed for storing in arrays.
+struct StoreBox { let run: (VM, Value) -> Void }
+
 /// Thrown by `?.` on nil and caught at the end of its chain.
 struct OptionalChainNil: Error {}
 
