@@ -25,7 +25,9 @@ final class FunctionProto {
     /// One line of help (its signature).
     let signature: String
 
-    var paramCount: Int { paramNames.count }
+    let paramCount: Int
+    /// No cells, captures or defers: a call needs no set-up beyond the frame.
+    let isPlain: Bool
 
     init(node: FunctionNode, defaults: [Code?], captures: [CompiledCapture]) {
         name = node.name
@@ -39,6 +41,8 @@ final class FunctionProto {
         }
         self.captures = captures
         hasDefer = node.hasDefer
+        paramCount = paramNames.count
+        isPlain = cellCount == 0 && captures.isEmpty && !hasDefer
         span = node.span
         signature = "fn \(node.name)(" + node.params.map { $0.defaultValue == nil ? $0.name : "\($0.name) = …" }.joined(separator: ", ") + ")"
     }

@@ -293,46 +293,18 @@ final class Compiler {
         default:
             break
         }
-        let a = expr(l)
-        // `x op k` with an int constant k: no second closure call.
-        if case .int(let k) = r.kind {
-            switch op {
-            case .add:
-                return { vm in
-                    let x = try a(vm)
-                    if case .int(let i) = x {
-                        let (s, o) = i.addingReportingOverflow(k)
-                        if o { throw Ops.overflow(span) }
-                        return .int(s)
-                    }
-                    return try Ops.addSlow(x, .int(k), span)
-                }
-            case .subtract:
-                return { vm in
-                    let x = try a(vm)
-                    if case .int(let i) = x {
-                        let (s, o) = i.subtractingReportingOverflow(k)
-                        if o { throw Ops.overflow(span) }
-                        return .int(s)
-                    }
-                    return try Ops.subtract(x, .int(k), span)
-                }
-            default: break
-            }
+        switch op {
+        case .add: return arithmetic(AddOp.self, operand(l, right: false), operand(r, right: true), span)
+        case .subtract: return arithmetic(SubtractOp.self, operand(l, right: false), operand(r, right: true), span)
+        case .multiply: return arithmetic(MultiplyOp.self, operand(l, right: false), operand(r, right: true), span)
+        case .modulo: return arithmetic(ModuloOp.self, operand(l, right: false), operand(r, right: true), span)
+        default: break
         }
+        let a = expr(l)
         let b = expr(r)
         switch op {
-        case .add: return { vm in try Ops.add(try a(vm), try b(vm), span) }
-        case .subtract: return { vm in try Ops.subtract(try a(vm), try b(vm), span) }
-        case .multiply: return { vm in try Ops.multiply(try a(vm), try b(vm), span) }
         case .divide: return { vm in try Ops.divide(try a(vm), try b(vm), span) }
         case .floorDivide: return { vm in try Ops.floorDivide(try a(vm), try b(vm), span) }
-        case .modulo:
-            return { vm in
-                let x = try a(vm), y = try b(vm)
-                if case .int(let i) = x, case .int(let j) = y, j > 0 { return .int(i % j) }
-                return try Ops.modulo(x, y, span)
-            }
         default: preconditionFailure("not an arithmetic operator")
         }
     }
@@ -353,12 +325,12 @@ final class Compiler {
             case .or:
                 let a = cond(l), b = cond(r)
                 return { vm in try a(vm) || b(vm) }
-            case .less, .lessEqual, .greater, .greaterEqual:
-                return comparison(op, l, r, span)
-            case .equal, .notEqual:
-                let a = expr(l), b = expr(r)
-                if op == .equal { return { vm in try Ops.equals(try a(vm), try b(vm), span) } }
-                return { vm in try !Ops.equals(try a(vm), try b(vm), span) }
+            case .less: return comparison(LessOp.self, operand(l, right: false), operand(r, right: true), span)
+            case .lessEqual: return comparison(LessEqualOp.self, operand(l, right: false), operand(r, right: true), span)
+            case .greater: return comparison(GreaterOp.self, operand(l, right: false), operand(r, right: true), span)
+            case .greaterEqual: return comparison(GreaterEqualOp.self, operand(l, right: false), operand(r, right: true), span)
+            case .equal: return comparison(EqualOp.self, operand(l, right: false), operand(r, right: true), span)
+            case .notEqual: return comparison(NotEqualOp.self, operand(l, right: false), operand(r, right: true), span)
             case .contains, .notContains:
                 let a = expr(l), b = expr(r)
                 let negate = op == .notContains
@@ -379,46 +351,6 @@ final class Compiler {
         return { vm in try c(vm).isTruthy }
     }
 
-    private func comparison(_ op: BinaryOp, _ l: Expr, _ r: Expr, _ span: SourceSpan) -> CondCode {
-        let a = expr(l)
-        if case .int(let k) = r.kind {
-            let kv = Value.int(k)
-            switch op {
-            case .less:
-                return { vm in
-                    let x = try a(vm)
-                    if case .int(let i) = x { return i < k }
-                    return try Ops.compareSlow(x, kv, span) < 0
-                }
-            case .lessEqual:
-                return { vm in
-                    let x = try a(vm)
-                    if case .int(let i) = x { return i <= k }
-                    return try Ops.compareSlow(x, kv, span) <= 0
-                }
-            case .greater:
-                return { vm in
-                    let x = try a(vm)
-                    if case .int(let i) = x { return i > k }
-                    return try Ops.compareSlow(x, kv, span) > 0
-                }
-            default:
-                return { vm in
-                    let x = try a(vm)
-                    if case .int(let i) = x { return i >= k }
-                    return try Ops.compareSlow(x, kv, span) >= 0
-                }
-            }
-        }
-        let b = expr(r)
-        switch op {
-        case .less: return { vm in try Ops.compare(try a(vm), try b(vm), span) < 0 }
-        case .lessEqual: return { vm in try Ops.compare(try a(vm), try b(vm), span) <= 0 }
-        case .greater: return { vm in try Ops.compare(try a(vm), try b(vm), span) > 0 }
-        default: return { vm in try Ops.compare(try a(vm), try b(vm), span) >= 0 }
-        }
-    }
-
     // MARK: - Calls
 
     private func call(_ calleeExpr: Expr, _ args: [CallArgument], _ span: SourceSpan) -> Code {
@@ -437,46 +369,22 @@ final class Compiler {
             }
         }
         let codes = args.map { CodeBox(run: expr($0.value)) }
+        // A call of a global (a `fn` declared at the top level, or a built-in) reads the
+        // slot in place instead of calling a load closure that returns a copy.
+        var global: Int?
+        if case .name(let ref) = calleeExpr.kind, case .global(let g) = slot(of: ref) { global = g }
         switch codes.count {
         case 0:
-            return { vm in
-                let f = try callee(vm)
-                if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
-                    let closure = unsafeDowncast(fv, to: Closure.self)
-                    let argBase = vm.pointee.sp
-                    defer { vm.pointee.pop(to: argBase) }
-                    do { return try invoke(vm, closure, argBase: argBase, argc: 0) } catch { throw attachSpan(error, span) }
-                }
-                return try Compiler.callOther(vm, f, [], span)
-            }
+            if let g = global { return { vm in try Compiler.call0(vm, vm.pointee.globals[g], span) } }
+            return { vm in try Compiler.call0(vm, try callee(vm), span) }
         case 1:
             let a0 = codes[0].run
-            return { vm in
-                let f = try callee(vm)
-                if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
-                    let closure = unsafeDowncast(fv, to: Closure.self)
-                    let argBase = vm.pointee.sp
-                    defer { vm.pointee.pop(to: argBase) }
-                    vm.pointee.push(try a0(vm))
-                    do { return try invoke(vm, closure, argBase: argBase, argc: 1) } catch { throw attachSpan(error, span) }
-                }
-                return try Compiler.callOther(vm, f, [try a0(vm)], span)
-            }
+            if let g = global { return { vm in try Compiler.call1(vm, vm.pointee.globals[g], a0, span) } }
+            return { vm in try Compiler.call1(vm, try callee(vm), a0, span) }
         case 2:
             let a0 = codes[0].run, a1 = codes[1].run
-            return { vm in
-                let f = try callee(vm)
-                if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
-                    let closure = unsafeDowncast(fv, to: Closure.self)
-                    let argBase = vm.pointee.sp
-                    defer { vm.pointee.pop(to: argBase) }
-                    vm.pointee.push(try a0(vm))
-                    vm.pointee.push(try a1(vm))
-                    do { return try invoke(vm, closure, argBase: argBase, argc: 2) } catch { throw attachSpan(error, span) }
-                }
-                let x = try a0(vm)
-                return try Compiler.callOther(vm, f, [x, try a1(vm)], span)
-            }
+            if let g = global { return { vm in try Compiler.call2(vm, vm.pointee.globals[g], a0, a1, span) } }
+            return { vm in try Compiler.call2(vm, try callee(vm), a0, a1, span) }
         default:
             return { vm in
                 let f = try callee(vm)
@@ -493,6 +401,46 @@ final class Compiler {
                 return try Compiler.callOther(vm, f, values, span)
             }
         }
+    }
+
+    /// Calls `f` with no arguments: a closure of this interpreter runs in place.
+    @inline(__always)
+    static func call0(_ vm: VM, _ f: Value, _ span: SourceSpan) throws -> Value {
+        if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
+            let closure = unsafeDowncast(fv, to: Closure.self)
+            let argBase = vm.pointee.sp
+            defer { vm.pointee.pop(to: argBase) }
+            do { return try invoke(vm, closure, argBase: argBase, argc: 0) } catch { throw attachSpan(error, span) }
+        }
+        return try Compiler.callOther(vm, f, [], span)
+    }
+
+    /// Calls `f` with one argument (evaluated after `f`).
+    @inline(__always)
+    static func call1(_ vm: VM, _ f: Value, _ a0: Code, _ span: SourceSpan) throws -> Value {
+        if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
+            let closure = unsafeDowncast(fv, to: Closure.self)
+            let argBase = vm.pointee.sp
+            defer { vm.pointee.pop(to: argBase) }
+            vm.pointee.push(try a0(vm))
+            do { return try invoke(vm, closure, argBase: argBase, argc: 1) } catch { throw attachSpan(error, span) }
+        }
+        return try Compiler.callOther(vm, f, [try a0(vm)], span)
+    }
+
+    /// Calls `f` with two arguments (evaluated after `f`, in order).
+    @inline(__always)
+    static func call2(_ vm: VM, _ f: Value, _ a0: Code, _ a1: Code, _ span: SourceSpan) throws -> Value {
+        if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
+            let closure = unsafeDowncast(fv, to: Closure.self)
+            let argBase = vm.pointee.sp
+            defer { vm.pointee.pop(to: argBase) }
+            vm.pointee.push(try a0(vm))
+            vm.pointee.push(try a1(vm))
+            do { return try invoke(vm, closure, argBase: argBase, argc: 2) } catch { throw attachSpan(error, span) }
+        }
+        let x = try a0(vm)
+        return try Compiler.callOther(vm, f, [x, try a1(vm)], span)
     }
 
     /// Whether a closure belongs to the running interpreter (else it runs on its own).
