@@ -263,6 +263,22 @@ extension Compiler {
                 }
             }
             let ld = load(s), st = store(s, declare: false)
+            if case .local(let i) = s, op == .add, case .list(let items) = value.kind, items.count == 1 {
+                // `xs += [x]` on a local: append x to the list in place, without making the
+                // one-element list (any other left side gets the list, as `+=` does).
+                let item = expr(items[0])
+                return { vm in
+                    let x = try item(vm)
+                    let idx = vm.pointee.base &+ i
+                    if case .list(let l) = vm.pointee.stack[idx] {
+                        l.items.append(x)
+                        return .normal
+                    }
+                    let old = vm.pointee.stack[idx]
+                    vm.pointee.stack[idx] = try Ops.addAssign(old, .list(ListRef([x])), span)
+                    return .normal
+                }
+            }
             if case .local(let i) = s, op == .add {
                 return { vm in
                     let rhs = try v(vm)
