@@ -75,6 +75,8 @@ struct Machine {
     var maxDepth = 50_000
     /// The lowest native stack address calls may reach.
     var stackLimit: UInt = 0
+    /// The outermost evaluation's cancellation token while it runs (nil between runs).
+    var token: CancellationToken?
     /// Pending `defer` blocks of the running functions.
     var deferStack: [Closure] = []
     /// The interpreter (for natives' `Runtime`).
