@@ -425,6 +425,17 @@ final class Compiler {
             vm.pointee.push(try a0(vm))
             do { return try invoke(vm, closure, argBase: argBase, argc: 1) } catch { throw attachSpan(error, span) }
         }
+        if case .function(let fv) = f, type(of: fv) == NativeFunction.self,
+           let unary = unsafeDowncast(fv, to: NativeFunction.self).unary {
+            // `str(x)`, `len(x)`: the native's one-argument form, no `Arguments` array.
+            let x = try a0(vm)
+            do {
+                try tick(vm)
+                return try unary(x, vm.pointee.interpreter)
+            } catch {
+                throw attachSpan(error, span)
+            }
+        }
         return try Compiler.callOther(vm, f, [try a0(vm)], span)
     }
 
