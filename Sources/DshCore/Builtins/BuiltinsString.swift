@@ -46,21 +46,20 @@ extension Builtins {
                 // Copy the UTF-8 bytes straight into the result's buffer (String.append
                 // costs far more per short piece).
                 let sepBytes = Array(sep.utf8)
+                // (No nested function: one that captured `k` made every piece pay a dynamic
+                // exclusivity check.)
                 return .string(String(unsafeUninitializedCapacity: total) { buf in
+                    let out = buf.baseAddress!
                     var k = 0
-                    func put(_ s: String) {
-                        if let done = s.utf8.withContiguousStorageIfAvailable({ src -> Bool in
-                            if let base = src.baseAddress, src.count > 0 {
-                                UnsafeMutableRawPointer(buf.baseAddress! + k).copyMemory(from: base, byteCount: src.count)
-                            }
-                            k += src.count
-                            return true
-                        }), done { return }
-                        for b in s.utf8 { buf[k] = b; k += 1 }
-                    }
                     for (i, x) in items.enumerated() {
-                        if i > 0 { for b in sepBytes { buf[k] = b; k += 1 } }
-                        if case .string(let s) = x { put(s) }
+                        if i > 0 { for b in sepBytes { out[k] = b; k &+= 1 } }
+                        guard case .string(var s) = x else { continue }
+                        k &+= s.withUTF8 { src in
+                            if let base = src.baseAddress, src.count > 0 {
+                                (out + k).update(from: base, count: src.count)
+                            }
+                            return src.count
+                        }
                     }
                     return k
                 })
