@@ -23,12 +23,12 @@ extension Builtins {
 
     /// One-argument forms of the commonest conversions, called by compiled code without
     /// an `Arguments` array (each is what the built-in does with one argument).
-    static var unaryForms: [String: (Value, any Runtime) throws -> Value] {
+    static var unaryForms: [String: UnaryForm] {
         [
-            "len": { v, rt in try lengthOf(v, rt) },
-            "type": { v, _ in .string(v.typeName) },
-            "str": { v, _ in .string(v.displayString) },
-            "bool": { v, _ in .bool(v.isTruthy) },
+            "len": UnaryForm { v, rt in try lengthOf(v, rt) },
+            "type": UnaryForm { v, _ in .string(v.typeName) },
+            "str": UnaryForm { v, _ in .string(v.displayString) },
+            "bool": UnaryForm { v, _ in .bool(v.isTruthy) },
         ]
     }
 

@@ -431,7 +431,7 @@ final class Compiler {
             let x = try a0(vm)
             do {
                 try tick(vm)
-                return try unary(x, vm.pointee.interpreter)
+                return try unary.run(x, vm.pointee.interpreter)
             } catch {
                 throw attachSpan(error, span)
             }
