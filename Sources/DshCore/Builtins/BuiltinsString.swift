@@ -98,7 +98,7 @@ extension Builtins {
         }
         let sep = try Expect.string(args.at(1), "split", "the separator")
         if sep.isEmpty { throw DshError.runtime("split: empty separator") }
-        return .list(StringSearch.split(s, sep, limit: limit).map { .string($0) })
+        return .list(StringSearch.split(s, sep, limit: limit) { .string($0) })
     }
 
     /// `lines(s)`: the lines without their `\n` or `\r\n`; no empty last line for a final newline.
@@ -263,7 +263,13 @@ enum StringSearch {
 
     /// Splits `s` at occurrences of `sep` (non-empty), at most `limit` times, keeping empty pieces.
     static func split(_ s: String, _ sep: String, limit: Int) -> [String] {
-        var parts: [String] = []
+        split(s, sep, limit: limit) { $0 }
+    }
+
+    /// `split`, each piece passed through `wrap` as it is cut (`split()` makes its
+    /// list of values directly, without a second pass over an array of strings).
+    static func split<T>(_ s: String, _ sep: String, limit: Int, _ wrap: (String) -> T) -> [T] {
+        var parts: [T] = []
         var s = s
         var sep = sep
         s.withUTF8 { hay in
@@ -274,14 +280,14 @@ enum StringSearch {
                 let first = needle[0]
                 while i + n <= h, parts.count < limit {
                     if hay[i] == first && (n == 1 || memcmpEqual(hay, i, needle)) {
-                        parts.append(String(decoding: UnsafeBufferPointer(rebasing: hay[start..<i]), as: UTF8.self))
+                        parts.append(wrap(String(decoding: UnsafeBufferPointer(rebasing: hay[start..<i]), as: UTF8.self)))
                         i += n
                         start = i
                     } else {
                         i += 1
                     }
                 }
-                parts.append(String(decoding: UnsafeBufferPointer(rebasing: hay[start..<h]), as: UTF8.self))
+                parts.append(wrap(String(decoding: UnsafeBufferPointer(rebasing: hay[start..<h]), as: UTF8.self)))
             }
         }
         return parts
