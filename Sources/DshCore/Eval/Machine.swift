@@ -128,10 +128,11 @@ struct Machine {
         globalCapacity = cap
     }
 
-    /// Pushes an argument.
-    @inline(__always) mutating func push(_ v: Value) {
+    /// Pushes an argument. The slot holds `.null` (nothing to release), so the value is
+    /// moved in with `initialize` instead of an assignment that would destroy the old one.
+    @inline(__always) mutating func push(_ v: __owned Value) {
         if sp == stackCapacity { growStack(sp + 1) }
-        stack[sp] = v
+        (stack + sp).initialize(to: v)
         sp &+= 1
     }
 
