@@ -69,6 +69,7 @@ func invoke(_ vm: VM, _ closure: Closure, argBase: Int, argc: Int, checkMissing:
         try fillDefaults(vm, proto, argc: argc)
     }
     if proto.isPlain {
+        if let e = proto.returnedExpr { return try e.run(vm) }
         _ = try proto.body(vm)
     } else {
         try invokeSlow(vm, closure)

@@ -22,6 +22,9 @@ final class FunctionProto {
     let hasDefer: Bool
     let span: SourceSpan
     var body: StmtCode = { _ in .normal }
+    /// When the body is a single `return e` (a lambda `x => e`): the code of `e`, which a
+    /// call runs directly instead of storing and reloading the machine's return value.
+    var returnedExpr: CodeBox?
     /// One line of help (its signature).
     let signature: String
 

@@ -67,6 +67,9 @@ final class Compiler {
         }
         let proto = FunctionProto(node: node, defaults: defaults, captures: captures)
         proto.body = block(node.body)
+        if node.body.count == 1, case .returnValue(let e?) = node.body[0].kind {
+            proto.returnedExpr = CodeBox(run: expr(e))
+        }
         return proto
     }
 
