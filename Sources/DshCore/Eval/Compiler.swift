@@ -250,6 +250,19 @@ final class Compiler {
         case .call(let callee, let args):
             return call(callee, args, span)
         case .index(let obj, let idx, let optional):
+            if !optional, case .name(let ref) = obj.kind, case .local(let slot) = slot(of: ref) {
+                // `m[k]` / `xs[i]` on a local: the container is read in its frame slot
+                // (after the index: a local's value cannot change while the index is
+                // evaluated), with the map and list cases inline.
+                let i = expr(idx)
+                return { vm in
+                    let index = try i(vm)
+                    let p = vm.pointee.stack + (vm.pointee.base &+ slot)
+                    if case .map(let m) = p.pointee, case .string(let k) = index { return m.entries[k] ?? .null }
+                    if case .list(let l) = p.pointee, case .int(let n) = index, n >= 0, n < l.items.count { return l.items[n] }
+                    return try Access.index(p.pointee, index, vm, span)
+                }
+            }
             let o = expr(obj), i = expr(idx)
             return { vm in
                 let target = try o(vm)

@@ -320,6 +320,21 @@ extension Compiler {
         case .index(let obj, let idx, _):
             let o = expr(obj), i = expr(idx)
             let ispan = target.span
+            if op == nil, case .name(let ref) = obj.kind, case .local(let slot) = slot(of: ref) {
+                // `m[k] = v` on a local map or list: the container is read in its frame
+                // slot after the index and the value (neither can change a local).
+                return { vm in
+                    let index = try i(vm)
+                    let value = try v(vm)
+                    let p = vm.pointee.stack + (vm.pointee.base &+ slot)
+                    if case .map(let m) = p.pointee, case .string(let k) = index {
+                        m.entries[k] = value
+                        return .normal
+                    }
+                    try Access.setIndex(p.pointee, index, value, vm, ispan)
+                    return .normal
+                }
+            }
             if op == nil {
                 return { vm in
                     let t = try o(vm)
