@@ -97,6 +97,30 @@ private func onBigStack<T>(_ body: @escaping () -> T) -> T {
         #expect(try interp.call(f, Arguments(["bob"], named: [("greeting", "hi")])).asString == "hi, bob")
     }
 
+    @Test func aClosureThatOutlivesItsInterpreterThrows() throws {
+        var interp: Interpreter? = Interpreter(output: .capture(), errorOutput: .capture())
+        // A function with a nested lambda, and a module-free closure: neither may keep
+        // the interpreter alive (closures hold it through an `InterpreterLink`).
+        _ = try interp!.evaluate("fn outer() { return x => x + 1 }")
+        let f = try interp!.evaluate("outer()")
+        weak let gone = interp
+        interp = nil
+        #expect(gone == nil)
+        let other = Interpreter(output: .capture(), errorOutput: .capture())
+        let e = #expect(throws: DshError.self) { try other.call(f, Arguments([1])) }
+        #expect(e?.message == "<lambda>: its interpreter is gone")
+    }
+
+    @Test func closuresOfAnotherInterpreterRunOnTheirOwn() throws {
+        let a = Interpreter(output: .capture(), errorOutput: .capture())
+        let b = Interpreter(output: .capture(), errorOutput: .capture())
+        _ = try a.evaluate("var n = 10\nfn addN(x) { return x + n }")
+        b.define("addN", try #require(a.global("addN")))
+        _ = try b.evaluate("var n = 1000")
+        #expect(try b.evaluate("[1, 2] | map(addN) | collect").displayString == "[11, 12]")
+        #expect(try b.evaluate("addN(5)").asInt == 15)
+    }
+
     @Test func stepBudgetStopsAnEndlessLoop() {
         let interp = Interpreter(output: .capture(), errorOutput: .capture())
         interp.maxSteps = 10_000

@@ -234,7 +234,7 @@ enum Keys {
         switch key {
         case .null: return nil
         case .function:
-            return { item in try rt.call(key, Arguments([item])) }
+            return { item in try rt.call(key, with: item) }
         case .string(let field):
             return { item in try Keys.field(item, field, fn, rt) }
         default:

@@ -7,8 +7,9 @@ public enum Builtins {
     /// Calls `define(name, value)` once for every built-in global. Each value is a
     /// `NativeFunction` whose `doc` is its line in `BuiltinDocs.lines`.
     public static func install(_ define: (String, Value) -> Void) {
+        let unary = unaryForms
         for (name, body) in all {
-            define(name, .function(NativeFunction(name, doc: BuiltinDocs.lines[name] ?? "", body)))
+            define(name, .function(NativeFunction(name, doc: BuiltinDocs.lines[name] ?? "", body, unary: unary[name])))
         }
     }
 

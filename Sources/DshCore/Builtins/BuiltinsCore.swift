@@ -21,6 +21,17 @@ extension Builtins {
         ]
     }
 
+    /// One-argument forms of the commonest conversions, called by compiled code without
+    /// an `Arguments` array (each is what the built-in does with one argument).
+    static var unaryForms: [String: UnaryForm] {
+        [
+            "len": UnaryForm { v, rt in try lengthOf(v, rt) },
+            "type": UnaryForm { v, _ in .string(v.typeName) },
+            "str": UnaryForm { v, _ in .string(v.displayString) },
+            "bool": UnaryForm { v, _ in .bool(v.isTruthy) },
+        ]
+    }
+
     /// `print(a, b, sep: " ", end: "\n")`.
     static func print(_ args: Arguments, _ rt: any Runtime) throws -> Value {
         try args.expect("print", 0, Int.max, named: ["sep", "end"])
@@ -39,14 +50,19 @@ extension Builtins {
     /// `len(v)`: characters of a string, bytes, items of a list or map.
     static func len(_ args: Arguments, _ rt: any Runtime) throws -> Value {
         try args.expect("len", 1, 1)
-        switch args.at(0) {
+        return try lengthOf(args.at(0), rt)
+    }
+
+    /// What `len(v)` returns.
+    static func lengthOf(_ v: Value, _ rt: any Runtime) throws -> Value {
+        switch v {
         case .string(let s): return .int(characterCount(s))
         case .bytes(let b): return .int(b.count)
         case .list(let l): return .int(l.items.count)
         case .map(let m): return .int(m.entries.count)
         case .error(let e): return .int(e.fields.count)
         case .object(let o):
-            if let p = o.plainValue { return try len(Arguments([p]), rt) }
+            if let p = o.plainValue { return try lengthOf(p, rt) }
             throw DshError.runtime("len: \(o.typeName) has no length")
         case .stream:
             throw DshError.runtime("len: a stream has no length; use count(s) to drain it, or collect(s)")

@@ -90,7 +90,7 @@ extension Builtins {
     /// Calls `f(x)`.
     @inline(__always)
     static func call1(_ rt: any Runtime, _ f: Value, _ x: Value) throws -> Value {
-        try rt.call(f, Arguments([x]))
+        try rt.call(f, with: x)
     }
 
     // MARK: - range

@@ -46,21 +46,20 @@ extension Builtins {
                 // Copy the UTF-8 bytes straight into the result's buffer (String.append
                 // costs far more per short piece).
                 let sepBytes = Array(sep.utf8)
+                // (No nested function: one that captured `k` made every piece pay a dynamic
+                // exclusivity check.)
                 return .string(String(unsafeUninitializedCapacity: total) { buf in
+                    let out = buf.baseAddress!
                     var k = 0
-                    func put(_ s: String) {
-                        if let done = s.utf8.withContiguousStorageIfAvailable({ src -> Bool in
-                            if let base = src.baseAddress, src.count > 0 {
-                                UnsafeMutableRawPointer(buf.baseAddress! + k).copyMemory(from: base, byteCount: src.count)
-                            }
-                            k += src.count
-                            return true
-                        }), done { return }
-                        for b in s.utf8 { buf[k] = b; k += 1 }
-                    }
                     for (i, x) in items.enumerated() {
-                        if i > 0 { for b in sepBytes { buf[k] = b; k += 1 } }
-                        if case .string(let s) = x { put(s) }
+                        if i > 0 { for b in sepBytes { out[k] = b; k &+= 1 } }
+                        guard case .string(var s) = x else { continue }
+                        k &+= s.withUTF8 { src in
+                            if let base = src.baseAddress, src.count > 0 {
+                                (out + k).update(from: base, count: src.count)
+                            }
+                            return src.count
+                        }
                     }
                     return k
                 })
@@ -99,7 +98,7 @@ extension Builtins {
         }
         let sep = try Expect.string(args.at(1), "split", "the separator")
         if sep.isEmpty { throw DshError.runtime("split: empty separator") }
-        return .list(StringSearch.split(s, sep, limit: limit).map { .string($0) })
+        return .list(StringSearch.split(s, sep, limit: limit) { .string($0) })
     }
 
     /// `lines(s)`: the lines without their `\n` or `\r\n`; no empty last line for a final newline.
@@ -264,7 +263,13 @@ enum StringSearch {
 
     /// Splits `s` at occurrences of `sep` (non-empty), at most `limit` times, keeping empty pieces.
     static func split(_ s: String, _ sep: String, limit: Int) -> [String] {
-        var parts: [String] = []
+        split(s, sep, limit: limit) { $0 }
+    }
+
+    /// `split`, each piece passed through `wrap` as it is cut (`split()` makes its
+    /// list of values directly, without a second pass over an array of strings).
+    static func split<T>(_ s: String, _ sep: String, limit: Int, _ wrap: (String) -> T) -> [T] {
+        var parts: [T] = []
         var s = s
         var sep = sep
         s.withUTF8 { hay in
@@ -275,14 +280,14 @@ enum StringSearch {
                 let first = needle[0]
                 while i + n <= h, parts.count < limit {
                     if hay[i] == first && (n == 1 || memcmpEqual(hay, i, needle)) {
-                        parts.append(String(decoding: UnsafeBufferPointer(rebasing: hay[start..<i]), as: UTF8.self))
+                        parts.append(wrap(String(decoding: UnsafeBufferPointer(rebasing: hay[start..<i]), as: UTF8.self)))
                         i += n
                         start = i
                     } else {
                         i += 1
                     }
                 }
-                parts.append(String(decoding: UnsafeBufferPointer(rebasing: hay[start..<h]), as: UTF8.self))
+                parts.append(wrap(String(decoding: UnsafeBufferPointer(rebasing: hay[start..<h]), as: UTF8.self)))
             }
         }
         return parts

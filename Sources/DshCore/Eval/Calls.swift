@@ -53,7 +53,9 @@ func invoke(_ vm: VM, _ closure: Closure, argBase: Int, argc: Int, checkMissing:
     }
     vm.pointee.depth &+= 1
     defer { vm.pointee.depth &-= 1 }
-    if vm.pointee.depth > vm.pointee.maxDepth || NativeStack.here() < vm.pointee.stackLimit {
+    // The native stack is measured every 16 levels only: any deeper call passes through
+    // a checked level first, and 15 levels of frames fit well inside the margin.
+    if vm.pointee.depth > vm.pointee.maxDepth || (vm.pointee.depth & 15 == 0 && NativeStack.here() < vm.pointee.stackLimit) {
         throw DshError.runtime("stack overflow: too many nested calls")
     }
     try tick(vm)
@@ -66,13 +68,15 @@ func invoke(_ vm: VM, _ closure: Closure, argBase: Int, argc: Int, checkMissing:
     if argc < proto.paramCount || checkMissing {
         try fillDefaults(vm, proto, argc: argc)
     }
-    if proto.cellCount == 0 && proto.captures.isEmpty && !proto.hasDefer {
+    if proto.isPlain {
+        if let e = proto.returnedExpr { return try e.run(vm) }
         _ = try proto.body(vm)
     } else {
         try invokeSlow(vm, closure)
     }
-    let result = vm.pointee.returnValue
-    vm.pointee.returnValue = .null
+    // Move the result out (no copy), leaving `.null` behind.
+    var result = Value.null
+    swap(&result, &vm.pointee.returnValue)
     return result
 }
 
@@ -158,7 +162,7 @@ func callValue(_ vm: VM, _ callee: Value, _ args: Arguments) throws -> Value {
     }
     if type(of: f) == Closure.self {
         let closure = unsafeDowncast(f, to: Closure.self)
-        if closure.owner == ObjectIdentifier(vm.pointee.interpreter) {
+        if closure.owner == vm.pointee.owner {
             return try callClosure(vm, closure, args)
         }
     }

@@ -22,10 +22,15 @@ final class FunctionProto {
     let hasDefer: Bool
     let span: SourceSpan
     var body: StmtCode = { _ in .normal }
+    /// When the body is a single `return e` (a lambda `x => e`): the code of `e`, which a
+    /// call runs directly instead of storing and reloading the machine's return value.
+    var returnedExpr: CodeBox?
     /// One line of help (its signature).
     let signature: String
 
-    var paramCount: Int { paramNames.count }
+    let paramCount: Int
+    /// No cells, captures or defers: a call needs no set-up beyond the frame.
+    let isPlain: Bool
 
     init(node: FunctionNode, defaults: [Code?], captures: [CompiledCapture]) {
         name = node.name
@@ -39,30 +44,49 @@ final class FunctionProto {
         }
         self.captures = captures
         hasDefer = node.hasDefer
+        paramCount = paramNames.count
+        isPlain = cellCount == 0 && captures.isEmpty && !hasDefer
         span = node.span
         signature = "fn \(node.name)(" + node.params.map { $0.defaultValue == nil ? $0.name : "\($0.name) = …" }.joined(separator: ", ") + ")"
     }
+}
+
+/// The way back from the closures and modules of an interpreter to the interpreter.
+///
+/// Closures and modules must not keep their interpreter alive (it owns them: a cycle),
+/// and a `weak` reference would move the interpreter's reference count into a side
+/// table, making every retain/release of it take the slow path. So the link holds it
+/// `unowned(unsafe)` and the interpreter's `deinit` clears `isAlive`: a closure that
+/// outlives its interpreter (kept by a host) throws "its interpreter is gone" when
+/// called instead of touching freed memory. The link itself is reference counted by
+/// the closures, so its identity (`owner`) is never reused while one of them exists.
+final class InterpreterLink {
+    unowned(unsafe) var interpreter: Interpreter?
+    var isAlive = true
+
+    /// The interpreter, or nil once it is gone.
+    @inline(__always) var live: Interpreter? { isAlive ? interpreter : nil }
 }
 
 /// A function made by a script: a prototype plus the cells it captured.
 final class Closure: FunctionValue {
     let proto: FunctionProto
     let captures: ContiguousArray<Cell>
-    weak var interpreter: Interpreter?
-    /// The interpreter it belongs to, for a cheap "is it mine" test.
+    let link: InterpreterLink
+    /// The interpreter it belongs to (its link's identity), for a cheap "is it mine" test.
     let owner: ObjectIdentifier
 
-    init(_ proto: FunctionProto, captures: ContiguousArray<Cell>, interpreter: Interpreter) {
+    init(_ proto: FunctionProto, captures: ContiguousArray<Cell>, link: InterpreterLink) {
         self.proto = proto
         self.captures = captures
-        self.interpreter = interpreter
-        self.owner = ObjectIdentifier(interpreter)
+        self.link = link
+        self.owner = ObjectIdentifier(link)
         super.init(name: proto.name)
     }
 
     /// Calls the closure on its interpreter (natives may call it with any runtime).
     override func call(_ args: Arguments, _ runtime: any Runtime) throws -> Value {
-        guard let interp = interpreter else { throw DshError.runtime("\(name): its interpreter is gone") }
+        guard let interp = link.live else { throw DshError.runtime("\(name): its interpreter is gone") }
         return try interp.callClosure(self, args)
     }
 }

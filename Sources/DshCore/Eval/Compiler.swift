@@ -67,15 +67,19 @@ final class Compiler {
         }
         let proto = FunctionProto(node: node, defaults: defaults, captures: captures)
         proto.body = block(node.body)
+        if node.body.count == 1, case .returnValue(let e?) = node.body[0].kind {
+            proto.returnedExpr = CodeBox(run: expr(e))
+        }
         return proto
     }
 
     /// Code that makes a closure of `proto` capturing from the current frame.
     func makeClosure(_ proto: FunctionProto) -> (VM) -> Closure {
         let sources = proto.captures
-        let interp = interpreter
+        // The link, not the interpreter: compiled code must not keep its interpreter alive.
+        let link = interpreter.link
         if sources.isEmpty {
-            return { _ in Closure(proto, captures: [], interpreter: interp) }
+            return { _ in Closure(proto, captures: [], link: link) }
         }
         return { vm in
             var caps = ContiguousArray<Cell>()
@@ -86,7 +90,7 @@ final class Compiler {
                 case .capture(let i): caps.append(vm.pointee.captures[i])
                 }
             }
-            return Closure(proto, captures: caps, interpreter: interp)
+            return Closure(proto, captures: caps, link: link)
         }
     }
 
@@ -122,7 +126,14 @@ final class Compiler {
                 mag /= 10
             } while mag != 0
             for b in post { buf[k] = b; k &+= 1 }
-            return String(decoding: UnsafeBufferPointer(rebasing: buf[0..<k]), as: UTF8.self)
+            // Not `String(decoding:)`: that validates the UTF-8 (~150 instructions here);
+            // this initializer makes a result of up to 15 ASCII bytes a small string after
+            // a single ASCII mask test (longer results are validated as usual).
+            let src = buf.baseAddress!
+            return String(unsafeUninitializedCapacity: k) { dst in
+                dst.baseAddress!.update(from: src, count: k)
+                return k
+            }
         }
     }
 
@@ -136,12 +147,12 @@ final class Compiler {
         case .string(let s): let v = Value.string(s); return { _ in v }
         case .interpolation(let parts):
             // texts[k] precedes codes[k]; the last text follows the last code.
-            var texts: [String] = [], codes: [Code] = []
+            var texts: [String] = [], codes: [CodeBox] = []
             var pending = ""
             for p in parts {
                 switch p {
                 case .text(let t): pending += t
-                case .expr(let x): texts.append(pending); pending = ""; codes.append(expr(x))
+                case .expr(let x): texts.append(pending); pending = ""; codes.append(CodeBox(run: expr(x)))
                 }
             }
             texts.append(pending)
@@ -149,7 +160,7 @@ final class Compiler {
             let estimate = texts.reduce(0) { $0 + $1.utf8.count } + 8 * codes.count
             let reserve = estimate > 15 ? estimate : 0
             if codes.count == 1 {
-                let pre = texts[0], post = texts[1], c = codes[0]
+                let pre = texts[0], post = texts[1], c = codes[0].run
                 let preBytes = Array(pre.utf8), postBytes = Array(post.utf8)
                 let direct = preBytes.count + postBytes.count <= 40
                 return { vm in
@@ -168,7 +179,7 @@ final class Compiler {
                 var out = texts[0]
                 if reserve > 0 { out.reserveCapacity(reserve) }
                 for k in 0..<codes.count {
-                    Compiler.appendDisplay(try codes[k](vm), to: &out)
+                    Compiler.appendDisplay(try codes[k].run(vm), to: &out)
                     out += texts[k &+ 1]
                 }
                 return .string(out)
@@ -176,18 +187,22 @@ final class Compiler {
         case .name(let ref):
             return load(slot(of: ref))
         case .list(let items):
-            let codes = items.map { expr($0) }
+            if items.count == 1 {
+                let c = expr(items[0])
+                return { vm in .list(ListRef([try c(vm)])) }
+            }
+            let codes = items.map { CodeBox(run: expr($0)) }
             return { vm in
                 var out: [Value] = []
                 out.reserveCapacity(codes.count)
-                for c in codes { out.append(try c(vm)) }
+                for c in codes { out.append(try c.run(vm)) }
                 return .list(ListRef(out))
             }
         case .map(let entries):
-            let codes: [(String?, Code?, Code, SourceSpan)] = entries.map { (k, v) in
+            let codes: [(String?, CodeBox?, CodeBox, SourceSpan)] = entries.map { (k, v) in
                 switch k {
-                case .name(let n): return (n, nil, expr(v), v.span)
-                case .computed(let ke): return (nil, expr(ke), expr(v), ke.span)
+                case .name(let n): return (n, nil, CodeBox(run: expr(v)), v.span)
+                case .computed(let ke): return (nil, CodeBox(run: expr(ke)), CodeBox(run: expr(v)), ke.span)
                 }
             }
             return { vm in
@@ -196,11 +211,11 @@ final class Compiler {
                 for (name, keyCode, valueCode, kspan) in codes {
                     let key: String
                     if let name { key = name } else {
-                        let k = try keyCode!(vm)
+                        let k = try keyCode!.run(vm)
                         guard case .string(let s) = k else { throw failure("map key must be a string, not \(k.typeName)", kspan) }
                         key = s
                     }
-                    m.entries[key] = try valueCode(vm)
+                    m.entries[key] = try valueCode.run(vm)
                 }
                 return .map(m)
             }
@@ -235,6 +250,19 @@ final class Compiler {
         case .call(let callee, let args):
             return call(callee, args, span)
         case .index(let obj, let idx, let optional):
+            if !optional, case .name(let ref) = obj.kind, case .local(let slot) = slot(of: ref) {
+                // `m[k]` / `xs[i]` on a local: the container is read in its frame slot
+                // (after the index: a local's value cannot change while the index is
+                // evaluated), with the map and list cases inline.
+                let i = expr(idx)
+                return { vm in
+                    let index = try i(vm)
+                    let p = vm.pointee.stack + (vm.pointee.base &+ slot)
+                    if case .map(let m) = p.pointee, case .string(let k) = index { return m.entries[k] ?? .null }
+                    if case .list(let l) = p.pointee, case .int(let n) = index, n >= 0, n < l.items.count { return l.items[n] }
+                    return try Access.index(p.pointee, index, vm, span)
+                }
+            }
             let o = expr(obj), i = expr(idx)
             return { vm in
                 let target = try o(vm)
@@ -288,46 +316,18 @@ final class Compiler {
         default:
             break
         }
-        let a = expr(l)
-        // `x op k` with an int constant k: no second closure call.
-        if case .int(let k) = r.kind {
-            switch op {
-            case .add:
-                return { vm in
-                    let x = try a(vm)
-                    if case .int(let i) = x {
-                        let (s, o) = i.addingReportingOverflow(k)
-                        if o { throw Ops.overflow(span) }
-                        return .int(s)
-                    }
-                    return try Ops.addSlow(x, .int(k), span)
-                }
-            case .subtract:
-                return { vm in
-                    let x = try a(vm)
-                    if case .int(let i) = x {
-                        let (s, o) = i.subtractingReportingOverflow(k)
-                        if o { throw Ops.overflow(span) }
-                        return .int(s)
-                    }
-                    return try Ops.subtract(x, .int(k), span)
-                }
-            default: break
-            }
+        switch op {
+        case .add: return arithmetic(AddOp.self, operand(l, right: false), operand(r, right: true), span)
+        case .subtract: return arithmetic(SubtractOp.self, operand(l, right: false), operand(r, right: true), span)
+        case .multiply: return arithmetic(MultiplyOp.self, operand(l, right: false), operand(r, right: true), span)
+        case .modulo: return arithmetic(ModuloOp.self, operand(l, right: false), operand(r, right: true), span)
+        default: break
         }
+        let a = expr(l)
         let b = expr(r)
         switch op {
-        case .add: return { vm in try Ops.add(try a(vm), try b(vm), span) }
-        case .subtract: return { vm in try Ops.subtract(try a(vm), try b(vm), span) }
-        case .multiply: return { vm in try Ops.multiply(try a(vm), try b(vm), span) }
         case .divide: return { vm in try Ops.divide(try a(vm), try b(vm), span) }
         case .floorDivide: return { vm in try Ops.floorDivide(try a(vm), try b(vm), span) }
-        case .modulo:
-            return { vm in
-                let x = try a(vm), y = try b(vm)
-                if case .int(let i) = x, case .int(let j) = y, j > 0 { return .int(i % j) }
-                return try Ops.modulo(x, y, span)
-            }
         default: preconditionFailure("not an arithmetic operator")
         }
     }
@@ -348,12 +348,12 @@ final class Compiler {
             case .or:
                 let a = cond(l), b = cond(r)
                 return { vm in try a(vm) || b(vm) }
-            case .less, .lessEqual, .greater, .greaterEqual:
-                return comparison(op, l, r, span)
-            case .equal, .notEqual:
-                let a = expr(l), b = expr(r)
-                if op == .equal { return { vm in try Ops.equals(try a(vm), try b(vm), span) } }
-                return { vm in try !Ops.equals(try a(vm), try b(vm), span) }
+            case .less: return comparison(LessOp.self, operand(l, right: false), operand(r, right: true), span)
+            case .lessEqual: return comparison(LessEqualOp.self, operand(l, right: false), operand(r, right: true), span)
+            case .greater: return comparison(GreaterOp.self, operand(l, right: false), operand(r, right: true), span)
+            case .greaterEqual: return comparison(GreaterEqualOp.self, operand(l, right: false), operand(r, right: true), span)
+            case .equal: return comparison(EqualOp.self, operand(l, right: false), operand(r, right: true), span)
+            case .notEqual: return comparison(NotEqualOp.self, operand(l, right: false), operand(r, right: true), span)
             case .contains, .notContains:
                 let a = expr(l), b = expr(r)
                 let negate = op == .notContains
@@ -374,104 +374,40 @@ final class Compiler {
         return { vm in try c(vm).isTruthy }
     }
 
-    private func comparison(_ op: BinaryOp, _ l: Expr, _ r: Expr, _ span: SourceSpan) -> CondCode {
-        let a = expr(l)
-        if case .int(let k) = r.kind {
-            let kv = Value.int(k)
-            switch op {
-            case .less:
-                return { vm in
-                    let x = try a(vm)
-                    if case .int(let i) = x { return i < k }
-                    return try Ops.compareSlow(x, kv, span) < 0
-                }
-            case .lessEqual:
-                return { vm in
-                    let x = try a(vm)
-                    if case .int(let i) = x { return i <= k }
-                    return try Ops.compareSlow(x, kv, span) <= 0
-                }
-            case .greater:
-                return { vm in
-                    let x = try a(vm)
-                    if case .int(let i) = x { return i > k }
-                    return try Ops.compareSlow(x, kv, span) > 0
-                }
-            default:
-                return { vm in
-                    let x = try a(vm)
-                    if case .int(let i) = x { return i >= k }
-                    return try Ops.compareSlow(x, kv, span) >= 0
-                }
-            }
-        }
-        let b = expr(r)
-        switch op {
-        case .less: return { vm in try Ops.compare(try a(vm), try b(vm), span) < 0 }
-        case .lessEqual: return { vm in try Ops.compare(try a(vm), try b(vm), span) <= 0 }
-        case .greater: return { vm in try Ops.compare(try a(vm), try b(vm), span) > 0 }
-        default: return { vm in try Ops.compare(try a(vm), try b(vm), span) >= 0 }
-        }
-    }
-
     // MARK: - Calls
 
     private func call(_ calleeExpr: Expr, _ args: [CallArgument], _ span: SourceSpan) -> Code {
         let callee = expr(calleeExpr)
         if args.contains(where: { $0.name != nil }) {
-            let positional = args.filter { $0.name == nil }.map { expr($0.value) }
-            let named = args.compactMap { a in a.name.map { ($0, expr(a.value)) } }
+            let positional = args.filter { $0.name == nil }.map { CodeBox(run: expr($0.value)) }
+            let named = args.compactMap { a in a.name.map { ($0, CodeBox(run: expr(a.value))) } }
             return { vm in
                 let f = try callee(vm)
                 var pos: [Value] = []
                 pos.reserveCapacity(positional.count)
-                for c in positional { pos.append(try c(vm)) }
+                for c in positional { pos.append(try c.run(vm)) }
                 var nam: [(name: String, value: Value)] = []
-                for (n, c) in named { nam.append((n, try c(vm))) }
+                for (n, c) in named { nam.append((n, try c.run(vm))) }
                 do { return try callValue(vm, f, Arguments(pos, named: nam)) } catch { throw attachSpan(error, span) }
             }
         }
-        let codes = args.map { expr($0.value) }
+        let codes = args.map { CodeBox(run: expr($0.value)) }
+        // A call of a global (a `fn` declared at the top level, or a built-in) reads the
+        // slot in place instead of calling a load closure that returns a copy.
+        var global: Int?
+        if case .name(let ref) = calleeExpr.kind, case .global(let g) = slot(of: ref) { global = g }
         switch codes.count {
         case 0:
-            return { vm in
-                let f = try callee(vm)
-                if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
-                    let closure = unsafeDowncast(fv, to: Closure.self)
-                    let argBase = vm.pointee.sp
-                    defer { vm.pointee.pop(to: argBase) }
-                    do { return try invoke(vm, closure, argBase: argBase, argc: 0) } catch { throw attachSpan(error, span) }
-                }
-                return try Compiler.callOther(vm, f, [], span)
-            }
+            if let g = global { return { vm in try Compiler.call0(vm, vm.pointee.globals[g], span) } }
+            return { vm in try Compiler.call0(vm, try callee(vm), span) }
         case 1:
-            let a0 = codes[0]
-            return { vm in
-                let f = try callee(vm)
-                if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
-                    let closure = unsafeDowncast(fv, to: Closure.self)
-                    let argBase = vm.pointee.sp
-                    defer { vm.pointee.pop(to: argBase) }
-                    vm.pointee.push(try a0(vm))
-                    do { return try invoke(vm, closure, argBase: argBase, argc: 1) } catch { throw attachSpan(error, span) }
-                }
-                return try Compiler.callOther(vm, f, [try a0(vm)], span)
-            }
+            let a0 = codes[0].run
+            if let g = global { return { vm in try Compiler.call1(vm, vm.pointee.globals[g], a0, span) } }
+            return { vm in try Compiler.call1(vm, try callee(vm), a0, span) }
         case 2:
-            let a0 = codes[0], a1 = codes[1]
-            return { vm in
-                let f = try callee(vm)
-                if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
-                    let closure = unsafeDowncast(fv, to: Closure.self)
-                    let argBase = vm.pointee.sp
-                    defer { vm.pointee.pop(to: argBase) }
-                    vm.pointee.push(try a0(vm))
-                    vm.pointee.push(try a1(vm))
-                    do { return try invoke(vm, closure, argBase: argBase, argc: 2) } catch { throw attachSpan(error, span) }
-                }
-                let x = try a0(vm)
-                return try Compiler.callOther(vm, f, [x, try a1(vm)], span)
-            }
+            let a0 = codes[0].run, a1 = codes[1].run
+            if let g = global { return { vm in try Compiler.call2(vm, vm.pointee.globals[g], a0, a1, span) } }
+            return { vm in try Compiler.call2(vm, try callee(vm), a0, a1, span) }
         default:
             return { vm in
                 let f = try callee(vm)
@@ -479,21 +415,72 @@ final class Compiler {
                     let closure = unsafeDowncast(fv, to: Closure.self)
                     let argBase = vm.pointee.sp
                     defer { vm.pointee.pop(to: argBase) }
-                    for c in codes { vm.pointee.push(try c(vm)) }
+                    for c in codes { vm.pointee.push(try c.run(vm)) }
                     do { return try invoke(vm, closure, argBase: argBase, argc: codes.count) } catch { throw attachSpan(error, span) }
                 }
                 var values: [Value] = []
                 values.reserveCapacity(codes.count)
-                for c in codes { values.append(try c(vm)) }
+                for c in codes { values.append(try c.run(vm)) }
                 return try Compiler.callOther(vm, f, values, span)
             }
         }
     }
 
+    /// Calls `f` with no arguments: a closure of this interpreter runs in place.
+    @inline(__always)
+    static func call0(_ vm: VM, _ f: Value, _ span: SourceSpan) throws -> Value {
+        if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
+            let closure = unsafeDowncast(fv, to: Closure.self)
+            let argBase = vm.pointee.sp
+            defer { vm.pointee.pop(to: argBase) }
+            do { return try invoke(vm, closure, argBase: argBase, argc: 0) } catch { throw attachSpan(error, span) }
+        }
+        return try Compiler.callOther(vm, f, [], span)
+    }
+
+    /// Calls `f` with one argument (evaluated after `f`).
+    @inline(__always)
+    static func call1(_ vm: VM, _ f: Value, _ a0: Code, _ span: SourceSpan) throws -> Value {
+        if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
+            let closure = unsafeDowncast(fv, to: Closure.self)
+            let argBase = vm.pointee.sp
+            defer { vm.pointee.pop(to: argBase) }
+            vm.pointee.push(try a0(vm))
+            do { return try invoke(vm, closure, argBase: argBase, argc: 1) } catch { throw attachSpan(error, span) }
+        }
+        if case .function(let fv) = f, type(of: fv) == NativeFunction.self,
+           let unary = unsafeDowncast(fv, to: NativeFunction.self).unary {
+            // `str(x)`, `len(x)`: the native's one-argument form, no `Arguments` array.
+            let x = try a0(vm)
+            do {
+                try tick(vm)
+                return try unary.run(x, vm.pointee.interpreter)
+            } catch {
+                throw attachSpan(error, span)
+            }
+        }
+        return try Compiler.callOther(vm, f, [try a0(vm)], span)
+    }
+
+    /// Calls `f` with two arguments (evaluated after `f`, in order).
+    @inline(__always)
+    static func call2(_ vm: VM, _ f: Value, _ a0: Code, _ a1: Code, _ span: SourceSpan) throws -> Value {
+        if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
+            let closure = unsafeDowncast(fv, to: Closure.self)
+            let argBase = vm.pointee.sp
+            defer { vm.pointee.pop(to: argBase) }
+            vm.pointee.push(try a0(vm))
+            vm.pointee.push(try a1(vm))
+            do { return try invoke(vm, closure, argBase: argBase, argc: 2) } catch { throw attachSpan(error, span) }
+        }
+        let x = try a0(vm)
+        return try Compiler.callOther(vm, f, [x, try a1(vm)], span)
+    }
+
     /// Whether a closure belongs to the running interpreter (else it runs on its own).
     @inline(__always)
     static func isMine(_ f: FunctionValue, _ vm: VM) -> Bool {
-        unsafeDowncast(f, to: Closure.self).owner == ObjectIdentifier(vm.pointee.interpreter)
+        unsafeDowncast(f, to: Closure.self).owner == vm.pointee.owner
     }
 
     /// Calls a native function (or a closure of another interpreter).

@@ -4,22 +4,23 @@
 extension Compiler {
     /// Compiles a statement list run in order.
     func block(_ stmts: [Stmt]) -> StmtCode {
-        sequence(stmts.map { statement($0) })
+        sequence(stmts.map { StmtBox(run: statement($0)) })
     }
 
-    func sequence(_ codes: [StmtCode]) -> StmtCode {
+    /// Runs boxed statements in order, stopping at the first that does not end normally.
+    func sequence(_ codes: [StmtBox]) -> StmtCode {
         switch codes.count {
         case 0: return { _ in .normal }
-        case 1: return codes[0]
+        case 1: return codes[0].run
         case 2:
-            let a = codes[0], b = codes[1]
+            let a = codes[0].run, b = codes[1].run
             return { vm in
                 let f = try a(vm)
                 if f != .normal { return f }
                 return try b(vm)
             }
         case 3:
-            let a = codes[0], b = codes[1], c = codes[2]
+            let a = codes[0].run, b = codes[1].run, c = codes[2].run
             return { vm in
                 var f = try a(vm)
                 if f != .normal { return f }
@@ -28,12 +29,15 @@ extension Compiler {
                 return try c(vm)
             }
         default:
+            // The first two inline, the rest as one chained sequence (no array walk).
+            let a = codes[0].run, b = codes[1].run
+            let rest = sequence(Array(codes[2...]))
             return { vm in
-                for c in codes {
-                    let f = try c(vm)
-                    if f != .normal { return f }
-                }
-                return .normal
+                var f = try a(vm)
+                if f != .normal { return f }
+                f = try b(vm)
+                if f != .normal { return f }
+                return try rest(vm)
             }
         }
     }
@@ -43,19 +47,19 @@ extension Compiler {
     /// statement's value is kept.
     func topLevel(_ node: FunctionNode) -> FunctionProto {
         let proto = FunctionProto(node: node, defaults: [], captures: [])
-        var hoisted: [StmtCode] = []
-        var rest: [StmtCode] = []
+        var hoisted: [StmtBox] = []
+        var rest: [StmtBox] = []
         for (i, stmt) in node.body.enumerated() {
             if case .function = stmt.kind {
-                hoisted.append(statement(stmt))
+                hoisted.append(StmtBox(run: statement(stmt)))
             } else if i == node.body.count - 1, case .expression(let e) = stmt.kind {
                 let c = expr(e)
-                rest.append { vm in
+                rest.append(StmtBox { vm in
                     vm.pointee.lastValue = try c(vm)
                     return .normal
-                }
+                })
             } else {
-                rest.append(statement(stmt))
+                rest.append(StmtBox(run: statement(stmt)))
             }
         }
         proto.body = sequence(hoisted + rest)
@@ -95,12 +99,12 @@ extension Compiler {
                     return .normal
                 }
             }
-            let stores = vars.map { store(slot(of: $0), declare: true) }
+            let stores = vars.map { StoreBox(run: store(slot(of: $0), declare: true)) }
             let count = names.count
             return { vm in
                 let v = try valueCode?(vm) ?? .null
                 let items = try Compiler.unpack(v, count, span)
-                for (st, item) in zip(stores, items) { st(vm, item) }
+                for (st, item) in zip(stores, items) { st.run(vm, item) }
                 return .normal
             }
 
@@ -200,9 +204,9 @@ extension Compiler {
         case .importModule:
             let module = stmt.attachment as! ModuleRecord
             let st = store(slot(of: stmt.declared[0]), declare: true)
-            let interp = interpreter
             return { vm in
-                do { try interp.execute(module) } catch { throw attachSpan(error, span) }
+                // The running interpreter (capturing it would keep it alive: a cycle).
+                do { try vm.pointee.interpreter.execute(module) } catch { throw attachSpan(error, span) }
                 st(vm, .object(module.object))
                 return .normal
             }
@@ -259,6 +263,22 @@ extension Compiler {
                 }
             }
             let ld = load(s), st = store(s, declare: false)
+            if case .local(let i) = s, op == .add, case .list(let items) = value.kind, items.count == 1 {
+                // `xs += [x]` on a local: append x to the list in place, without making the
+                // one-element list (any other left side gets the list, as `+=` does).
+                let item = expr(items[0])
+                return { vm in
+                    let x = try item(vm)
+                    let idx = vm.pointee.base &+ i
+                    if case .list(let l) = vm.pointee.stack[idx] {
+                        l.items.append(x)
+                        return .normal
+                    }
+                    let old = vm.pointee.stack[idx]
+                    vm.pointee.stack[idx] = try Ops.addAssign(old, .list(ListRef([x])), span)
+                    return .normal
+                }
+            }
             if case .local(let i) = s, op == .add {
                 return { vm in
                     let rhs = try v(vm)
@@ -300,6 +320,21 @@ extension Compiler {
         case .index(let obj, let idx, _):
             let o = expr(obj), i = expr(idx)
             let ispan = target.span
+            if op == nil, case .name(let ref) = obj.kind, case .local(let slot) = slot(of: ref) {
+                // `m[k] = v` on a local map or list: the container is read in its frame
+                // slot after the index and the value (neither can change a local).
+                return { vm in
+                    let index = try i(vm)
+                    let value = try v(vm)
+                    let p = vm.pointee.stack + (vm.pointee.base &+ slot)
+                    if case .map(let m) = p.pointee, case .string(let k) = index {
+                        m.entries[k] = value
+                        return .normal
+                    }
+                    try Access.setIndex(p.pointee, index, value, vm, ispan)
+                    return .normal
+                }
+            }
             if op == nil {
                 return { vm in
                     let t = try o(vm)
@@ -325,11 +360,12 @@ extension Compiler {
 
     private func forLoop(_ vars: [Variable], _ iterable: Expr, _ body: @escaping StmtCode) -> StmtCode {
         let ispan = iterable.span
-        let stores = vars.map { store(slot(of: $0), declare: true) }
+        let stores = vars.map { StoreBox(run: store(slot(of: $0), declare: true)) }
+        let store0 = stores[0].run, store1 = stores[stores.count - 1].run
         // A syntactic range with one variable: count without making a stream.
         if vars.count == 1, case .range(let l, let r, let inclusive) = iterable.kind {
             let lo = expr(l), hi = expr(r)
-            let st = stores[0]
+            let st = store0
             let localSlot: Int? = { if case .local(let i) = slot(of: vars[0]) { return i } else { return nil } }()
             return { vm in
                 let a = try lo(vm), b = try hi(vm)
@@ -360,10 +396,10 @@ extension Compiler {
             @inline(__always) func bind(_ item: Value) throws {
                 if pairs {
                     let two = try Compiler.unpack(item, 2, ispan)
-                    stores[0](vm, two[0])
-                    stores[1](vm, two[1])
+                    store0(vm, two[0])
+                    store1(vm, two[1])
                 } else {
-                    stores[0](vm, item)
+                    store0(vm, item)
                 }
             }
             switch it {
@@ -380,10 +416,10 @@ extension Compiler {
                 let entries = m.entries
                 for (k, v) in entries {
                     if pairs {
-                        stores[0](vm, .string(k))
-                        stores[1](vm, v)
+                        store0(vm, .string(k))
+                        store1(vm, v)
                     } else {
-                        stores[0](vm, .string(k))
+                        store0(vm, .string(k))
                     }
                     let f = try body(vm)
                     if f == .breakLoop { break }
@@ -394,7 +430,7 @@ extension Compiler {
                 // `range(...)`: count straight from the stream, without the dynamic
                 // `next(_:)` call and its `Value?` (the stream is still consumed as read).
                 if !pairs, let r = s as? RangeStream {
-                    let st = stores[0]
+                    let st = store0
                     while let i = r.nextInt() {
                         if let slot = firstLocal {
                             vm.pointee.stack[vm.pointee.base &+ slot] = .int(i)
@@ -442,8 +478,8 @@ extension Compiler {
                     throw failure("cannot iterate over \(o.typeName)", ispan)
                 }
                 for (k, v) in m.entries {
-                    stores[0](vm, .string(k))
-                    if pairs { stores[1](vm, v) }
+                    store0(vm, .string(k))
+                    if pairs { store1(vm, v) }
                     let f = try body(vm)
                     if f == .breakLoop { break }
                     if f == .returned { return f }

@@ -48,6 +48,8 @@ public final class Interpreter: Runtime {
     }
 
     let vm: VM
+    /// What its closures and modules hold instead of a reference to it.
+    let link = InterpreterLink()
     let store = GlobalStore()
     let rootScope: GlobalScope
     private(set) lazy var compiler = Compiler(interpreter: self)
@@ -67,13 +69,15 @@ public final class Interpreter: Runtime {
         self.rootScope = GlobalScope(store: store)
         self.moduleSearchPaths = FileSystem.standardLibraryPaths()
         vm = .allocate(capacity: 1)
-        vm.initialize(to: Machine(interpreter: self))
+        vm.initialize(to: Machine(interpreter: self, owner: ObjectIdentifier(link)))
+        link.interpreter = self
         Builtins.install { name, value in self.define(name, value) }
         define("args", .list([]), doc: "the script's arguments (a list of strings)")
         define("env", Interpreter.environment(), doc: "the environment variables (a map)")
     }
 
     deinit {
+        link.isAlive = false
         vm.pointee.destroy()
         vm.deinitialize(count: 1)
         vm.deallocate()
@@ -205,6 +209,7 @@ public final class Interpreter: Runtime {
         var timer: DispatchWorkItem?
         if outermost {
             let token = cancelState.current
+            vm.pointee.token = token
             vm.pointee.steps = 0
             vm.pointee.stepLimit = maxSteps.map { max(0, $0) } ?? Int.max
             vm.pointee.nextCheck = min(1024, vm.pointee.stepLimit)
@@ -227,6 +232,7 @@ public final class Interpreter: Runtime {
             runDepth -= 1
             if outermost {
                 timer?.cancel()
+                vm.pointee.token = nil
                 cancelState.renew()
                 output.flush()
             } else {
@@ -234,7 +240,7 @@ public final class Interpreter: Runtime {
             }
         }
         vm.pointee.growGlobals(store.count)
-        let closure = Closure(proto, captures: [], interpreter: self)
+        let closure = Closure(proto, captures: [], link: link)
         let argBase = vm.pointee.sp
         defer { vm.pointee.pop(to: argBase) }
         _ = try invoke(vm, closure, argBase: argBase, argc: 0)
@@ -250,6 +256,21 @@ public final class Interpreter: Runtime {
     /// Calls a function value (closure or native).
     public func call(_ function: Value, _ args: Arguments) throws -> Value {
         try callValue(vm, function, args)
+    }
+
+    /// Calls a function value with one argument: a closure of this interpreter gets it
+    /// pushed straight onto the value stack (no `Arguments` array per call).
+    public func call(_ function: Value, with argument: Value) throws -> Value {
+        if case .function(let f) = function, type(of: f) == Closure.self {
+            let closure = unsafeDowncast(f, to: Closure.self)
+            if closure.owner == vm.pointee.owner {
+                let argBase = vm.pointee.sp
+                defer { vm.pointee.pop(to: argBase) }
+                vm.pointee.push(argument)
+                return try invoke(vm, closure, argBase: argBase, argc: 1)
+            }
+        }
+        return try callValue(vm, function, Arguments([argument]))
     }
 
     /// Binds `args` to a closure of this interpreter and runs it.
@@ -270,7 +291,9 @@ public final class Interpreter: Runtime {
     public func checkInterrupt() throws {
         vm.pointee.steps &+= 1
         // Cancellation is seen at once; the budget and the clock as often as `tick` sees them.
-        if vm.pointee.steps >= vm.pointee.nextCheck || cancelState.isCancelled { try slowCheck(vm) }
+        // During an evaluation its token is in the machine (an atomic load, no lock).
+        let cancelled = vm.pointee.token?.isCancelled ?? cancelState.isCancelled
+        if vm.pointee.steps >= vm.pointee.nextCheck || cancelled { try slowCheck(vm) }
     }
 
     /// The running evaluation's cancellation token.

@@ -27,6 +27,19 @@ typealias CondCode = (VM) throws -> Bool
 /// The machine, as compiled code sees it.
 typealias VM = UnsafeMutablePointer<Machine>
 
+// Compiled closures kept in arrays go in these boxes. An `Array` (or `Optional`, or a
+// tuple in an array) stores a function value at the generic abstraction level: putting
+// a closure in wraps it in a reabstraction thunk and taking it out into a local of
+// function type wraps that in a second one, so every run pays two extra calls. A
+// stored property of a non-generic struct keeps the closure's own convention.
+
+/// A compiled expression, boxed for storing in arrays.
+struct CodeBox { let run: Code }
+/// A compiled statement, boxed for storing in arrays.
+struct StmtBox { let run: StmtCode }
+/// A compiled store into a variable, boxed for storing in arrays.
+struct StoreBox { let run: (VM, Value) -> Void }
+
 /// Thrown by `?.` on nil and caught at the end of its chain.
 struct OptionalChainNil: Error {}
 
@@ -62,13 +75,18 @@ struct Machine {
     var maxDepth = 50_000
     /// The lowest native stack address calls may reach.
     var stackLimit: UInt = 0
+    /// The outermost evaluation's cancellation token while it runs (nil between runs).
+    var token: CancellationToken?
     /// Pending `defer` blocks of the running functions.
     var deferStack: [Closure] = []
     /// The interpreter (for natives' `Runtime`).
     unowned(unsafe) var interpreter: Interpreter
+    /// The identity of the interpreter's link: closures with this `owner` are its own.
+    let owner: ObjectIdentifier
 
-    init(interpreter: Interpreter) {
+    init(interpreter: Interpreter, owner: ObjectIdentifier) {
         self.interpreter = interpreter
+        self.owner = owner
         stackCapacity = 1024
         stack = .allocate(capacity: stackCapacity)
         stack.initialize(repeating: .null, count: stackCapacity)
@@ -110,10 +128,11 @@ struct Machine {
         globalCapacity = cap
     }
 
-    /// Pushes an argument.
-    @inline(__always) mutating func push(_ v: Value) {
+    /// Pushes an argument. The slot holds `.null` (nothing to release), so the value is
+    /// moved in with `initialize` instead of an assignment that would destroy the old one.
+    @inline(__always) mutating func push(_ v: __owned Value) {
         if sp == stackCapacity { growStack(sp + 1) }
-        stack[sp] = v
+        (stack + sp).initialize(to: v)
         sp &+= 1
     }
 

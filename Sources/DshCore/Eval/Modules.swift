@@ -19,14 +19,16 @@ final class ModuleRecord {
     var proto: FunctionProto?
     let scope: GlobalScope
     lazy var object = ModuleObject(self)
-    weak var interpreter: Interpreter?
+    /// The interpreter that loaded it (see `InterpreterLink`).
+    let link: InterpreterLink
+    var interpreter: Interpreter? { link.live }
 
-    init(name: String, key: String, display: String, scope: GlobalScope, interpreter: Interpreter) {
+    init(name: String, key: String, display: String, scope: GlobalScope, link: InterpreterLink) {
         self.name = name
         self.key = key
         self.display = display
         self.scope = scope
-        self.interpreter = interpreter
+        self.link = link
     }
 }
 
@@ -180,7 +182,7 @@ extension Interpreter {
         var base = Substring(fileName.dropLast(4))
         if let slash = base.lastIndex(of: "/") { base = base[base.index(after: slash)...] }
         let scope = GlobalScope(store: store, parent: rootScope)
-        let rec = ModuleRecord(name: String(base), key: key, display: display, scope: scope, interpreter: self)
+        let rec = ModuleRecord(name: String(base), key: key, display: display, scope: scope, link: link)
         modules[key] = rec
         loadingModules.append(rec)
         defer { loadingModules.removeLast() }
@@ -206,7 +208,7 @@ extension Interpreter {
         vm.pointee.growGlobals(store.count)
         let saved = vm.pointee.lastValue
         defer { vm.pointee.lastValue = saved }
-        let closure = Closure(proto, captures: [], interpreter: self)
+        let closure = Closure(proto, captures: [], link: link)
         let argBase = vm.pointee.sp
         defer { vm.pointee.pop(to: argBase) }
         _ = try invoke(vm, closure, argBase: argBase, argc: 0)

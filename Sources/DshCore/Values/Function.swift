@@ -43,6 +43,13 @@ open class FunctionValue {
     }
 }
 
+/// The one-argument form of a native function. (A struct, not an optional closure:
+/// an `Optional` or a dictionary holds a closure behind reabstraction thunks, paid on
+/// every call; a stored property of concrete function type does not.)
+struct UnaryForm {
+    let run: (Value, any Runtime) throws -> Value
+}
+
 /// A function written in Swift.
 public final class NativeFunction: FunctionValue {
     /// The Swift body.
@@ -50,10 +57,25 @@ public final class NativeFunction: FunctionValue {
     /// One line of help, shown by the REPL's `:doc`.
     public let doc: String
 
+    /// The same function for a call with exactly one positional argument, when it has
+    /// such a form (`str(x)`, `len(x)`): the compiler calls it without making an
+    /// `Arguments` array. It must behave exactly as `body` does with that one argument.
+    let unary: UnaryForm?
+
     /// Makes a native function.
     public init(_ name: String, doc: String = "", _ body: @escaping (Arguments, any Runtime) throws -> Value) {
         self.body = body
         self.doc = doc
+        self.unary = nil
+        super.init(name: name)
+    }
+
+    /// Makes a native function with a one-argument form (see `unary`).
+    init(_ name: String, doc: String, _ body: @escaping (Arguments, any Runtime) throws -> Value,
+         unary: UnaryForm?) {
+        self.body = body
+        self.doc = doc
+        self.unary = unary
         super.init(name: name)
     }
 

@@ -19,4 +19,14 @@ public protocol Runtime: AnyObject {
     var cancellation: CancellationToken { get }
     /// Whether standard output is a terminal (colours, progress bars).
     var outputIsTerminal: Bool { get }
+    /// Calls a function value with one positional argument (`map`, `filter`, sort keys):
+    /// the same as `call(function, Arguments([argument]))`, which is the default.
+    func call(_ function: Value, with argument: Value) throws -> Value
+}
+
+extension Runtime {
+    /// One argument through the general `call`.
+    public func call(_ function: Value, with argument: Value) throws -> Value {
+        try call(function, Arguments([argument]))
+    }
 }
