@@ -90,7 +90,7 @@ struct TarTests {
             #expect(chunk.readableBytes <= TarStream.chunkSize + 1024)
         }
         #expect(total == 512 + (20 << 20) + 1024)
-        #expect(chunks >= 300)
+        #expect(chunks >= (20 << 20) / TarStream.chunkSize)
     }
 
     /// Crafts archives with raw headers, as a hostile peer would.
