@@ -269,10 +269,13 @@ final class HTTPTransport: Sendable {
     /// loop still has bytes to write, so the socket never drains while it waits for one
     /// write to finish. Memory stays bounded by the window.
     static func writeStreamedBody(_ channel: any Channel, head: HTTPRequestHead, iterator: AnyByteChunkIterator) async throws {
-        // A larger socket send buffer lets the daemon take more per read and gives the
-        // producer slack when it is descheduled (the kernel caps it at wmem_max).
-        channel.eventLoop.execute {
-            try? channel.syncOptions?.setOption(ChannelOptions.socketOption(.so_sndbuf), value: SocketOptionValue(maxBytesInFlight))
+        // On a unix socket, a larger send buffer lets the daemon take more per read and
+        // gives the producer slack when it is descheduled (the kernel caps it at wmem_max).
+        // TCP keeps the kernel's auto-tuning, which a fixed SO_SNDBUF would turn off.
+        if case .unixDomainSocket? = channel.remoteAddress {
+            channel.eventLoop.execute {
+                try? channel.syncOptions?.setOption(ChannelOptions.socketOption(.so_sndbuf), value: SocketOptionValue(maxBytesInFlight))
+            }
         }
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         var pending: [(done: EventLoopFuture<Void>, bytes: Int)] = []
