@@ -37,37 +37,43 @@ struct DshCommand: ParsableCommand {
     var rest: [String] = []
 
     func run() throws {
-        if trace { setenv("DSH_TRACE", "1", 1) }
-        var args = rest + scriptArguments
-        let file: SourceFile
-        if let code {
-            file = SourceFile(name: "<command line>", text: code)
-        } else if let first = args.first {
-            args.removeFirst()
-            if first == "-" {
-                file = SourceFile(name: "<stdin>", text: readAll(fd: 0))
-            } else {
-                guard let text = readFile(first) else {
-                    let reason = String(cString: strerror(errno))
-                    FileHandleErr.write("dsh: cannot open '\(first)': \(reason)\n")
-                    throw ExitCode(2)
-                }
-                file = SourceFile(name: first, text: text, path: first)
-            }
-        } else if isatty(0) == 1 {
-            throw ExitCode(runInteractive())
-        } else {
-            file = SourceFile(name: "<stdin>", text: readAll(fd: 0))
-        }
-        let status = runOnLargeStack {
-            let interp = Interpreter()
-            interp.arguments = args
-            installHostBindings(interp)
-            return interp.runScript(file)
-        }
-        TextSink.standardOutput.flush()
-        throw ExitCode(status)
+        throw ExitCode(try runProgram(code: code, trace: trace, rest: rest))
     }
+}
+
+/// Runs the program the command line names (`-c CODE`, a file, `-` or standard input, or
+/// the REPL) and returns its exit status; an unreadable file throws `ExitCode(2)`.
+func runProgram(code: String?, trace: Bool, rest: [String]) throws -> Int32 {
+    if trace { setenv("DSH_TRACE", "1", 1) }
+    var args = rest + scriptArguments
+    let file: SourceFile
+    if let code {
+        file = SourceFile(name: "<command line>", text: code)
+    } else if let first = args.first {
+        args.removeFirst()
+        if first == "-" {
+            file = SourceFile(name: "<stdin>", text: readAll(fd: 0))
+        } else {
+            guard let text = readFile(first) else {
+                let reason = String(cString: strerror(errno))
+                FileHandleErr.write("dsh: cannot open '\(first)': \(reason)\n")
+                throw ExitCode(2)
+            }
+            file = SourceFile(name: first, text: text, path: first)
+        }
+    } else if isatty(0) == 1 {
+        return runInteractive()
+    } else {
+        file = SourceFile(name: "<stdin>", text: readAll(fd: 0))
+    }
+    let status = runOnLargeStack {
+        let interp = Interpreter()
+        interp.arguments = args
+        installHostBindings(interp)
+        return interp.runScript(file)
+    }
+    TextSink.standardOutput.flush()
+    return status
 }
 
 /// Installs the Docker bindings (the `docker` global, `tar`, `progress`) into `interp`.
@@ -190,6 +196,36 @@ func splitCommandLine(_ argv: [String]) -> (dsh: [String], script: [String]) {
     return (own, [])
 }
 
+/// The options of a plain run (`-c CODE` and `--trace`, each at most once), or nil when
+/// the command line needs the full parser (`--help`, `--version`, an unknown option, a
+/// missing or dash-led CODE). Running a script this way skips swift-argument-parser,
+/// whose reflection over the command's properties is a measurable share of start-up.
+func plainOptions(_ own: [String]) -> (code: String?, trace: Bool)? {
+    var code: String?
+    var trace = false
+    var i = 0
+    while i < own.count {
+        switch own[i] {
+        case "--trace" where !trace:
+            trace = true
+            i += 1
+        case "-c" where code == nil && i + 1 < own.count && !own[i + 1].hasPrefix("-"):
+            code = own[i + 1]
+            i += 2
+        default:
+            return nil
+        }
+    }
+    return (code, trace)
+}
+
 let (dshOptions, scriptPart) = splitCommandLine(Array(CommandLine.arguments.dropFirst()))
 scriptArguments = scriptPart
+if let plain = plainOptions(dshOptions) {
+    do {
+        exit(try runProgram(code: plain.code, trace: plain.trace, rest: []))
+    } catch {
+        exit((error as? ExitCode)?.rawValue ?? 1)
+    }
+}
 DshCommand.main(dshOptions)

@@ -49,6 +49,28 @@ struct DockerIgnoreTests {
         return m.matches(text, parent: info).0
     }
 
+    /// The literal head and tail checked before a regex runs never reject a path the
+    /// regex matches: `**/` swallows its slash, classes and escapes end a literal run,
+    /// bytes compare as scalars (a combining mark), and the regex still decides.
+    @Test func literalEndsOnlyRejectWhatTheRegexRejects() throws {
+        let cases: [(String, String, Bool)] = [
+            ("x**/b", "xb", true), ("x**/b", "x/y/b", true), ("a/**/b", "a/b", true), ("a/**/b", "a/c/d/b", true),
+            ("*.log", "a.log", true), ("*.log", "a.logx", false), ("*.log", "dir/a.log", false), ("*.log", ".log", true),
+            ("**/*.tmp", "x/y.tmp", true), ("**/*.tmp", "y.tmpz", false), ("pre*mid*post", "premidpost", true),
+            ("pre*mid*post", "prepost", false), ("pre*post", "prepost", true), ("ab*ab", "ab", false), ("ab*ab", "abab", true),
+            ("*x\u{301}", "ax\u{301}", true), ("caf\u{E9}*", "cafe\u{301}x", false), ("[ab]c?", "bcd", true), ("[ab]c?", "ccd", false),
+            ("\\*x*", "*xy", true), ("\\*x*", "*yx", false), ("a?c", "a/c", false), ("a^b*", "a^bc", false),
+        ]
+        for (pattern, text, expect) in cases {
+            let m = try DockerIgnore(patterns: [pattern])
+            #expect(m.matches(text) == expect, "pattern \(pattern) text \(text)")
+            #expect(m.matches(text, parent: .init()).0 == expect, "no context: pattern \(pattern) text \(text)")
+        }
+        #expect(DockerIgnore.literalEnds("**/*.tmp") == ([], Array(".tmp".utf8)))
+        #expect(DockerIgnore.literalEnds("x**/b") == (Array("x".utf8), Array("b".utf8)))
+        #expect(DockerIgnore.literalEnds("a[bc]d\\e") == (Array("a".utf8), []))
+    }
+
     @Test func patternmatcherTableOrParentMatches() throws {
         for (pattern, text, expect) in Self.cases {
             let m = try DockerIgnore(patterns: [pattern])

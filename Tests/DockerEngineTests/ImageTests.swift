@@ -178,6 +178,64 @@ struct ImageTests {
     }
 }
 
+extension ImageTests {
+    /// A streamed body of many chunks (more than the transport keeps in flight at once)
+    /// arrives intact, and the connection serves the next request.
+    @Test func aLargeStreamedBodyArrivesIntact() async throws {
+        let client = try TestEngine.client()
+        let dir = try TempDir()
+        var big = [UInt8](repeating: 0, count: (3 << 20) + 7)
+        var x: UInt32 = 12345
+        for i in big.indices { x = x &* 1_103_515_245 &+ 12345; big[i] = UInt8(truncatingIfNeeded: x >> 16) }
+        try dir.writeBytes("ctx/big.bin", big)
+        for i in 0..<40 { try dir.writeBytes("ctx/small/f\(i).bin", Array(big[(i * 9000)..<(i * 9000 + 9000 + i)])) }
+        try await withContainer(client, ["true"]) { id in
+            try await client.putArchive(id, path: "/tmp", tar: try TarStream.directory(dir.path).requestBody)
+            let (_, tar) = try await client.getArchive(id, path: "/tmp/ctx")
+            var members: [String: TarMember] = [:]
+            for try await m in TarReader(tar) { members[m.entry.path] = m }
+            #expect(members["ctx/big.bin"]?.data == big)
+            for i in 0..<40 { #expect(members["ctx/small/f\(i).bin"]?.data == Array(big[(i * 9000)..<(i * 9000 + 9000 + i)])) }
+        }
+        #expect(try await client.ping() == "OK")
+    }
+
+    /// A body whose producer fails after several chunks were handed to the connection
+    /// fails the request with the producer's error; the client keeps working.
+    @Test func aFailingStreamedBodyFailsTheRequest() async throws {
+        let client = try TestEngine.client()
+        try await withContainer(client, ["true"]) { id in
+            do {
+                try await client.putArchive(id, path: "/tmp", tar: .stream(FailingChunks(chunks: 6, size: 300 << 10)))
+                Issue.record("a failing body did not fail the request")
+            } catch {
+                #expect("\(error)".contains("the producer gave up") || error is DockerError)
+            }
+        }
+        #expect(try await client.ping() == "OK")
+    }
+}
+
+/// Yields `chunks` chunks of `size` bytes (not a valid archive), then throws.
+struct FailingChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let chunks: Int
+    let size: Int
+    struct ProducerGaveUp: Error, CustomStringConvertible { var description: String { "the producer gave up" } }
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var left: Int
+        let size: Int
+        mutating func next() async throws -> ByteBuffer? {
+            if left == 0 { throw ProducerGaveUp() }
+            left -= 1
+            var b = ByteBufferAllocator().buffer(capacity: size)
+            b.writeRepeatingByte(0x41, count: size)
+            return b
+        }
+    }
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(left: chunks, size: size) }
+}
+
 /// The paths under `path` in an image, read through a created (never started) container.
 func filesIn(_ client: DockerClient, image: String, path: String) async throws -> Set<String> {
     let id = try await client.createContainer(config: ["Image": .string(image), "Cmd": ["true"], "HostConfig": ["NetworkMode": "none"]])
@@ -226,6 +284,15 @@ final class TempDir: @unchecked Sendable {
         let fd = open(full, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw DockerError(kind: .archive, message: "cannot write \(full)") }
         _ = text.utf8CString.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count - 1) }
+        close(fd)
+    }
+    func writeBytes(_ rel: String, _ bytes: [UInt8]) throws {
+        let full = path + "/" + rel
+        var dir = ""
+        for part in full.split(separator: "/").dropLast() { dir += "/" + part; Glibc.mkdir(dir, 0o755) }
+        let fd = open(full, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw DockerError(kind: .archive, message: "cannot write \(full)") }
+        _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         close(fd)
     }
     func symlink(_ rel: String, to target: String) throws {

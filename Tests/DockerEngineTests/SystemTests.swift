@@ -2,6 +2,7 @@
 import Dispatch
 import DockerEngine
 import NIOCore
+import Synchronization
 import Testing
 
 @Suite(.enabled(if: TestEngine.enabled, "no engine: run scripts/engine start (required when CI=true)"))
@@ -54,6 +55,44 @@ struct SystemTests {
             #expect(e.status == 400 || e.status == 500)
             #expect(!e.message.isEmpty)
         }
+    }
+
+    /// A first `/version` or `/_ping` negotiates the version itself (no ping before it);
+    /// later requests carry the negotiated version; a pinned version is used as it is.
+    @Test func aFirstVersionRequestNegotiatesWithoutAPing() async throws {
+        final class Log: @unchecked Sendable {
+            let lock = Mutex<[String]>([])
+            var lines: [String] { lock.withLock { $0 } }
+        }
+        var env = TestEngine.environment
+        env["DOCKER_API_VERSION"] = nil
+        let log = Log()
+        let client = try DockerClient(environment: env, traceHook: { e in log.lock.withLock { $0.append("\(e.method) \(e.path) \(e.status ?? 0)") } })
+        let version = try await client.version()
+        #expect(log.lines == ["GET /version 200"])
+        let negotiated = try await client.apiVersion()
+        #expect(negotiated == min(try #require(version["ApiVersion"]?.string.flatMap(APIVersion.init)), APIVersion.clientMaximum))
+        _ = try await client.info()
+        _ = try await client.version()
+        #expect(log.lines == ["GET /version 200", "GET /info 200", "GET /version 200"])
+
+        let pingLog = Log()
+        let pinging = try DockerClient(environment: env, traceHook: { e in pingLog.lock.withLock { $0.append("\(e.method) \(e.path)") } })
+        #expect(try await pinging.ping() == "OK")
+        #expect(try await pinging.apiVersion() == negotiated)
+        #expect(pingLog.lines == ["GET /_ping"])
+
+        // Anything else first still pings first.
+        let otherLog = Log()
+        let other = try DockerClient(environment: env, traceHook: { e in otherLog.lock.withLock { $0.append("\(e.method) \(e.path)") } })
+        _ = try await other.info()
+        #expect(otherLog.lines == ["GET /_ping", "GET /info"])
+
+        var pinnedEnv = env
+        pinnedEnv["DOCKER_API_VERSION"] = "1.40"
+        let pinned = try DockerClient(environment: pinnedEnv)
+        #expect(try await pinned.version()["ApiVersion"]?.string != nil)
+        #expect(try await pinned.apiVersion().description == "1.40")
     }
 
     @Test func thousandPingsReuseConnections() async throws {
@@ -210,7 +249,6 @@ final class PathRecorder: @unchecked Sendable {
     var all: [String] { lock.withLock { paths } }
 }
 
-import Synchronization
 final class NIOLockShim: Sendable {
     private let m = Mutex<Void>(())
     func withLock<T>(_ body: () -> T) -> T { m.withLock { _ in body() } }

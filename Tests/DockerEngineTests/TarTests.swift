@@ -9,6 +9,38 @@ import Glibc
 #endif
 
 struct TarTests {
+    /// The header writer's digits and checksum are byte for byte those of a plain
+    /// string-based encoder (the fields Go's archive/tar writes), at the field limits too.
+    @Test func headerFieldsMatchAPlainEncoder() {
+        func reference(_ e: TarEntry, typeflag: UInt8, size: Int64) -> [UInt8] {
+            var h = [UInt8](repeating: 0, count: 512)
+            func put(_ s: [UInt8], _ o: Int, _ w: Int) { for (i, b) in s.prefix(w).enumerated() { h[o + i] = b } }
+            func octal(_ v: Int64, _ o: Int, _ w: Int) {
+                let d = Array(String(v, radix: 8).utf8)
+                put([UInt8](repeating: 0x30, count: max(0, w - 1 - d.count)) + d, o, w - 1)
+            }
+            put(Array(e.path.utf8), 0, 100)
+            octal(Int64(e.mode & 0o7777), 100, 8); octal(Int64(e.uid), 108, 8); octal(Int64(e.gid), 116, 8)
+            octal(size, 124, 12); octal(max(0, e.mtime), 136, 12)
+            h[156] = typeflag
+            put(Array("ustar\0".utf8), 257, 6); put(Array("00".utf8), 263, 2)
+            for i in 148..<156 { h[i] = 0x20 }
+            let d = Array(String(h.reduce(0) { $0 + Int($1) }, radix: 8).utf8)
+            put([UInt8](repeating: 0x30, count: max(0, 6 - d.count)) + d + [0, 0x20], 148, 8)
+            return h
+        }
+        let cases: [TarEntry] = [
+            TarEntry(path: "a", kind: .file, mode: 0o644, size: 0, mtime: 0),
+            TarEntry(path: "dir0/file00001.bin", kind: .file, mode: 0o7777, size: 50_000, mtime: 1_764_000_000),
+            TarEntry(path: String(repeating: "x", count: 100), kind: .file, mode: 0o600, size: 0o77777777777, mtime: 0o77777777777),
+            TarEntry(path: "future", kind: .file, mode: 0o644, size: 1, mtime: 0o777777777777),
+            TarEntry(path: "past", kind: .file, mode: 0o644, size: 1, mtime: -5),
+        ]
+        for e in cases {
+            #expect(TarHeader.encode(e) == reference(e, typeflag: UInt8(ascii: "0"), size: e.size), "\(e.path)")
+        }
+    }
+
     @Test func roundTripWithLongNamesAndLinks() async throws {
         let long = String(repeating: "d", count: 120) + "/" + String(repeating: "f", count: 130) + ".txt"
         let unicode = "dir/ünïcödé-☺.txt"
@@ -90,7 +122,7 @@ struct TarTests {
             #expect(chunk.readableBytes <= TarStream.chunkSize + 1024)
         }
         #expect(total == 512 + (20 << 20) + 1024)
-        #expect(chunks >= 300)
+        #expect(chunks >= (20 << 20) / TarStream.chunkSize)
     }
 
     /// Crafts archives with raw headers, as a hostile peer would.

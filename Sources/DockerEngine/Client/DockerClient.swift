@@ -67,7 +67,7 @@ public final class DockerClient: Sendable {
         }
         _ = try? await start.body.collect(upTo: 1 << 16)
         emitTrace(method: "GET", path: "/_ping", status: Int(start.head.status.code), started: started, error: nil)
-        return try negotiate(start.head)
+        return try negotiate(start.head.headers, path: "/_ping")
     }
 
     /// ``apiVersion()`` for a plain thread (see ``requestBlocking(_:_:query:headers:body:timeouts:maxBodyBytes:cancellation:)``).
@@ -83,21 +83,31 @@ public final class DockerClient: Sendable {
             throw error
         }
         emitTrace(method: "GET", path: "/_ping", status: Int(whole.head.status.code), started: started, error: nil)
-        return try negotiate(whole.head)
+        return try negotiate(whole.head.headers, path: "/_ping")
     }
 
-    /// Chooses the version from the daemon's `/_ping` answer and remembers it.
-    private func negotiate(_ head: HTTPResponseHead) throws -> APIVersion {
-        let server = head.headers.first(name: "API-Version").flatMap(APIVersion.init) ?? APIVersion.minimum
+    /// Settles the version from a response's `API-Version` header (see ``apiVersion()``).
+    private func negotiate(_ headers: HTTPHeaders, path: String) throws -> APIVersion {
+        let server = headers.first(name: "API-Version").flatMap(APIVersion.init) ?? APIVersion.minimum
         if server < APIVersion.minimum {
             throw DockerError(
                 kind: .versionTooOld,
                 message: "the Docker daemon speaks API \(server), older than the minimum \(APIVersion.minimum) this client supports",
-                method: "GET", path: "/_ping", hint: "upgrade the daemon")
+                method: "GET", path: path, hint: "upgrade the daemon")
         }
         let chosen = min(server, APIVersion.clientMaximum)
         negotiated.withLock { $0 = chosen }
         return chosen
+    }
+
+    /// Whether a request can itself negotiate the version: a first `GET /_ping` or
+    /// `GET /version` of a client with no version yet is sent without a version prefix
+    /// (the daemon answers both alike at every version) and its `API-Version` header
+    /// settles the version, so `dsh -c 'docker.system.version()'` makes one round trip
+    /// instead of a ping first.
+    private func negotiatesInline(_ method: String, _ path: String, _ query: [(String, String)]) -> Bool {
+        method.uppercased() == "GET" && query.isEmpty && (path == "/_ping" || path == "/version")
+            && negotiated.withLock({ $0 }) == nil
     }
 
     // MARK: generic requests
@@ -133,8 +143,9 @@ public final class DockerClient: Sendable {
                 try await self.request(method, path, query: query, headers: headers, body: body, timeouts: timeouts, maxBodyBytes: maxBodyBytes)
             }
         }
-        let version = try apiVersionBlocking(cancellation: cancellation)
-        let uri = versionedURI(path, query: query, version: version)
+        let inline = negotiatesInline(method, path, query)
+        var version = inline ? APIVersion.minimum : try apiVersionBlocking(cancellation: cancellation)
+        let uri = inline ? path : versionedURI(path, query: query, version: version)
         var allHeaders = headers
         if let ct = body.contentType, !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
             allHeaders.append(("Content-Type", ct))
@@ -152,6 +163,7 @@ public final class DockerClient: Sendable {
         }
         let status = Int(whole.head.status.code)
         emitTrace(method: method, path: tracePath, status: status, started: started, error: nil)
+        if inline { version = try negotiate(whole.head.headers, path: path) }
         let bytes = Array(whole.body.readableBytesView)
         if status >= 400 {
             throw DockerError.http(status: status, body: bytes, method: method, path: path, apiVersion: version.description)
@@ -179,8 +191,9 @@ public final class DockerClient: Sendable {
         _ method: String, _ path: String, query: [(String, String)] = [], headers: [(String, String)] = [],
         body: DockerRequestBody = .empty, timeouts: DockerTimeouts = .streaming
     ) async throws -> DockerStreamingResponse {
-        let version = try await apiVersion()
-        let uri = versionedURI(path, query: query, version: version)
+        let inline = negotiatesInline(method, path, query)
+        var version = inline ? APIVersion.minimum : try await apiVersion()
+        let uri = inline ? path : versionedURI(path, query: query, version: version)
         var allHeaders = headers
         if let ct = body.contentType, !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
             allHeaders.append(("Content-Type", ct))
@@ -197,6 +210,7 @@ public final class DockerClient: Sendable {
         }
         let status = Int(start.head.status.code)
         emitTrace(method: method, path: tracePath, status: status, started: started, error: nil)
+        if inline { version = try negotiate(start.head.headers, path: path) }
         if status >= 400 {
             let bytes = (try? await start.body.collect(upTo: 1 << 20)) ?? []
             throw DockerError.http(status: status, body: bytes, method: method, path: path, apiVersion: version.description)

@@ -17,6 +17,9 @@ public final class DockerIgnore: @unchecked Sendable {
         let dirs: Int
         let type: MatchType
         let regexSource: String
+        /// For a regex rule: the UTF-8 bytes every matching path starts and ends with.
+        let literalPrefix: [UInt8]
+        let literalSuffix: [UInt8]
         /// `!pattern` or `pattern`.
         public var description: String { (exclusion ? "!" : "") + cleaned }
     }
@@ -59,7 +62,9 @@ public final class DockerIgnore: @unchecked Sendable {
                     throw DockerError.archive("syntax error in .dockerignore pattern \"\(rule)\"")
                 }
             }
-            ps.append(Pattern(cleaned: p, exclusion: exclusion, dirs: p.split(separator: "/", omittingEmptySubsequences: false).count, type: type, regexSource: source))
+            let ends: (prefix: [UInt8], suffix: [UInt8]) = type == .regex ? DockerIgnore.literalEnds(p) : ([], [])
+            ps.append(Pattern(cleaned: p, exclusion: exclusion, dirs: p.split(separator: "/", omittingEmptySubsequences: false).count, type: type, regexSource: source,
+                              literalPrefix: ends.prefix, literalSuffix: ends.suffix))
             rs.append(regex)
         }
         patterns = ps
@@ -172,6 +177,13 @@ public final class DockerIgnore: @unchecked Sendable {
             return suffix.hasPrefix("/") && path == String(suffix.dropFirst())
         case .regex:
             guard let r = regexes[i] else { return false }
+            // The regex can only match a path that starts and ends with the pattern's
+            // literal head and tail (compared as bytes, as the regex compares scalars);
+            // checking them first settles most paths without running the regex engine,
+            // which costs tens of thousands of instructions per path.
+            let utf8 = path.utf8
+            if !p.literalPrefix.isEmpty && !utf8.starts(with: p.literalPrefix) { return false }
+            if !p.literalSuffix.isEmpty && !(utf8.count >= p.literalSuffix.count && utf8.suffix(p.literalSuffix.count).elementsEqual(p.literalSuffix)) { return false }
             return (try? r.wholeMatch(in: path)) != nil
         }
     }
@@ -225,6 +237,39 @@ public final class DockerIgnore: @unchecked Sendable {
         }
         if type == .regex { reg += "$" }
         return (type, reg)
+    }
+
+    /// The literal characters at the start and at the end of a regex rule, as `compile`
+    /// turns them into the regex: plain characters and the metacharacters it escapes
+    /// match themselves; `*`, `?`, classes, `\` escapes and `^` end a literal run.
+    static func literalEnds(_ pattern: String) -> (prefix: [UInt8], suffix: [UInt8]) {
+        let chars = Array(pattern.unicodeScalars)
+        var prefix: [UInt8] = []
+        var run: [UInt8] = []
+        var broken = false
+        var k = 0
+        while k < chars.count {
+            let ch = chars[k]
+            k += 1
+            switch ch {
+            case "*":
+                // `**` and `**/` are one wildcard in `compile` (the slash is optional there).
+                if k < chars.count && chars[k] == "*" {
+                    k += 1
+                    if k < chars.count && chars[k] == "/" { k += 1 }
+                }
+            case "\\":
+                k += 1
+            case "?", "[", "]", "^":
+                break
+            default:
+                if broken { run += Array(String(ch).utf8) } else { prefix += Array(String(ch).utf8) }
+                continue
+            }
+            broken = true
+            run.removeAll()
+        }
+        return (prefix, broken ? run : [])
     }
 
     /// A literal character of the pattern in the regex (Go's and Swift's syntaxes agree on

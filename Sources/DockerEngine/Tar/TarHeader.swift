@@ -81,33 +81,60 @@ enum TarHeader {
     }
 
     private static func block(name: String, prefix: String, mode: UInt32, uid: Int, gid: Int, size: Int64, mtime: Int64, typeflag: UInt8, link: String) -> [UInt8] {
-        var h = [UInt8](repeating: 0, count: blockSize)
-        func put(_ s: [UInt8], _ offset: Int, _ width: Int) {
+        // Written through a buffer pointer: this runs once per member of a build context.
+        [UInt8](unsafeUninitializedCapacity: blockSize) { h, initialized in
+            h.initialize(repeating: 0)
+            put(name.utf8, h, 0, 100)
+            octal(Int64(mode & 0o7777), h, 100, 8)
+            octal(Int64(uid), h, 108, 8)
+            octal(Int64(gid), h, 116, 8)
+            octal(size, h, 124, 12)
+            octal(Swift.max(0, mtime), h, 136, 12)
+            h[156] = typeflag
+            put(link.utf8, h, 157, 100)
+            put("ustar\0".utf8, h, 257, 6)
+            put("00".utf8, h, 263, 2)
+            put(prefix.utf8, h, 345, 155)
+            // Checksum: the sum of all bytes with the checksum field as spaces; six octal
+            // digits (at most 512 × 255), NUL, space.
+            for i in 148..<156 { h[i] = 0x20 }
+            var sum = 0
+            for b in h { sum += Int(b) }
+            octal(Int64(sum), h, 148, 7)
+            h[154] = 0
+            h[155] = 0x20
+            initialized = blockSize
+        }
+    }
+
+    /// Copies at most `width` bytes of `s` into `h` at `offset`.
+    private static func put(_ s: String.UTF8View, _ h: UnsafeMutableBufferPointer<UInt8>, _ offset: Int, _ width: Int) {
+        let copied: Void? = s.withContiguousStorageIfAvailable { src in
+            let n = Swift.min(src.count, width)
+            if n > 0 { UnsafeMutableRawPointer(h.baseAddress! + offset).copyMemory(from: src.baseAddress!, byteCount: n) }
+        }
+        if copied == nil {
             for (i, b) in s.prefix(width).enumerated() { h[offset + i] = b }
         }
-        func octal(_ v: Int64, _ offset: Int, _ width: Int) {
+    }
+
+    /// `v` in octal, zero-padded to `width - 1` digits, at `offset` (the last byte stays
+    /// NUL); a value too wide for its field keeps its leading digits.
+    private static func octal(_ v: Int64, _ h: UnsafeMutableBufferPointer<UInt8>, _ offset: Int, _ width: Int) {
+        var count = 1
+        var rest = v >> 3
+        while rest > 0 { count += 1; rest >>= 3 }
+        guard v >= 0, count <= width - 1 else {
             let digits = Array(String(v, radix: 8).utf8)
             let padded = [UInt8](repeating: UInt8(ascii: "0"), count: Swift.max(0, width - 1 - digits.count)) + digits
-            put(padded, offset, width - 1)
+            for (i, b) in padded.prefix(width - 1).enumerated() { h[offset + i] = b }
+            return
         }
-        put(Array(name.utf8), 0, 100)
-        octal(Int64(mode & 0o7777), 100, 8)
-        octal(Int64(uid), 108, 8)
-        octal(Int64(gid), 116, 8)
-        octal(size, 124, 12)
-        octal(Swift.max(0, mtime), 136, 12)
-        h[156] = typeflag
-        put(Array(link.utf8), 157, 100)
-        put(Array("ustar\0".utf8), 257, 6)
-        put(Array("00".utf8), 263, 2)
-        put(Array(prefix.utf8), 345, 155)
-        // Checksum: the sum of all bytes with the checksum field as spaces.
-        for i in 148..<156 { h[i] = 0x20 }
-        let sum = h.reduce(0) { $0 + Int($1) }
-        let digits = Array(String(sum, radix: 8).utf8)
-        let field = [UInt8](repeating: UInt8(ascii: "0"), count: Swift.max(0, 6 - digits.count)) + digits + [0, 0x20]
-        put(field, 148, 8)
-        return h
+        var x = v
+        for i in stride(from: offset + width - 2, through: offset, by: -1) {
+            h[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: x & 7)
+            x >>= 3
+        }
     }
 
     /// A decoded header block (PAX not yet applied).

@@ -283,14 +283,7 @@ final class HTTPTransport: Sendable {
                     channel.write(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: nil)
                     try await channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
                 case .stream(let makeIterator):
-                    try await channel.writeAndFlush(HTTPClientRequestPart.head(head)).get()
-                    let iterator = makeIterator()
-                    while let chunk = try await iterator.next() {
-                        try Task.checkCancellation()
-                        if chunk.readableBytes == 0 { continue }
-                        try await channel.writeAndFlush(HTTPClientRequestPart.body(.byteBuffer(chunk))).get()
-                    }
-                    try await channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
+                    try await HTTPTransport.writeStreamedBody(channel, head: head, iterator: makeIterator())
                 }
             } catch {
                 // The daemon may have answered (an error) before reading the whole body.
@@ -359,6 +352,51 @@ final class HTTPTransport: Sendable {
             if let e = error as? DockerError { throw e }
             throw DockerError.transport("the request failed: \(HTTPTransport.describe(error))", method: head.method.rawValue, path: head.uri)
         }
+    }
+
+    /// How many body bytes may be handed to the channel and not yet written to the socket.
+    static let maxBytesInFlight = 1 << 20
+
+    /// Writes the head, the chunks of a streamed body and the end. Several chunks stay in
+    /// flight (up to `maxBytesInFlight`): the producer reads the next piece while the event
+    /// loop still has bytes to write, so the socket never drains while it waits for one
+    /// write to finish. Memory stays bounded by the window.
+    static func writeStreamedBody(_ channel: any Channel, head: HTTPRequestHead, iterator: AnyByteChunkIterator) async throws {
+        // On a unix socket, a larger send buffer lets the daemon take more per read and
+        // gives the producer slack when it is descheduled (the kernel caps it at wmem_max).
+        // TCP keeps the kernel's auto-tuning, which a fixed SO_SNDBUF would turn off.
+        if case .unixDomainSocket? = channel.remoteAddress {
+            channel.eventLoop.execute {
+                try? channel.syncOptions?.setOption(ChannelOptions.socketOption(.so_sndbuf), value: SocketOptionValue(maxBytesInFlight))
+            }
+        }
+        channel.write(HTTPClientRequestPart.head(head), promise: nil)
+        var pending: [(done: EventLoopFuture<Void>, bytes: Int)] = []
+        var first = 0
+        var inFlight = 0
+        while let chunk = try await iterator.next() {
+            try Task.checkCancellation()
+            let size = chunk.readableBytes
+            if size == 0 { continue }
+            let done = channel.eventLoop.makePromise(of: Void.self)
+            channel.writeAndFlush(HTTPClientRequestPart.body(.byteBuffer(chunk)), promise: done)
+            pending.append((done.futureResult, size))
+            inFlight += size
+            while inFlight > maxBytesInFlight {
+                try await pending[first].done.get()
+                inFlight -= pending[first].bytes
+                first += 1
+            }
+            if first > 64 {
+                pending.removeFirst(first)
+                first = 0
+            }
+        }
+        let end = channel.eventLoop.makePromise(of: Void.self)
+        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: end)
+        // Writes complete in order; awaiting each surfaces the first failure.
+        for p in pending[first...] { try await p.done.get() }
+        try await end.futureResult.get()
     }
 
     static func timeAmount(_ d: Duration) -> TimeAmount {
