@@ -114,7 +114,7 @@ struct SystemTests {
     /// each, cancellation, and the fallback for a streamed body.
     @Test func blockingRequests() async throws {
         let client = try TestEngine.client()
-        try await Task.detached {
+        try await onThread {
             // Negotiates on first use, then reuses one connection.
             #expect(try client.requestBlocking("GET", "/_ping").text == "OK")
             for _ in 0..<50 { #expect(try client.requestBlocking("GET", "/_ping").status == 200) }
@@ -143,12 +143,12 @@ struct SystemTests {
             } catch let e as DockerError {
                 #expect(e.status == 404)
             }
-        }.value
+        }
     }
 
     @Test func blockingRequestCancellationAndStreamedBody() async throws {
         let client = try TestEngine.client()
-        try await Task.detached {
+        try await onThread {
             let cancelled = DockerCancellation()
             cancelled.cancel()
             #expect(throws: CancellationError.self) { _ = try client.requestBlocking("GET", "/_ping", cancellation: cancelled) }
@@ -168,7 +168,7 @@ struct SystemTests {
                 Issue.record("update failed: \(e)")
             }
             #expect(try client.requestBlocking("GET", "/_ping").text == "OK")
-        }.value
+        }
     }
 
     /// The idle timeout (one self-re-arming timer per connection) fires when the daemon is
@@ -191,7 +191,7 @@ struct SystemTests {
             #expect(ticks == 15)
             // The blocking path: /wait answers its head at once, then nothing for 30 s.
             let opened = client.connectionsOpened
-            try await Task.detached {
+            try await onThread {
                 do {
                     _ = try client.requestBlocking("POST", "/containers/\(id)/wait", timeouts: quick)
                     Issue.record("expected a timeout")
@@ -199,7 +199,7 @@ struct SystemTests {
                     #expect(e.kind == .timeout, "\(e)")
                 }
                 #expect(try client.requestBlocking("GET", "/_ping").text == "OK")
-            }.value
+            }
             #expect(client.connectionsOpened > opened)
         }
     }
@@ -212,9 +212,9 @@ struct SystemTests {
         #expect(try await client.ping() == "OK")
         #expect(try await client.info()["Driver"] != nil)
         // The blocking path over TLS too.
-        let (ping, info) = try await Task.detached {
+        let (ping, info) = try await onThread {
             (try client.requestBlocking("GET", "/_ping").text, try client.requestBlocking("GET", "/info").json())
-        }.value
+        }
         #expect(ping == "OK")
         #expect(info["Driver"] != nil)
 

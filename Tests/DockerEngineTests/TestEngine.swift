@@ -76,3 +76,29 @@ func withCleanup<T>(_ body: () async throws -> T, cleanup: () async -> Void) asy
         throw error
     }
 }
+
+/// Runs `body` on a thread of its own and awaits its result. Blocking calls
+/// (`requestBlocking`) must not sit on a Swift concurrency pool thread: the pool has as
+/// many threads as cores (two here), and a blocked pool thread starves the tasks that
+/// other tests, and the streamed-body fallback, need.
+func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        let box = ThreadBody {
+            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+        }
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(box).toOpaque()
+        let rc = pthread_create(&thread, nil, { raw in
+            Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue().run()
+            return nil
+        }, context)
+        precondition(rc == 0, "pthread_create failed")
+        pthread_detach(thread)
+    }
+}
+
+/// A closure handed to a new thread.
+final class ThreadBody: @unchecked Sendable {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
+}

@@ -80,14 +80,19 @@ private func defineNumbers(_ interp: Interpreter, _ flags: Flags, capacity: Int 
 
     @Test func breakingOutOfAPushStreamStopsItsProducer() async throws {
         let flags = Flags()
-        let out = try run("""
-        for x in numbers() {
-            if x == 3 { break }
-            print(x)
+        // The script blocks its thread while the producer Tasks run: keep it off the
+        // concurrency pool (two threads on a two-core machine) so the producers can run.
+        let result: Result<String, any Error> = await onThread {
+            Result { try run("""
+            for x in numbers() {
+                if x == 3 { break }
+                print(x)
+            }
+            print(numbers() | take(2) | collect)
+            print(numbers() | first)
+            """) { defineNumbers($0, flags) } }
         }
-        print(numbers() | take(2) | collect)
-        print(numbers() | first)
-        """) { defineNumbers($0, flags) }
+        let out = try result.get()
         #expect(out == "0\n1\n2\n[0, 1]\n0\n")
         #expect(flags.closes == 3, "every stream was closed when the script stopped reading")
         try await Task.sleep(for: .milliseconds(50))

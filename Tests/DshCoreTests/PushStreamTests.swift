@@ -6,7 +6,7 @@ import Synchronization
 @testable import DshCore
 
 /// Runs `body` on a plain thread (as the interpreter's thread is) and awaits its result.
-private func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
     await withCheckedContinuation { continuation in
         let thread = Thread { continuation.resume(returning: body()) }
         thread.start()
