@@ -127,13 +127,16 @@ enum DockerStreams {
         return out
     }
 
-    /// The value of an output line.
-    /// (Built from a literal: the map's storage is sized once instead of growing per key.)
+    /// The keys of a line's map, shared by every line (see `MapRef(distinctKeys:values:)`).
+    private static let lineKeys: ContiguousArray<String> = ["stream", "text"]
+    private static let timedLineKeys: ContiguousArray<String> = ["stream", "text", "time"]
+
+    /// The value of an output line: `{stream, text}` or `{stream, text, time}`.
     static func lineValue(_ line: OutputLine) -> Value {
         if let t = line.time {
-            return .map(MapRef(["stream": .string(line.stream.rawValue), "text": .string(line.text), "time": .string(t)]))
+            return .map(MapRef(distinctKeys: timedLineKeys, values: [.string(line.stream.rawValue), .string(line.text), .string(t)]))
         }
-        return .map(MapRef(["stream": .string(line.stream.rawValue), "text": .string(line.text)]))
+        return .map(MapRef(distinctKeys: lineKeys, values: [.string(line.stream.rawValue), .string(line.text)]))
     }
 
     /// Raw output chunks as bytes values (`stdout`/`stderr` pick which streams).
