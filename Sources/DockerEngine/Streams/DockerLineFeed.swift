@@ -36,20 +36,27 @@ public struct DockerLineFeed: Sendable {
 protocol HTTPBodySink: AnyObject {
     /// The head arrived; `feed` controls the exchange.
     func start(_ feed: DockerLineFeed)
-    /// The bytes of one read. Returns false to stop reading until `feed.resume()`; throws
-    /// when the body is malformed (the exchange then fails and the connection closes).
-    func receive(_ bytes: inout ByteBuffer) throws -> Bool
-    /// The body ended (nil) or failed.
+    /// Decodes one body part as it arrives (nothing is handed over yet, so the parts of a
+    /// read are never copied into one buffer); throws when the body is malformed (the
+    /// exchange then fails, after `flush`, and the connection closes).
+    func receive(_ bytes: inout ByteBuffer) throws
+    /// The read cycle ended: hands over what was decoded. Returns false to stop reading
+    /// until `feed.resume()`.
+    func flush() -> Bool
+    /// The body ended (nil) or failed (call `flush` first).
     func finish(_ error: (any Error)?)
 }
 
-/// Decodes frames and splits lines over each read and hands them to a ``DockerLineReceiver``
-/// (event loop only). Same lines, order and errors as ``DockerLineBatches``.
+/// Decodes frames and splits lines over each body part and hands them to a
+/// ``DockerLineReceiver`` once per read (event loop only). Same lines, order and errors as
+/// ``DockerLineBatches``.
 final class LineSink: HTTPBodySink {
     // No dynamic exclusivity checks (~90 Ir each, two per line): only the event loop
     // touches these, and no access spans a call back into the sink.
     @exclusivity(unchecked) private var frames: DockerFrameDecoder
     @exclusivity(unchecked) private var splitter: DockerLineSplitter
+    /// The lines decoded in this read cycle.
+    @exclusivity(unchecked) private var held: [DockerOutputLine] = []
     private let receiver: any DockerLineReceiver
 
     init(multiplexed: Bool, maxLineBytes: Int, receiver: any DockerLineReceiver) {
@@ -60,18 +67,25 @@ final class LineSink: HTTPBodySink {
 
     func start(_ feed: DockerLineFeed) { receiver.start(feed) }
 
-    func receive(_ bytes: inout ByteBuffer) throws -> Bool {
+    func receive(_ bytes: inout ByteBuffer) throws {
+        // Decode into locals (swapped out, so their arrays stay uniquely referenced); the
+        // lines before an error are kept for `flush`.
+        var splitter = DockerLineSplitter(maxLineBytes: 1)
+        swap(&splitter, &self.splitter)
         var out: [DockerOutputLine] = []
-        var failure: (any Error)?
-        do {
-            try frames.decode(&bytes) { splitter.split($0, into: &out) }
-        } catch {
-            failure = error
+        swap(&out, &held)
+        defer {
+            swap(&splitter, &self.splitter)
+            swap(&out, &held)
         }
-        // The lines before an error go first.
-        let more = out.isEmpty ? true : receiver.receive(out)
-        if let failure { throw failure }
-        return more
+        try frames.decode(&bytes) { splitter.split($0, into: &out) }
+    }
+
+    func flush() -> Bool {
+        if held.isEmpty { return true }
+        let out = held
+        held = []
+        return receiver.receive(out)
     }
 
     func finish(_ error: (any Error)?) {
@@ -85,9 +99,8 @@ final class LineSink: HTTPBodySink {
             receiver.finish(error)
             return
         }
-        var out: [DockerOutputLine] = []
-        splitter.finish(into: &out)
-        if !out.isEmpty { _ = receiver.receive(out) }
+        splitter.finish(into: &held)
+        _ = flush()
         receiver.finish(nil)
     }
 }

@@ -287,6 +287,16 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .body(var buffer):
             switch phase {
             case .streaming:
+                if let sink {
+                    do {
+                        try sink.receive(&buffer)
+                    } catch {
+                        // A malformed body: the exchange fails (after the lines before the error).
+                        failPending(error)
+                        context.close(promise: nil)
+                    }
+                    return
+                }
                 if pendingBody == nil {
                     pendingBody = buffer
                 } else {
@@ -322,7 +332,6 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 upgrade(context: context)
             case .streaming:
                 flushBody()
-                guard phase == .streaming else { return }  // the sink rejected the body
                 let source = self.source
                 let sink = self.sink
                 endExchange(context: context)
@@ -362,7 +371,7 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelReadComplete(context: ChannelHandlerContext) {
         if phase == .streaming {
             flushBody()
-            if phase == .streaming { restartIdleTimeout() }
+            restartIdleTimeout()
         } else if phase == .collecting {
             restartIdleTimeout()
         }
@@ -379,20 +388,14 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
         promise.succeed(ResponseStart(head: head, body: stream, hijacked: false, channel: context.channel))
     }
 
-    /// Hands the bytes of this read cycle to the body stream or sink.
+    /// Hands what this read cycle brought to the sink, or its bytes to the body stream.
     private func flushBody() {
-        guard var body = pendingBody else { return }
-        pendingBody = nil
         if let sink {
-            do {
-                if !(try sink.receive(&body)) { readPaused = true }
-            } catch {
-                // A malformed body: the exchange fails (after the lines before the error).
-                failPending(error)
-                context?.close(promise: nil)
-            }
+            if !sink.flush() { readPaused = true }
             return
         }
+        guard let body = pendingBody else { return }
+        pendingBody = nil
         guard let source else { return }
         switch source.yield(body) {
         case .produceMore: break
@@ -531,7 +534,7 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func read(context: ChannelHandlerContext) {
         // Bytes decoded outside a read cycle (none expected) must not wait for the next one.
-        if phase == .streaming && pendingBody != nil { flushBody() }
+        if phase == .streaming && (pendingBody != nil || sink != nil) { flushBody() }
         if readPaused {
             pendingRead = true
         } else {
