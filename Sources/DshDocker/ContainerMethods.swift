@@ -197,10 +197,15 @@ enum ContainerMethods {
         }
         if let d = try args.bool("details") { q.append(("details", String(d))) }
         let tty = try tty(c, rt)
-        let response = try c.session.stream(rt, Endpoints.containerLogs, c.id, query: q, timeouts: follow ? .streaming : .default)
         let request = "GET /containers/\(c.id)/logs"
-        if raw { return .stream(DockerStreams.chunks(label: "logs", request: request, response.frames(tty: tty))) }
-        return .stream(DockerStreams.lines(label: "logs", request: request, response.lines(tty: tty), timestamps: timestamps))
+        let timeouts: DockerTimeouts = follow ? .streaming : .default
+        if raw {
+            let response = try c.session.stream(rt, Endpoints.containerLogs, c.id, query: q, timeouts: timeouts)
+            return .stream(DockerStreams.chunks(label: "logs", request: request, response.frames(tty: tty)))
+        }
+        return .stream(try DockerStreams.liveLines(label: "logs", request: request, timestamps: timestamps) { receiver in
+            try c.session.streamLines(rt, Endpoints.containerLogs, c.id, query: q, timeouts: timeouts, tty: tty, receiver: receiver)
+        })
     }
 
     /// `c.output()`: the container's whole stdout and stderr so far, exactly, as

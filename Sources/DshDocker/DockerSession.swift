@@ -102,6 +102,21 @@ final class DockerSession: Sendable {
         }
     }
 
+    /// Opens a response of output lines handed to `receiver` on the event loop (logs).
+    func streamLines(
+        _ runtime: any Runtime, _ endpoint: Endpoint, _ params: String..., query: [(String, String)] = [],
+        timeouts: DockerTimeouts = .streaming, tty: Bool, receiver: any DockerLineReceiver
+    ) throws {
+        let path = endpoint.path(params)
+        try checkAllowed(endpoint.method, path)
+        let client = try client()
+        let method = endpoint.method
+        _ = try Blocking.run(runtime) {
+            _ = try await client.streamLines(method, path, query: query, timeouts: timeouts, tty: tty, receiver: receiver)
+            return true
+        }
+    }
+
     /// Upgrades a connection (attach, exec start).
     func hijack(
         _ runtime: any Runtime, _ endpoint: Endpoint, _ params: String..., query: [(String, String)] = [],

@@ -78,6 +78,45 @@ enum DockerStreams {
         return stream
     }
 
+    /// Logs lines fed straight from the connection's event loop (see ``DockerLineReceiver``):
+    /// no producer Task and no async sequence in between, which cost a Task wake-up and a
+    /// few futex calls per read. `open` sends the request with the receiver; the
+    /// connection stops reading while the stream's buffer is full, and closing the stream
+    /// closes the connection.
+    static func liveLines(
+        label: String, request: String, timestamps: Bool, open: (any DockerLineReceiver) throws -> Void
+    ) throws -> PushStream<DockerOutputLine> {
+        let stream = PushStream<DockerOutputLine>(label: label, capacity: 256) { lineValue(outputLine($0, timestamps: timestamps)) }
+        try open(LineReceiver(producer: stream.producer, request: request))
+        return stream
+    }
+
+    /// Hands a connection's lines to a push stream (on the event loop).
+    final class LineReceiver: DockerLineReceiver {
+        let producer: PushStream<DockerOutputLine>.Producer
+        let request: String
+
+        init(producer: PushStream<DockerOutputLine>.Producer, request: String) {
+            self.producer = producer
+            self.request = request
+        }
+
+        func start(_ feed: DockerLineFeed) {
+            producer.onRoom { feed.resume() }
+            // Registered before any line: a stream closed (or dropped) from now on closes
+            // the connection, even one the request's caller never got back.
+            producer.onClose { feed.cancel() }
+        }
+
+        func receive(_ lines: [DockerOutputLine]) -> Bool {
+            producer.offer(contentsOf: lines)
+        }
+
+        func finish(_ error: (any Error)?) {
+            producer.finish(throwing: error.map { DockerErrors.map($0, request: request) })
+        }
+    }
+
     /// An output line, with the leading RFC 3339 time split off when `timestamps`.
     static func outputLine(_ line: DockerOutputLine, timestamps: Bool) -> OutputLine {
         var out = OutputLine(stream: line.stream, text: line.text, time: nil)
@@ -88,13 +127,16 @@ enum DockerStreams {
         return out
     }
 
-    /// The value of an output line.
-    /// (Built from a literal: the map's storage is sized once instead of growing per key.)
+    /// The keys of a line's map, shared by every line (see `MapRef(distinctKeys:values:)`).
+    private static let lineKeys: ContiguousArray<String> = ["stream", "text"]
+    private static let timedLineKeys: ContiguousArray<String> = ["stream", "text", "time"]
+
+    /// The value of an output line: `{stream, text}` or `{stream, text, time}`.
     static func lineValue(_ line: OutputLine) -> Value {
         if let t = line.time {
-            return .map(MapRef(["stream": .string(line.stream.rawValue), "text": .string(line.text), "time": .string(t)]))
+            return .map(MapRef(distinctKeys: timedLineKeys, values: [.string(line.stream.rawValue), .string(line.text), .string(t)]))
         }
-        return .map(MapRef(["stream": .string(line.stream.rawValue), "text": .string(line.text)]))
+        return .map(MapRef(distinctKeys: lineKeys, values: [.string(line.stream.rawValue), .string(line.text)]))
     }
 
     /// Raw output chunks as bytes values (`stdout`/`stderr` pick which streams).

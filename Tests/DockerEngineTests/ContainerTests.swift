@@ -1,4 +1,5 @@
 // Integration: container lifecycle, logs (follow, cancellation), top, changes, attach, exec, events.
+import Dispatch
 import DockerEngine
 import NIOCore
 import Testing
@@ -122,6 +123,59 @@ struct ContainerTests {
         }
     }
 
+    /// `streamLines` hands the same lines as `lines(tty:)` to a receiver on the event loop;
+    /// a receiver that says it is full gets nothing more until it resumes the feed.
+    @Test func streamLinesFeedsAReceiverWithBackpressure() async throws {
+        let client = try TestEngine.client()
+        try await withContainer(client, ["sh", "-c", "echo out1; echo err1 >&2; echo out2; printf partial"], start: true) { id in
+            #expect(try await client.waitContainer(id) == 0)
+            let receiver = TestLineReceiver()
+            _ = try await client.streamLines("GET", "/containers/\(id)/logs", query: [("stdout", "true"), ("stderr", "true")], tty: false, receiver: receiver)
+            let (lines, error) = await receiver.ended()
+            #expect(error == nil)
+            #expect(lines.filter { $0.stream == .stdout }.map(\.text) == ["out1", "out2", "partial"])
+            #expect(lines.filter { $0.stream == .stderr }.map(\.text) == ["err1"])
+        }
+        // Many reads: the receiver stops the feed after every read and resumes it later.
+        try await withContainer(client, ["sh", "-c", "seq 1 60000"], start: true) { id in
+            #expect(try await client.waitContainer(id) == 0)
+            let receiver = TestLineReceiver(pauseEvery: 1)
+            _ = try await client.streamLines("GET", "/containers/\(id)/logs", query: [("follow", "true"), ("stdout", "true")], tty: false, receiver: receiver)
+            let (lines, error) = await receiver.ended()
+            #expect(error == nil)
+            #expect(lines.map(\.text) == (1...60000).map(String.init))
+            #expect(receiver.pauses > 1)
+            #expect(receiver.receivedWhilePaused == 0)
+        }
+        // An error status throws and the receiver gets nothing.
+        let unused = TestLineReceiver()
+        await #expect(throws: DockerError.self) {
+            _ = try await client.streamLines("GET", "/containers/\(TestEngine.name("missing"))/logs", query: [("stdout", "true")], tty: false, receiver: unused)
+        }
+        #expect(unused.started == false)
+    }
+
+    /// Cancelling the feed closes the connection at once (the receiver ends with a
+    /// CancellationError); a silent daemon ends it with the idle timeout; the client works on.
+    @Test func streamLinesCancelAndIdleTimeout() async throws {
+        let client = try TestEngine.client()
+        try await withContainer(client, ["sh", "-c", "i=0; while [ $i -lt 10 ]; do echo tick; sleep 0.1; i=$((i+1)); done; sleep 30"], start: true) { id in
+            let following = TestLineReceiver(cancelAfter: 2)
+            _ = try await client.streamLines("GET", "/containers/\(id)/logs", query: [("follow", "true"), ("stdout", "true")], tty: false, receiver: following)
+            let (lines, error) = await following.ended()
+            #expect(lines.count >= 2)
+            #expect(error is CancellationError, "\(String(describing: error))")
+
+            let timing = TestLineReceiver()
+            _ = try await client.streamLines("GET", "/containers/\(id)/logs", query: [("follow", "true"), ("stdout", "true")],
+                                             timeouts: DockerTimeouts(idle: .seconds(1)), tty: false, receiver: timing)
+            let (ticks, timeout) = await timing.ended()
+            #expect(ticks.count == 10)
+            #expect((timeout as? DockerError)?.kind == .timeout, "\(String(describing: timeout))")
+            #expect(try await client.ping() == "OK")
+        }
+    }
+
     @Test func attachEchoesStdinThroughCatAndHalfCloses() async throws {
         let client = try TestEngine.client()
         let extra: [String: JSONValue] = ["OpenStdin": true, "StdinOnce": true, "AttachStdin": true, "AttachStdout": true, "AttachStderr": true]
@@ -211,3 +265,55 @@ final class AsyncSignal: Sendable {
     }
 }
 import Synchronization
+
+/// A line receiver for tests: records what it gets; with `pauseEvery` it says it is full
+/// every n reads and resumes the feed 5 ms later from another thread (recording any read
+/// it gets meanwhile); with `cancelAfter` it cancels the feed after that many lines.
+final class TestLineReceiver: DockerLineReceiver, @unchecked Sendable {
+    private let lock = NIOLockShim()
+    private var lines: [DockerOutputLine] = []
+    private var error: (any Error)?
+    private var done = false
+    private var feed: DockerLineFeed?
+    private var paused = false
+    private var reads = 0
+    private(set) var pauses = 0
+    private(set) var receivedWhilePaused = 0
+    private(set) var started = false
+    private let pauseEvery: Int
+    private let cancelAfter: Int
+
+    init(pauseEvery: Int = 0, cancelAfter: Int = 0) {
+        self.pauseEvery = pauseEvery
+        self.cancelAfter = cancelAfter
+    }
+
+    func start(_ feed: DockerLineFeed) { lock.withLock { self.feed = feed; started = true } }
+
+    func receive(_ batch: [DockerOutputLine]) -> Bool {
+        let (pause, cancel, feed): (Bool, Bool, DockerLineFeed?) = lock.withLock {
+            if paused { receivedWhilePaused += 1 }
+            lines += batch
+            reads += 1
+            let pause = pauseEvery > 0 && reads % pauseEvery == 0
+            if pause { paused = true; pauses += 1 }
+            return (pause, cancelAfter > 0 && lines.count >= cancelAfter, self.feed)
+        }
+        if cancel { feed?.cancel() }
+        if pause {
+            DispatchQueue.global().asyncAfter(deadline: .now() + 0.005) {
+                self.lock.withLock { self.paused = false }
+                feed?.resume()
+            }
+        }
+        return !pause
+    }
+
+    func finish(_ error: (any Error)?) { lock.withLock { self.error = error; done = true } }
+
+    /// Waits for the end; the lines and the error.
+    func ended() async -> ([DockerOutputLine], (any Error)?) {
+        while !(lock.withLock { done }) { try? await Task.sleep(for: .milliseconds(10)) }
+        return lock.withLock { (lines, error) }
+    }
+}

@@ -198,4 +198,65 @@ struct StreamDecoderTests {
         let cut = Array(frame(1, Array("whole\nhalf".utf8)).dropLast(2))
         await #expect(throws: DockerError.self) { _ = try await collect(DockerLineBatches(.chunks([ByteBuffer(bytes: cut)]), multiplexed: true)) }
     }
+
+    /// The event loop's line sink (`streamLines`): parts decoded as they arrive, lines handed
+    /// over per flush (read cycle), the same lines and errors as DockerLineBatches.
+    @Test func lineSinkMatchesLineBatches() throws {
+        let bytes = frame(1, Array("a1\na".utf8)) + frame(2, Array("e1".utf8)) + frame(1, Array("2\r\n\n".utf8)) + frame(2, Array("\nlast-err".utf8)) + frame(1, Array("tail".utf8))
+        for size in 1...bytes.count {
+            for perFlush in [1, 3] {
+                let receiver = RecordingReceiver()
+                let sink = LineSink(multiplexed: true, maxLineBytes: 1 << 20, receiver: receiver)
+                for (i, part) in Chunks(bytes, every: size).parts.enumerated() {
+                    var buffer = ByteBuffer(bytes: part)
+                    try sink.receive(&buffer)
+                    if i % perFlush == 0 { #expect(sink.flush()) }
+                }
+                #expect(sink.flush())
+                sink.finish(nil)
+                #expect(!receiver.batches.contains { $0.isEmpty })
+                let lines = receiver.batches.flatMap { $0 }
+                #expect(lines.filter { $0.stream == .stdout }.map(\.text) == ["a1", "a2", "", "tail"], "size \(size)")
+                #expect(lines.filter { $0.stream == .stderr }.map(\.text) == ["e1", "last-err"], "size \(size)")
+                #expect(receiver.ends == 1 && receiver.error == nil)
+            }
+        }
+        // A system error after a line: receive throws; the handler flushes, then finishes.
+        let receiver = RecordingReceiver()
+        let sink = LineSink(multiplexed: true, maxLineBytes: 1 << 20, receiver: receiver)
+        var failing = ByteBuffer(bytes: frame(1, Array("before\npartial".utf8)) + frame(3, Array("exec failed".utf8)) + frame(1, Array("after\n".utf8)))
+        #expect(throws: DockerError.self) { try sink.receive(&failing) }
+        _ = sink.flush()
+        sink.finish(DockerError(kind: .systemError, message: "exec failed"))
+        #expect(receiver.batches.flatMap { $0 }.map(\.text) == ["before"])
+        #expect(receiver.ends == 1 && (receiver.error as? DockerError)?.kind == .systemError)
+        // A body cut inside a frame: finish reports it (and drops the partial line).
+        let cutReceiver = RecordingReceiver()
+        let cutSink = LineSink(multiplexed: true, maxLineBytes: 1 << 20, receiver: cutReceiver)
+        var cut = ByteBuffer(bytes: Array(frame(1, Array("whole\nhalf".utf8)).dropLast(2)))
+        try cutSink.receive(&cut)
+        #expect(cutSink.flush())
+        cutSink.finish(nil)
+        #expect(cutReceiver.batches.flatMap { $0 }.map(\.text) == ["whole"])
+        #expect((cutReceiver.error as? DockerError)?.kind == .protocolError)
+        // A full receiver: flush says stop.
+        let full = RecordingReceiver(room: false)
+        let fullSink = LineSink(multiplexed: false, maxLineBytes: 1 << 20, receiver: full)
+        var raw = ByteBuffer(bytes: Array("x\n".utf8))
+        try fullSink.receive(&raw)
+        #expect(fullSink.flush() == false)
+        #expect(fullSink.flush(), "nothing held: nothing to refuse")
+    }
+}
+
+/// Records what a line sink hands over (one thread).
+final class RecordingReceiver: DockerLineReceiver, @unchecked Sendable {
+    var batches: [[DockerOutputLine]] = []
+    var error: (any Error)?
+    var ends = 0
+    let room: Bool
+    init(room: Bool = true) { self.room = room }
+    func start(_ feed: DockerLineFeed) {}
+    func receive(_ lines: [DockerOutputLine]) -> Bool { batches.append(lines); return room }
+    func finish(_ error: (any Error)?) { self.error = error; ends += 1 }
 }

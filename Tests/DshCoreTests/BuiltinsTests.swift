@@ -24,6 +24,30 @@ import Dispatch
         }
     }
 
+    /// Maps made with shared keys (`MapRef(distinctKeys:values:)`, a log line's) are
+    /// ordinary maps: lookups, order, equality, and a change to one (a new key, a removed
+    /// key, a new value) leaves the shared keys and the other maps as they were.
+    @Test func mapsWithSharedKeysAreOrdinaryMaps() throws {
+        let keys: ContiguousArray<String> = ["stream", "text"]
+        let a = MapRef(distinctKeys: keys, values: [.string("stdout"), .string("one")])
+        let b = MapRef(distinctKeys: keys, values: [.string("stderr"), .string("two")])
+        #expect(a["text"]?.displayString == "one")
+        #expect(Array(a.entries.keys) == ["stream", "text"])
+        #expect(Value.map(a).displayString == Value.map(MapRef(["stream": .string("stdout"), "text": .string("one")])).displayString)
+        a["time"] = .string("t")
+        b.entries.removeValue(forKey: "stream")
+        a["text"] = .string("uno")
+        #expect(Array(a.entries.keys) == ["stream", "text", "time"])
+        #expect(a["text"]?.displayString == "uno")
+        #expect(Array(b.entries.keys) == ["text"])
+        #expect(b["text"]?.displayString == "two")
+        #expect(b["stream"] == nil)
+        #expect(Array(keys) == ["stream", "text"])
+        let c = MapRef(distinctKeys: keys, values: [.string("stdout"), .string("three")])
+        #expect(Array(c.entries.keys) == ["stream", "text"])
+        #expect(c["stream"]?.displayString == "stdout")
+    }
+
     @Test func printJoinsWithSpacesAndHonoursSepAndEnd() throws {
         let rt = BuiltinTestRuntime()
         try callBuiltin("print", .int(1), .string("two"), .float(3), rt: rt)

@@ -259,6 +259,64 @@ private final class Handoff<T>: @unchecked Sendable {
         #expect(await p2.yield(contentsOf: []) == false)
     }
 
+    /// The non-suspending producer (a NIO event loop): `offer` always takes the batch,
+    /// says stop once the buffer is full, and `onRoom` runs once the consumer drained it to
+    /// half; the producer is never more than `capacity - 1 + batch` items ahead.
+    @Test func offerStopsWhenFullAndOnRoomResumes() async {
+        let capacity = 8
+        let stream = PushStream<Int>(label: "offer", capacity: capacity) { .int($0) }
+        let producer = stream.producer
+        let consumed = Counter()
+        let offered = Counter()
+        let maxAhead = Counter()
+        let rooms = Counter()
+        // The producer thread: offers batches, waits for onRoom after a `false`.
+        let room = DispatchSemaphore(value: 0)
+        producer.onRoom { rooms.add(); room.signal() }
+        let sizes = [3, 1, 20, 5, 7, 2, 30, 4]
+        Thread {
+            var next = 0
+            for size in sizes {
+                let batch = Array(next..<next + size)
+                next += size
+                let more = producer.offer(contentsOf: batch)
+                let ahead = offered.add(size) - consumed.value
+                maxAhead.raise(to: ahead)
+                if !more { room.wait() }
+            }
+            producer.finish()
+        }.start()
+        let box = Handoff(stream)
+        let items: [Int] = await onThread {
+            let rt = BuiltinTestRuntime()
+            var out: [Int] = []
+            while let v = try? box.value.next(rt) {
+                if case .int(let i) = v { out.append(i) }
+                consumed.add()
+                usleep(300)
+            }
+            return out
+        }
+        #expect(items == Array(0..<72))
+        // (`consumed` counts an item just after `next` released it: one more of slack.)
+        #expect(maxAhead.value <= capacity + 30)
+        #expect(rooms.value >= 2, "the 20- and 30-item batches fill the buffer")
+
+        // Closed: offer refuses, onRoom never runs, onClose runs (at once when already closed).
+        let closing = PushStream<Int>(label: "closing", capacity: 2) { .int($0) }
+        let p2 = closing.producer
+        let closes = Counter()
+        p2.onRoom { Issue.record("no room after a close") }
+        p2.onClose { closes.add() }
+        #expect(p2.offer(contentsOf: [1, 2, 3]) == false)
+        closing.close()
+        #expect(closes.value == 1)
+        #expect(p2.offer(contentsOf: [4]) == false)
+        p2.onClose { closes.add() }
+        #expect(closes.value == 2)
+        #expect(try! closing.next(BuiltinTestRuntime()) == nil)
+    }
+
     /// A convert error in the middle of a taken batch comes after the values before it.
     @Test func convertErrorInsideABatch() async {
         let stream = PushStream<Int>(label: "conv-batch") { i in

@@ -218,6 +218,41 @@ public final class DockerClient: Sendable {
         return DockerStreamingResponse(status: status, headers: start.head.headers, body: start.body, apiVersion: version)
     }
 
+    /// Sends a request whose body is output lines (logs) and, once the head arrived, hands
+    /// the lines to `receiver` on the connection's event loop, a read at a time (see
+    /// ``DockerLineReceiver``); returns the head's status and headers. The frames and lines
+    /// are those of ``DockerStreamingResponse/lines(tty:maxLineBytes:)``. A status of 400 or
+    /// more throws a ``DockerError`` with the daemon's message (the receiver gets nothing).
+    public func streamLines(
+        _ method: String, _ path: String, query: [(String, String)] = [], timeouts: DockerTimeouts = .streaming,
+        tty: Bool, maxLineBytes: Int = DockerLines<DockerFrames<DockerByteStream>>.defaultMaxLineBytes,
+        receiver: any DockerLineReceiver
+    ) async throws -> (status: Int, headers: HTTPHeaders) {
+        let version = try await apiVersion()
+        let uri = versionedURI(path, query: query, version: version)
+        let head = makeHead(HTTPMethod(rawValue: method.uppercased()), uri: uri, headers: [])
+        let started = ContinuousClock.now
+        let tracePath = DockerTrace.redactedPath(path, query: query)
+        let start: ResponseStart
+        do {
+            start = try await transport.execute(head: head, body: .empty, upgrade: false, timeouts: timeouts) { head in
+                let multiplexed = DockerFrames<DockerByteStream>.isMultiplexed(
+                    contentType: head.headers.first(name: "Content-Type"), apiVersion: version, tty: tty)
+                return LineSink(multiplexed: multiplexed, maxLineBytes: maxLineBytes, receiver: receiver)
+            }
+        } catch {
+            emitTrace(method: method, path: tracePath, status: nil, started: started, error: error)
+            throw Self.annotate(error, method: method, path: path)
+        }
+        let status = Int(start.head.status.code)
+        emitTrace(method: method, path: tracePath, status: status, started: started, error: nil)
+        if status >= 400 {
+            let bytes = (try? await start.body.collect(upTo: 1 << 20)) ?? []
+            throw DockerError.http(status: status, body: bytes, method: method, path: path, apiVersion: version.description)
+        }
+        return (status, start.head.headers)
+    }
+
     /// Sends a request that upgrades the connection (`Connection: Upgrade`, `Upgrade: tcp`),
     /// as `POST /containers/{id}/attach` and `POST /exec/{id}/start` do, and returns the
     /// duplex stream. Requires `101`; an error status throws with the daemon's message.

@@ -26,11 +26,15 @@ struct WholeResponse: Sendable {
 enum HTTPReply {
     case stream(EventLoopPromise<ResponseStart>)
     case whole(EventLoopPromise<WholeResponse>, limit: Int, errorLimit: Int)
+    /// A status below 400 hands the body to the sink `makeSink` gives for the head (the
+    /// promise gets an empty `body`); an error status streams as `.stream` does.
+    case sink(EventLoopPromise<ResponseStart>, makeSink: @Sendable (HTTPResponseHead) -> any HTTPBodySink)
 
     func fail(_ error: any Error) {
         switch self {
         case .stream(let p): p.fail(error)
         case .whole(let p, _, _): p.fail(error)
+        case .sink(let p, _): p.fail(error)
         }
     }
 }
@@ -52,7 +56,7 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case awaitingHead
         /// A 101 arrived; the switch happens at the head's end (`upgradeHead`).
         case awaitingUpgradeEnd
-        /// The body goes to `source`.
+        /// The body goes to `source`, or to `sink`.
         case streaming
         /// The body goes to `collected`, then to `reply`.
         case collecting
@@ -77,6 +81,8 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var headerTimeout: TimeAmount?
     private var idleTimeout: TimeAmount?
     @exclusivity(unchecked) private var source: DockerByteStream.Producer.Source?
+    /// The synchronous consumer of the body (`.sink` replies), instead of `source`.
+    @exclusivity(unchecked) private var sink: (any HTTPBodySink)?
     /// Body bytes read in this read cycle, handed to `source` at `channelReadComplete`
     /// (the daemon sends a chunk per log line: one hand-over per socket read, not per chunk).
     @exclusivity(unchecked) private var pendingBody: ByteBuffer?
@@ -258,12 +264,19 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             switch reply {
             case .stream(let promise):
+                startStream(context: context, head: head, promise: promise)
+            case .sink(let promise, let makeSink):
+                guard head.status.code < 400 else {
+                    startStream(context: context, head: head, promise: promise)
+                    return
+                }
                 self.reply = nil
-                let (stream, source) = makeStream(context: context, id: id)
-                self.source = source
+                let sink = makeSink(head)
+                self.sink = sink
                 phase = .streaming
                 restartIdleTimeout()
-                promise.succeed(ResponseStart(head: head, body: stream, hijacked: false, channel: context.channel))
+                sink.start(makeFeed(context: context, id: id))
+                promise.succeed(ResponseStart(head: head, body: .chunks([]), hijacked: false, channel: context.channel))
             case .whole(_, let limit, let errorLimit):
                 phase = .collecting
                 collectedHead = head
@@ -274,6 +287,16 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .body(var buffer):
             switch phase {
             case .streaming:
+                if let sink {
+                    do {
+                        try sink.receive(&buffer)
+                    } catch {
+                        // A malformed body: the exchange fails (after the lines before the error).
+                        failPending(error)
+                        context.close(promise: nil)
+                    }
+                    return
+                }
                 if pendingBody == nil {
                     pendingBody = buffer
                 } else {
@@ -310,8 +333,10 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
             case .streaming:
                 flushBody()
                 let source = self.source
+                let sink = self.sink
                 endExchange(context: context)
                 source?.finish()
+                sink?.finish(nil)
             case .collecting:
                 let reply = self.reply
                 let whole = WholeResponse(head: collectedHead!, body: collected ?? ByteBuffer())
@@ -331,6 +356,7 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
         deadline = nil
         reply = nil
         source = nil
+        sink = nil
         readPaused = false
         if keepAlive {
             phase = .idle
@@ -352,8 +378,22 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelReadComplete()
     }
 
-    /// Hands the bytes of this read cycle to the body stream.
+    /// The reply is a byte stream: the body goes to `source`.
+    private func startStream(context: ChannelHandlerContext, head: HTTPResponseHead, promise: EventLoopPromise<ResponseStart>) {
+        self.reply = nil
+        let (stream, source) = makeStream(context: context, id: id)
+        self.source = source
+        phase = .streaming
+        restartIdleTimeout()
+        promise.succeed(ResponseStart(head: head, body: stream, hijacked: false, channel: context.channel))
+    }
+
+    /// Hands what this read cycle brought to the sink, or its bytes to the body stream.
     private func flushBody() {
+        if let sink {
+            if !sink.flush() { readPaused = true }
+            return
+        }
         guard let body = pendingBody else { return }
         pendingBody = nil
         guard let source else { return }
@@ -370,6 +410,17 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return DockerByteStream.make(
             onProduceMore: { eventLoop.execute { loopBound.value.produceMore(id: id) } },
             onTerminate: { eventLoop.execute { loopBound.value.consumerTerminated(id: id) } }
+        )
+    }
+
+    /// The sink's handle: resuming and cancelling hop to the event loop, and a stale one
+    /// (an older exchange's) does nothing.
+    private func makeFeed(context: ChannelHandlerContext, id: Int) -> DockerLineFeed {
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        return DockerLineFeed(
+            onResume: { eventLoop.execute { loopBound.value.produceMore(id: id) } },
+            onCancel: { eventLoop.execute { loopBound.value.consumerTerminated(id: id) } }
         )
     }
 
@@ -466,9 +517,12 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .streaming:
             flushBody()
             let source = self.source
+            let sink = self.sink
             self.source = nil
+            self.sink = nil
             phase = .closed
             source?.finish(error)
+            sink?.finish(error)
         case .upgraded:
             return
         case .idle, .closed:
@@ -480,7 +534,7 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func read(context: ChannelHandlerContext) {
         // Bytes decoded outside a read cycle (none expected) must not wait for the next one.
-        if phase == .streaming && pendingBody != nil { flushBody() }
+        if phase == .streaming && (pendingBody != nil || sink != nil) { flushBody() }
         if readPaused {
             pendingRead = true
         } else {

@@ -243,7 +243,12 @@ final class HTTPTransport: Sendable {
     /// Sends one request and returns once the response head arrived. The body stream
     /// must be consumed (or dropped) by the caller; the connection returns to the pool
     /// when the response ends, or closes when the consumer stops early.
-    func execute(head: HTTPRequestHead, body: DockerRequestBody, upgrade: Bool, timeouts: DockerTimeouts) async throws -> ResponseStart {
+    /// With `sink`, a body with a status below 400 goes to the sink it makes for the head
+    /// instead of the returned (then empty) body stream.
+    func execute(
+        head: HTTPRequestHead, body: DockerRequestBody, upgrade: Bool, timeouts: DockerTimeouts,
+        sink: (@Sendable (HTTPResponseHead) -> any HTTPBodySink)? = nil
+    ) async throws -> ResponseStart {
         var attempt = 0
         while true {
             attempt += 1
@@ -251,7 +256,7 @@ final class HTTPTransport: Sendable {
             let conn: HTTPConnection
             if let pooled { conn = pooled } else { conn = try await connect(timeout: timeouts.connect) }
             do {
-                return try await exchange(conn, head: head, body: body, upgrade: upgrade, timeouts: timeouts)
+                return try await exchange(conn, head: head, body: body, upgrade: upgrade, timeouts: timeouts, sink: sink)
             } catch let error as DockerError where error.kind == .transport && pooled != nil && attempt == 1 && body.isReplayable {
                 // A kept-alive connection the daemon had closed meanwhile: retry once on a new one.
                 continue
@@ -259,14 +264,17 @@ final class HTTPTransport: Sendable {
         }
     }
 
-    private func exchange(_ conn: HTTPConnection, head: HTTPRequestHead, body: DockerRequestBody, upgrade: Bool, timeouts: DockerTimeouts) async throws -> ResponseStart {
+    private func exchange(
+        _ conn: HTTPConnection, head: HTTPRequestHead, body: DockerRequestBody, upgrade: Bool, timeouts: DockerTimeouts,
+        sink: (@Sendable (HTTPResponseHead) -> any HTTPBodySink)?
+    ) async throws -> ResponseStart {
         let channel = conn.channel
         let eventLoop = channel.eventLoop
         let promise = eventLoop.makePromise(of: ResponseStart.self)
         let handler = conn.handler
         let id = try await eventLoop.submit { () -> Int in
             handler.value.begin(
-                reply: .stream(promise), upgrade: upgrade,
+                reply: sink.map { .sink(promise, makeSink: $0) } ?? .stream(promise), upgrade: upgrade,
                 headerTimeout: timeouts.responseHeader.map(HTTPTransport.timeAmount),
                 idleTimeout: timeouts.idle.map(HTTPTransport.timeAmount)
             )

@@ -118,6 +118,29 @@ public final class PushStream<Item: Sendable>: StreamValue {
             await shared.put(items)
         }
 
+        /// Adds a batch of items without suspending, for a producer that must not wait (a
+        /// NIO event loop): the items are always taken (unless the stream is closed or
+        /// finished), so the buffer may hold up to `capacity - 1 + items.count` items.
+        /// Returns false when the producer should stop until the `onRoom` handler runs (the
+        /// buffer is full; it runs once the consumer has drained it to half its capacity),
+        /// or when the stream was closed or finished (the handler will not run).
+        /// (A producer uses either `offer` or the suspending `yield`s, not both.)
+        public func offer(contentsOf items: [Item]) -> Bool {
+            shared.offer(items)
+        }
+
+        /// Sets the handler a producer stopped by `offer` waits for (any thread; at most
+        /// once per `offer` that returned false). Set it before the first `offer`.
+        public func onRoom(_ handler: @escaping @Sendable () -> Void) {
+            shared.setRoomHandler(handler)
+        }
+
+        /// Registers `handler` to run once when the consumer closes the stream (at once if
+        /// already closed), as ``PushStream/onClose(_:)``.
+        public func onClose(_ handler: @escaping @Sendable () -> Void) {
+            shared.onClose(handler)
+        }
+
         /// Ends the stream; a non-nil `error` is raised in the script after the buffered
         /// items. Later calls are ignored.
         public func finish(throwing error: (any Error)? = nil) {
@@ -156,6 +179,9 @@ final class PushStreamState<Item: Sendable>: @unchecked Sendable {
     /// `waiters.count`, readable without touching the generic array.
     private var waiterCount = 0
     private var nextWaiterID = 0
+    /// An `offer` found the buffer full: call `roomHandler` once it drains to half.
+    private var wantsRoom = false
+    private var roomHandler: (@Sendable () -> Void)?
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -210,6 +236,26 @@ final class PushStreamState<Item: Sendable>: @unchecked Sendable {
         }
     }
 
+    /// Producer side, without suspending: adds `batch`; false when full, closed or finished.
+    func offer(_ batch: [Item]) -> Bool {
+        lock.lock()
+        if closed || finished { lock.unlock(); return false }
+        if !batch.isEmpty {
+            items.append(contentsOf: batch)
+            lock.signal()
+        }
+        let room = hasRoom
+        if !room { wantsRoom = true }
+        lock.unlock()
+        return room
+    }
+
+    func setRoomHandler(_ handler: @escaping @Sendable () -> Void) {
+        lock.lock()
+        roomHandler = handler
+        lock.unlock()
+    }
+
     /// Producer side: ends the stream.
     func finish(_ error: (any Error)?) {
         lock.lock()
@@ -230,6 +276,15 @@ final class PushStreamState<Item: Sendable>: @unchecked Sendable {
         lock.lock()
         if closed { lock.unlock(); return false }
         held -= 1
+        if wantsRoom && (items.count + held) * 2 <= capacity {
+            // An `offer`ing producer stopped on a full buffer: resume it at half (not at the
+            // first free slot, so it is not stopped again by its next batch at once).
+            wantsRoom = false
+            let handler = roomHandler
+            lock.unlock()
+            handler?()
+            return true
+        }
         if waiterCount == 0 {
             lock.unlock()
             return true
@@ -317,6 +372,7 @@ final class PushStreamState<Item: Sendable>: @unchecked Sendable {
         waiterCount = 0
         let hs = handlers
         handlers = []
+        roomHandler = nil
         lock.broadcast()
         lock.unlock()
         for w in stranded { w.continuation.resume(returning: false) }
