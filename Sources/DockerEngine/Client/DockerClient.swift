@@ -145,12 +145,7 @@ public final class DockerClient: Sendable {
         }
         let inline = negotiatesInline(method, path, query)
         var version = inline ? APIVersion.minimum : try apiVersionBlocking(cancellation: cancellation)
-        let uri = inline ? path : versionedURI(path, query: query, version: version)
-        var allHeaders = headers
-        if let ct = body.contentType, !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
-            allHeaders.append(("Content-Type", ct))
-        }
-        let head = makeHead(HTTPMethod(rawValue: method.uppercased()), uri: uri, headers: allHeaders, body: body)
+        let head = requestHead(method, path, query: query, headers: headers, body: body, version: inline ? nil : version)
         let started = ContinuousClock.now
         let tracePath = DockerTrace.redactedPath(path, query: query)
         let whole: WholeResponse
@@ -169,6 +164,21 @@ public final class DockerClient: Sendable {
             throw DockerError.http(status: status, body: bytes, method: method, path: path, apiVersion: version.description)
         }
         return DockerResponse(status: status, headers: whole.head.headers, body: bytes)
+    }
+
+    /// The head of a request: `path` with the version prefix and query (bare when `version`
+    /// is nil: a request that negotiates the version itself), the caller's headers and the
+    /// body's Content-Type unless the caller set one.
+    private func requestHead(
+        _ method: String, _ path: String, query: [(String, String)], headers: [(String, String)],
+        body: DockerRequestBody, version: APIVersion?
+    ) -> HTTPRequestHead {
+        let uri = version.map { versionedURI(path, query: query, version: $0) } ?? path
+        var allHeaders = headers
+        if let ct = body.contentType, !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
+            allHeaders.append(("Content-Type", ct))
+        }
+        return makeHead(HTTPMethod(rawValue: method.uppercased()), uri: uri, headers: allHeaders, body: body)
     }
 
     /// Runs `operation` on a Task and blocks this thread until it ends; `cancellation`
@@ -193,12 +203,7 @@ public final class DockerClient: Sendable {
     ) async throws -> DockerStreamingResponse {
         let inline = negotiatesInline(method, path, query)
         var version = inline ? APIVersion.minimum : try await apiVersion()
-        let uri = inline ? path : versionedURI(path, query: query, version: version)
-        var allHeaders = headers
-        if let ct = body.contentType, !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
-            allHeaders.append(("Content-Type", ct))
-        }
-        let head = makeHead(HTTPMethod(rawValue: method.uppercased()), uri: uri, headers: allHeaders, body: body)
+        let head = requestHead(method, path, query: query, headers: headers, body: body, version: inline ? nil : version)
         let started = ContinuousClock.now
         let tracePath = DockerTrace.redactedPath(path, query: query)
         let start: ResponseStart
