@@ -80,7 +80,7 @@ public final class REPL {
         for s in [SIGINT, SIGHUP, SIGTERM, SIGQUIT, SIGTSTP, SIGCONT, SIGWINCH] { sigaddset(&signals, s) }
         pthread_sigmask(SIG_UNBLOCK, &signals, nil)
         var status: Int32 = 0
-        REPL.runOnLargeStack(options.stackSize) { status = self.loop() }
+        EvaluationThread.run(stackSize: options.stackSize) { status = self.loop() }
         return status
     }
 
@@ -308,34 +308,6 @@ public final class REPL {
         if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
         if let c = getenv("COLUMNS"), let n = Int(String(cString: c)), n > 0 { return n }
         return 80
-    }
-
-    // MARK: the evaluation thread
-
-    private final class ThreadBody {
-        let body: () -> Void
-        init(_ body: @escaping () -> Void) { self.body = body }
-    }
-
-    /// Runs `body` on a new thread with a `size`-byte stack and waits for it.
-    static func runOnLargeStack(_ size: Int, _ body: @escaping () -> Void) {
-        var attr = pthread_attr_t()
-        pthread_attr_init(&attr)
-        defer { pthread_attr_destroy(&attr) }
-        pthread_attr_setstacksize(&attr, size)
-        let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, &attr, { raw in
-            let body = Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue()
-            body.body()
-            return nil
-        }, context)
-        guard rc == 0 else {
-            Unmanaged<ThreadBody>.fromOpaque(context).release()
-            body()
-            return
-        }
-        pthread_join(thread, nil)
     }
 }
 

@@ -133,40 +133,11 @@ func readFile(_ path: String) -> String? {
     return readAll(fd: fd)
 }
 
-/// Runs `body` on a thread with a 512 MB stack (deep recursion reaches the
-/// interpreter's depth limit long before the native stack ends) and returns its result.
+/// Runs `body` on an evaluation thread (a 512 MB stack) and returns its status.
 func runOnLargeStack(_ body: @escaping () -> Int32) -> Int32 {
-    final class Box: @unchecked Sendable {
-        let body: () -> Int32
-        var result: Int32 = 0
-        init(_ body: @escaping () -> Int32) { self.body = body }
-    }
-    let box = Box(body)
-    var attr = pthread_attr_t()
-    pthread_attr_init(&attr)
-    defer { pthread_attr_destroy(&attr) }
-    pthread_attr_setstacksize(&attr, 512 << 20)
-    let context = Unmanaged.passRetained(box).toOpaque()
-    #if os(Linux)
-    var thread = pthread_t()
-    #else
-    var thread: pthread_t?
-    #endif
-    let rc = pthread_create(&thread, &attr, { raw in
-        let b = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-        b.result = b.body()
-        return nil
-    }, context)
-    if rc != 0 {
-        Unmanaged<Box>.fromOpaque(context).release()
-        return body()
-    }
-    #if os(Linux)
-    pthread_join(thread, nil)
-    #else
-    pthread_join(thread!, nil)
-    #endif
-    return box.result
+    var status: Int32 = 0
+    EvaluationThread.run { status = body() }
+    return status
 }
 
 /// Everything from the script file on (or after `-c CODE`): the script's own

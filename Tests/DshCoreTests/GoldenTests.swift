@@ -122,31 +122,9 @@ private func parseExpectations(_ text: String, file: String) throws -> GoldenExp
 /// Runs `body` on a fresh thread with a large stack (deep recursion cases need it)
 /// and resumes when it is done. The test awaits rather than joins, so the cases never
 /// hold Swift's cooperative threads (two on a 2-core machine) that async tests need.
-private func runOnLargeStack(_ body: @escaping () -> Void) async {
-    final class Box: @unchecked Sendable {
-        let body: () -> Void
-        let done: CheckedContinuation<Void, Never>
-        init(_ b: @escaping () -> Void, _ d: CheckedContinuation<Void, Never>) { body = b; done = d }
-    }
+private func runOnLargeStack(_ body: @escaping @Sendable () -> Void) async {
     await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-        var attr = pthread_attr_t()
-        pthread_attr_init(&attr)
-        defer { pthread_attr_destroy(&attr) }
-        pthread_attr_setstacksize(&attr, 512 << 20)
-        pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
-        let context = Unmanaged.passRetained(Box(body, done)).toOpaque()
-        #if os(Linux)
-        var thread = pthread_t()
-        #else
-        var thread: pthread_t?
-        #endif
-        let rc = pthread_create(&thread, &attr, { raw in
-            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-            box.body()
-            box.done.resume()
-            return nil
-        }, context)
-        precondition(rc == 0, "pthread_create failed: \(rc)")
+        EvaluationThread.start { body(); done.resume() }
     }
 }
 

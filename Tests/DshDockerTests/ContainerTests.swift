@@ -295,17 +295,14 @@ extension String {
 /// Starting detached threads.
 enum Thread {
     static func detach(_ body: ThreadBody) {
-        var attr = pthread_attr_t()
-        pthread_attr_init(&attr)
-        defer { pthread_attr_destroy(&attr) }
-        pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(body).toOpaque()
-        pthread_create(&thread, &attr, { raw in
-            Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue().run()
-            return nil
-        }, context)
+        EvaluationThread.start(stackSize: 8 << 20) { body.run() }
     }
+}
+
+/// A closure handed to a new thread.
+final class ThreadBody: @unchecked Sendable {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
 }
 
 #if canImport(Glibc)

@@ -56,28 +56,10 @@ struct ScriptResult: Sendable {
 /// Runs `body` on a new thread with a large stack and returns its result.
 func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-        let box = ThreadBody {
+        EvaluationThread.start(stackSize: 64 << 20) {
             do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
         }
-        var attr = pthread_attr_t()
-        pthread_attr_init(&attr)
-        defer { pthread_attr_destroy(&attr) }
-        pthread_attr_setstacksize(&attr, 64 << 20)
-        pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(box).toOpaque()
-        let rc = pthread_create(&thread, &attr, { raw in
-            Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue().run()
-            return nil
-        }, context)
-        precondition(rc == 0, "pthread_create failed")
     }
-}
-
-/// A closure handed to a new thread.
-final class ThreadBody: @unchecked Sendable {
-    let run: () -> Void
-    init(_ run: @escaping () -> Void) { self.run = run }
 }
 
 /// An interpreter with the bindings on the test engine.

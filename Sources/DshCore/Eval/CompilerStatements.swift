@@ -358,26 +358,32 @@ extension Compiler {
 
     // MARK: - For loops
 
+    /// Binds a counted loop's int to its variable: straight into the frame slot when the
+    /// variable is a local, else through its store.
+    @inline(__always)
+    static func bindInt(_ i: Int, _ vm: VM, local: Int?, store: (VM, Value) -> Void) {
+        if let slot = local {
+            vm.pointee.stack[vm.pointee.base &+ slot] = .int(i)
+        } else {
+            store(vm, .int(i))
+        }
+    }
+
     private func forLoop(_ vars: [Variable], _ iterable: Expr, _ body: @escaping StmtCode) -> StmtCode {
         let ispan = iterable.span
         let stores = vars.map { StoreBox(run: store(slot(of: $0), declare: true)) }
         let store0 = stores[0].run, store1 = stores[stores.count - 1].run
+        let firstLocal: Int? = { if case .local(let i) = slot(of: vars[0]) { return i } else { return nil } }()
         // A syntactic range with one variable: count without making a stream.
         if vars.count == 1, case .range(let l, let r, let inclusive) = iterable.kind {
             let lo = expr(l), hi = expr(r)
-            let st = store0
-            let localSlot: Int? = { if case .local(let i) = slot(of: vars[0]) { return i } else { return nil } }()
             return { vm in
                 let a = try lo(vm), b = try hi(vm)
                 guard case .int(var i) = a, case .int(let end) = b else {
                     throw failure("range bounds must be ints, not \(a.typeName) and \(b.typeName)", ispan)
                 }
                 while inclusive ? i <= end : i < end {
-                    if let s = localSlot {
-                        vm.pointee.stack[vm.pointee.base &+ s] = .int(i)
-                    } else {
-                        st(vm, .int(i))
-                    }
+                    Compiler.bindInt(i, vm, local: firstLocal, store: store0)
                     let f = try body(vm)
                     if f == .breakLoop { break }
                     if f == .returned { return f }
@@ -390,7 +396,6 @@ extension Compiler {
         }
         let source = expr(iterable)
         let pairs = vars.count == 2
-        let firstLocal: Int? = { if case .local(let i) = slot(of: vars[0]) { return i } else { return nil } }()
         return { vm in
             let it = try source(vm)
             @inline(__always) func bind(_ item: Value) throws {
@@ -430,13 +435,8 @@ extension Compiler {
                 // `range(...)`: count straight from the stream, without the dynamic
                 // `next(_:)` call and its `Value?` (the stream is still consumed as read).
                 if !pairs, let r = s as? RangeStream {
-                    let st = store0
                     while let i = r.nextInt() {
-                        if let slot = firstLocal {
-                            vm.pointee.stack[vm.pointee.base &+ slot] = .int(i)
-                        } else {
-                            st(vm, .int(i))
-                        }
+                        Compiler.bindInt(i, vm, local: firstLocal, store: store0)
                         let f = try body(vm)
                         if f == .breakLoop { break }
                         if f == .returned { return f }
