@@ -41,20 +41,11 @@ enum DockerStreams {
         return stream
     }
 
-    /// Output lines as `{stream: "stdout", text: "..."}` items (plus `time` when
-    /// `timestamps` split a leading RFC 3339 time off each line).
-    static func lines<S: AsyncSequence & Sendable>(
-        label: String, request: String, _ lines: S, timestamps: Bool,
-        cleanup: (@Sendable () async -> Void)? = nil
-    ) -> PushStream<OutputLine> where S.Element == DockerOutputLine {
-        make(label: label, request: request, lines, transform: { outputLine($0, timestamps: timestamps) }, convert: lineValue, cleanup: cleanup)
-    }
-
-    /// Logs or attach lines straight off the connection: the fast path of the generic
-    /// `lines` above for the client's own line sequence. Lines are decoded a whole read at
-    /// a time (``DockerLineBatches``) and handed to the stream as one batch, so the
-    /// producer pays one `await` per read instead of a chain of them per line; the consumer
-    /// still reads the lines one by one.
+    /// Attach or service-log lines as `{stream: "stdout", text: "..."}` items (plus `time`
+    /// when `timestamps` split a leading RFC 3339 time off each line). Lines are decoded a
+    /// whole read at a time (``DockerLineBatches``) and handed to the stream as one batch,
+    /// so the producer pays one `await` per read instead of a chain of them per line; the
+    /// consumer still reads the lines one by one.
     static func lines(
         label: String, request: String, _ lines: DockerLines<DockerFrames<DockerByteStream>>, timestamps: Bool,
         cleanup: (@Sendable () async -> Void)? = nil
