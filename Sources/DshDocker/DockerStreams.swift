@@ -24,13 +24,26 @@ enum DockerStreams {
         cleanup: (@Sendable () async -> Void)? = nil
     ) -> PushStream<Item> where S.Element: Sendable {
         let stream = PushStream<Item>(label: label, convert: convert)
+        produce(into: stream, request: request, cleanup: cleanup) { producer in
+            for try await element in sequence {
+                guard let item = try transform(element) else { continue }
+                if !(await producer.yield(item)) { break }
+            }
+        }
+        return stream
+    }
+
+    /// Runs `feed` on a producer Task for `stream`: the stream finishes when `feed`
+    /// returns, or with the mapped error when it throws; `cleanup` runs after either;
+    /// closing the stream cancels the Task (which closes the request's connection).
+    private static func produce<Item: Sendable>(
+        into stream: PushStream<Item>, request: String, cleanup: (@Sendable () async -> Void)?,
+        _ feed: @escaping @Sendable (PushStream<Item>.Producer) async throws -> Void
+    ) {
         let producer = stream.producer
         let task = Task {
             do {
-                for try await element in sequence {
-                    guard let item = try transform(element) else { continue }
-                    if !(await producer.yield(item)) { break }
-                }
+                try await feed(producer)
                 producer.finish()
             } catch {
                 producer.finish(throwing: DockerErrors.map(error, request: request))
@@ -38,7 +51,6 @@ enum DockerStreams {
             await cleanup?()
         }
         stream.onClose { task.cancel() }
-        return stream
     }
 
     /// Attach or service-log lines as `{stream: "stdout", text: "..."}` items (plus `time`
@@ -52,20 +64,12 @@ enum DockerStreams {
     ) -> PushStream<OutputLine> {
         let batches = lines.batches()
         let stream = PushStream<OutputLine>(label: label, capacity: 256, convert: lineValue)
-        let producer = stream.producer
-        let task = Task {
-            do {
-                for try await batch in batches {
-                    let items = batch.map { outputLine($0, timestamps: timestamps) }
-                    if !(await producer.yield(contentsOf: items)) { break }
-                }
-                producer.finish()
-            } catch {
-                producer.finish(throwing: DockerErrors.map(error, request: request))
+        produce(into: stream, request: request, cleanup: cleanup) { producer in
+            for try await batch in batches {
+                let items = batch.map { outputLine($0, timestamps: timestamps) }
+                if !(await producer.yield(contentsOf: items)) { break }
             }
-            await cleanup?()
         }
-        stream.onClose { task.cancel() }
         return stream
     }
 
