@@ -57,21 +57,47 @@ public enum DockerBindings {
     /// want to show or check what a script can reach).
     public static var endpoints: [String] { Endpoints.all.map(\.description) }
 
-    /// Evaluates the embedded `stdlib/containers.dsh` inside a function and defines its
-    /// functions as globals (scripts may still declare their own `run`).
+    /// Defines `run` and `wait_healthy`, the functions of the embedded
+    /// `stdlib/containers.dsh`. The file is parsed and evaluated on the first call of
+    /// either, not here: a script that never calls them (`dsh -c 'docker.system.version()'`)
+    /// does not pay for it. Scripts may still declare their own `run`.
     static func installStandardLibrary(into interp: Interpreter) {
-        // The prefix shares the first line with the file's first comment, so line
-        // numbers in errors match the file.
-        let source = "(fn() { " + StdlibSource.containers + "\nreturn {run: run, wait_healthy: wait_healthy}\n})()"
-        do {
-            let value = try interp.evaluate(SourceFile(name: "stdlib/containers.dsh", text: source))
-            guard case .map(let m) = value else { return }
-            for (name, fn) in m.entries {
-                interp.define(name, fn, doc: StdlibSource.docs[name] ?? "")
-            }
-        } catch {
-            interp.errorOutput.write("dsh: internal error: stdlib/containers.dsh: \(error)\n")
+        let library = StandardLibrary()
+        for name in StandardLibrary.names {
+            let doc = StdlibSource.docs[name] ?? ""
+            interp.define(name, .function(NativeFunction(name, doc: doc) { args, rt in
+                try rt.call(library.function(name, runtime: rt), args)
+            }), doc: doc)
         }
+    }
+}
+
+/// The functions of `stdlib/containers.dsh`, evaluated once, on first use.
+private final class StandardLibrary {
+    /// The names the file defines, in the order they are documented.
+    static let names = ["run", "wait_healthy"]
+    private var functions: [String: Value]?
+
+    /// The function `name`, evaluating the file in `runtime` (the interpreter) first if needed.
+    func function(_ name: String, runtime: any Runtime) throws -> Value {
+        if functions == nil {
+            guard let interp = runtime as? Interpreter else {
+                throw DshError(.runtime, "\(name): the standard library needs the interpreter that defined it")
+            }
+            // The prefix shares the first line with the file's first comment, so line
+            // numbers in errors match the file.
+            let source = "(fn() { " + StdlibSource.containers + "\nreturn {" +
+                StandardLibrary.names.map { "\($0): \($0)" }.joined(separator: ", ") + "}\n})()"
+            let value = try interp.evaluate(SourceFile(name: "stdlib/containers.dsh", text: source))
+            guard case .map(let m) = value else {
+                throw DshError(.runtime, "internal error: stdlib/containers.dsh did not evaluate to a map")
+            }
+            functions = m.entries.reduce(into: [:]) { $0[$1.key] = $1.value }
+        }
+        guard let fn = functions?[name] else {
+            throw DshError(.runtime, "internal error: stdlib/containers.dsh does not define \(name)")
+        }
+        return fn
     }
 }
 

@@ -35,8 +35,9 @@ public final class Interpreter: Runtime {
     public var maxSteps: Int?
     /// The wall-clock limit of each evaluation; nil = unlimited.
     public var timeLimit: Duration?
-    /// Where `import "x"` looks after the importing file's folder.
-    public var moduleSearchPaths: [String]
+    /// Where `import "x"` looks after the importing file's folder (found on first use:
+    /// a program that imports nothing never looks).
+    public lazy var moduleSearchPaths: [String] = FileSystem.standardLibraryPaths()
     /// The script's arguments (the `args` global).
     public var arguments: [String] = [] {
         didSet { define("args", .list(arguments.map { .string($0) }), doc: "the script's arguments (a list of strings)") }
@@ -67,7 +68,6 @@ public final class Interpreter: Runtime {
         self.output = output
         self.errorOutput = errorOutput
         self.rootScope = GlobalScope(store: store)
-        self.moduleSearchPaths = FileSystem.standardLibraryPaths()
         vm = .allocate(capacity: 1)
         vm.initialize(to: Machine(interpreter: self, owner: ObjectIdentifier(link)))
         link.interpreter = self
