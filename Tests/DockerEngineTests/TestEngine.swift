@@ -83,18 +83,22 @@ func withCleanup<T>(_ body: () async throws -> T, cleanup: () async -> Void) asy
 /// other tests, and the streamed-body fallback, need.
 func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-        let box = ThreadBody {
+        startThread {
             do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
         }
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(box).toOpaque()
-        let rc = pthread_create(&thread, nil, { raw in
-            Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue().run()
-            return nil
-        }, context)
-        precondition(rc == 0, "pthread_create failed")
-        pthread_detach(thread)
     }
+}
+
+/// Runs `body` on a new detached thread.
+func startThread(_ body: @escaping @Sendable () -> Void) {
+    var thread = pthread_t()
+    let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+    let rc = pthread_create(&thread, nil, { raw in
+        Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue().run()
+        return nil
+    }, context)
+    precondition(rc == 0, "pthread_create failed")
+    pthread_detach(thread)
 }
 
 /// A closure handed to a new thread.

@@ -44,7 +44,7 @@ public final class DockerClient: Sendable {
     public var endpoint: DockerEndpoint { configuration.endpoint }
 
     /// How many connections this client opened so far (kept-alive ones are reused).
-    public var connectionsOpened: Int { transport.connectionsOpened.load(ordering: .relaxed) }
+    public var connectionsOpened: Int { transport.connectionsOpened }
 
     /// Closes idle kept-alive connections (streams in progress are not affected).
     public func shutdown() { transport.shutdown() }
@@ -75,7 +75,7 @@ public final class DockerClient: Sendable {
         if let v = negotiated.withLock({ $0 }) { return v }
         let head = makeHead(.GET, uri: "/_ping", headers: [])
         let started = ContinuousClock.now
-        let whole: WholeResponse
+        let whole: (head: HTTPResponseHead, body: [UInt8])
         do {
             whole = try transport.executeBlocking(head: head, body: nil, timeouts: .default, limit: 1 << 16, errorLimit: 1 << 16, cancellation: cancellation)
         } catch {
@@ -148,7 +148,7 @@ public final class DockerClient: Sendable {
         let head = requestHead(method, path, query: query, headers: headers, body: body, version: inline ? nil : version)
         let started = ContinuousClock.now
         let tracePath = DockerTrace.redactedPath(path, query: query)
-        let whole: WholeResponse
+        let whole: (head: HTTPResponseHead, body: [UInt8])
         do {
             whole = try transport.executeBlocking(
                 head: head, body: bodyBuffer, timeouts: timeouts, limit: maxBodyBytes, errorLimit: 1 << 20, cancellation: cancellation)
@@ -159,7 +159,7 @@ public final class DockerClient: Sendable {
         let status = Int(whole.head.status.code)
         emitTrace(method: method, path: tracePath, status: status, started: started, error: nil)
         if inline { version = try negotiate(whole.head.headers, path: path) }
-        let bytes = Array(whole.body.readableBytesView)
+        let bytes = whole.body
         if status >= 400 {
             throw DockerError.http(status: status, body: bytes, method: method, path: path, apiVersion: version.description)
         }

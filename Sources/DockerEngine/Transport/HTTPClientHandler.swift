@@ -185,7 +185,7 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private static func describe(_ t: TimeAmount) -> String {
+    static func describe(_ t: TimeAmount) -> String {
         let ms = t.nanoseconds / 1_000_000
         return ms % 1000 == 0 ? "\(ms / 1000)s" : "\(ms)ms"
     }

@@ -123,24 +123,42 @@ final class HTTPConnection: Sendable {
 }
 
 /// Opens connections to one endpoint, keeps a few idle ones for reuse, runs exchanges.
+/// Whole requests to a unix socket from a blocking thread go over plain sockets
+/// (``UnixSocketTransport``); everything else goes through SwiftNIO, whose event loop
+/// group is started only when first needed.
 final class HTTPTransport: Sendable {
     let endpoint: DockerEndpoint
-    let group: any EventLoopGroup
+    private let injectedGroup: (any EventLoopGroup)?
     private let sslContext: NIOSSLContext?
     private let idle = Mutex<[HTTPConnection]>([])
     private let maxIdle: Int
-    /// How many connections were opened (reuse shows as a small number).
-    let connectionsOpened = Atomic<Int>(0)
+    /// The plain-socket path for whole requests, when the endpoint is a unix socket.
+    private let unixSockets: UnixSocketTransport?
+    /// How many connections went through NIO.
+    private let nioConnectionsOpened = Atomic<Int>(0)
 
-    init(endpoint: DockerEndpoint, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, maxIdle: Int = 8) throws {
+    init(endpoint: DockerEndpoint, group: (any EventLoopGroup)? = nil, maxIdle: Int = 8) throws {
         self.endpoint = endpoint
-        self.group = group
+        self.injectedGroup = group
         self.maxIdle = maxIdle
         if case .tcp(_, _, let tls?) = endpoint {
             self.sslContext = try HTTPTransport.makeSSLContext(tls)
         } else {
             self.sslContext = nil
         }
+        if case .unix(let path) = endpoint {
+            unixSockets = UnixSocketTransport(path: path, maxIdle: maxIdle)
+        } else {
+            unixSockets = nil
+        }
+    }
+
+    /// The event loops the NIO connections run on (the shared group unless one was given).
+    var group: any EventLoopGroup { injectedGroup ?? MultiThreadedEventLoopGroup.singleton }
+
+    /// How many connections were opened (reuse shows as a small number).
+    var connectionsOpened: Int {
+        nioConnectionsOpened.load(ordering: .relaxed) + (unixSockets?.connectionsOpened.load(ordering: .relaxed) ?? 0)
     }
 
     static func makeSSLContext(_ tls: DockerTLSOptions) throws -> NIOSSLContext {
@@ -167,6 +185,7 @@ final class HTTPTransport: Sendable {
             return all
         }
         for c in conns { c.channel.close(promise: nil) }
+        unixSockets?.shutdown()
     }
 
     private func takeIdle() -> HTTPConnection? {
@@ -221,7 +240,7 @@ final class HTTPTransport: Sendable {
             }
             throw DockerError.transport("cannot connect to the Docker daemon at \(endpoint): \(HTTPTransport.describe(error)). Is the daemon running?")
         }.flatMapThrowing { [weak self] channel in
-            self?.connectionsOpened.add(1, ordering: .relaxed)
+            self?.nioConnectionsOpened.add(1, ordering: .relaxed)
             // On the channel's event loop (the connect completes there).
             let h = try channel.pipeline.syncOperations.handler(type: HTTPClientHandler.self)
             let conn = HTTPConnection(channel: channel, handler: NIOLoopBound(h, eventLoop: channel.eventLoop))
@@ -312,13 +331,18 @@ final class HTTPTransport: Sendable {
 
     /// Sends one request with no body or a body in one buffer and returns the whole
     /// response, blocking the calling thread until it is in. For a plain thread (never an
-    /// event loop, never a Swift concurrency task): the request goes from this thread to the
-    /// event loop and the answer straight back, with no Task or async sequence in between.
-    /// `cancellation` closes the connection from another thread.
+    /// event loop, never a Swift concurrency task). To a unix socket it goes over a plain
+    /// socket from this thread; otherwise from this thread to the event loop and the answer
+    /// straight back, with no Task or async sequence in between. `cancellation` closes the
+    /// connection from another thread.
     func executeBlocking(
         head: HTTPRequestHead, body: ByteBuffer?, timeouts: DockerTimeouts, limit: Int, errorLimit: Int,
         cancellation: DockerCancellation?
-    ) throws -> WholeResponse {
+    ) throws -> (head: HTTPResponseHead, body: [UInt8]) {
+        if let unixSockets {
+            let r = try unixSockets.execute(head: head, body: body, timeouts: timeouts, limit: limit, errorLimit: errorLimit, cancellation: cancellation)
+            return (r.head, r.body)
+        }
         var attempt = 0
         while true {
             attempt += 1
@@ -327,7 +351,8 @@ final class HTTPTransport: Sendable {
             let conn: HTTPConnection
             if let pooled { conn = pooled } else { conn = try connectFuture(timeout: timeouts.connect).wait() }
             do {
-                return try exchangeBlocking(conn, head: head, body: body, timeouts: timeouts, limit: limit, errorLimit: errorLimit, cancellation: cancellation)
+                let whole = try exchangeBlocking(conn, head: head, body: body, timeouts: timeouts, limit: limit, errorLimit: errorLimit, cancellation: cancellation)
+                return (whole.head, Array(whole.body.readableBytesView))
             } catch let error as DockerError where error.kind == .transport && pooled != nil && attempt == 1 && cancellation?.isCancelled != true {
                 // A kept-alive connection the daemon had closed meanwhile: retry once on a new one.
                 continue

@@ -1,0 +1,143 @@
+// UnixSocketTransport: whole requests to a unix-socket daemon from a thread that may block,
+// over plain sockets: no event loop, no thread hop, no channel pipeline. It is what makes
+// `dsh -c 'docker.system.version()'` cheap, since the event loop group is never started.
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// Sends whole requests (no body, or a body in one buffer) over unix sockets and reads
+/// whole responses, keeping a few idle connections for reuse. Thread-safe.
+final class UnixSocketTransport: Sendable {
+    /// The socket's path.
+    let path: String
+    private let idle = Mutex<[UnixSocket]>([])
+    private let maxIdle: Int
+    /// How many connections were opened.
+    let connectionsOpened = Atomic<Int>(0)
+
+    init(path: String, maxIdle: Int = 8) {
+        self.path = path
+        self.maxIdle = maxIdle
+    }
+
+    /// Closes the idle connections.
+    func shutdown() {
+        let sockets = idle.withLock { s -> [UnixSocket] in
+            defer { s.removeAll() }
+            return s
+        }
+        for s in sockets { s.close() }
+    }
+
+    /// Sends `head` and `body`, then reads the whole response (see ``HTTPResponseReader``
+    /// for `limit` and `errorLimit`). A kept-alive connection that the daemon closed before
+    /// answering is replaced once. `cancellation` aborts the socket from another thread and
+    /// makes this throw `CancellationError`.
+    func execute(
+        head: HTTPRequestHead, body: ByteBuffer?, timeouts: DockerTimeouts, limit: Int, errorLimit: Int,
+        cancellation: DockerCancellation?
+    ) throws -> HTTPWholeResponse {
+        // A small body goes in the same write as the head; a larger one follows it.
+        var request = try Self.encode(head)
+        var separateBody = body
+        if let b = body, b.readableBytes <= 64 << 10 {
+            request.append(contentsOf: b.readableBytesView)
+            separateBody = nil
+        }
+        var attempt = 0
+        while true {
+            attempt += 1
+            if let cancellation, cancellation.isCancelled { throw CancellationError() }
+            let pooled = takeIdle()
+            let socket: UnixSocket
+            if let pooled {
+                socket = pooled
+            } else {
+                socket = try UnixSocket.connect(path: path, timeout: timeouts.connect, endpoint: "unix://\(path)")
+                connectionsOpened.add(1, ordering: .relaxed)
+            }
+            cancellation?.install { socket.abort() }
+            var reader = HTTPResponseReader(source: SocketSource(socket: socket), headTimeout: timeouts.responseHeader, idleTimeout: timeouts.idle)
+            do {
+                try request.withUnsafeBytes { try socket.write($0, timeout: timeouts.idle) }
+                if let separateBody {
+                    try separateBody.withUnsafeReadableBytes { try socket.write($0, timeout: timeouts.idle) }
+                }
+                let response = try reader.read(isHead: head.method == .HEAD, limit: limit, errorLimit: errorLimit)
+                cancellation?.uninstall()
+                if response.reusable { giveBack(socket) } else { socket.close() }
+                return response
+            } catch {
+                cancellation?.uninstall()
+                socket.close()
+                if cancellation?.isCancelled == true { throw CancellationError() }
+                if let e = error as? DockerError, e.kind == .transport, pooled != nil, attempt == 1, !reader.receivedAny {
+                    continue
+                }
+                throw error
+            }
+        }
+    }
+
+    /// The bytes of a request head. A line break inside the URI or a header is refused
+    /// (it would let a value smuggle in headers of its own).
+    static func encode(_ head: HTTPRequestHead) throws -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        func add(_ s: String) throws {
+            for b in s.utf8 {
+                if b == 13 || b == 10 { throw DockerError.protocolError("a request line or header contains a line break: \(s.debugDescription)") }
+                out.append(b)
+            }
+        }
+        try add(head.method.rawValue)
+        out.append(32)
+        try add(head.uri)
+        out.append(contentsOf: Array(" HTTP/1.1\r\n".utf8))
+        for (name, value) in head.headers {
+            try add(name)
+            out.append(contentsOf: [58, 32])
+            try add(value)
+            out.append(contentsOf: [13, 10])
+        }
+        out.append(contentsOf: [13, 10])
+        return out
+    }
+
+    private func takeIdle() -> UnixSocket? {
+        while let s = idle.withLock({ $0.popLast() }) {
+            if s.isReusable { return s }
+            s.close()
+        }
+        return nil
+    }
+
+    private func giveBack(_ socket: UnixSocket) {
+        let kept = idle.withLock { s -> Bool in
+            guard s.count < maxIdle else { return false }
+            s.append(socket)
+            return true
+        }
+        if !kept { socket.close() }
+    }
+}
+
+/// A socket as the reader's byte source, with the transport's timeout messages.
+private struct SocketSource: HTTPByteSource {
+    let socket: UnixSocket
+
+    func read(into buffer: inout [UInt8], maxBytes: Int, wait: HTTPReadWait) throws -> Int {
+        switch wait {
+        case .head(let t):
+            return try socket.read(into: &buffer, maxBytes: maxBytes, timeout: t,
+                                   timeoutMessage: "no response headers within \(SocketSource.describe(t))")
+        case .data(let t):
+            return try socket.read(into: &buffer, maxBytes: maxBytes, timeout: t,
+                                   timeoutMessage: "no data from the daemon for \(SocketSource.describe(t))")
+        }
+    }
+
+    private static func describe(_ t: Duration?) -> String {
+        t.map { HTTPClientHandler.describe(HTTPTransport.timeAmount($0)) } ?? "ever"
+    }
+}
