@@ -29,9 +29,11 @@ struct HTTPWholeResponse {
     var reusable: Bool
 }
 
-/// Reads one response from a source; one reader per response.
-struct HTTPResponseReader<Source: HTTPByteSource> {
-    private var source: Source
+/// Reads one response from a source; one reader per response. (The source is an
+/// existential rather than a generic parameter: the reader's generic metadata would cost
+/// a runtime conformance lookup, a scan of every conformance record, at start-up.)
+struct HTTPResponseReader {
+    private var source: any HTTPByteSource
     private var buffer: [UInt8] = []
     private var position = 0
     private let headTimeout: Duration?
@@ -40,7 +42,7 @@ struct HTTPResponseReader<Source: HTTPByteSource> {
     /// answering can be retried; one that answered in part cannot).
     private(set) var receivedAny = false
 
-    init(source: Source, headTimeout: Duration?, idleTimeout: Duration?) {
+    init(source: any HTTPByteSource, headTimeout: Duration?, idleTimeout: Duration?) {
         self.source = source
         self.headTimeout = headTimeout
         self.idleTimeout = idleTimeout

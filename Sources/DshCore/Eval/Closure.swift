@@ -47,7 +47,14 @@ final class FunctionProto {
         paramCount = paramNames.count
         isPlain = cellCount == 0 && captures.isEmpty && !hasDefer
         span = node.span
-        signature = "fn \(node.name)(" + node.params.map { $0.defaultValue == nil ? $0.name : "\($0.name) = …" }.joined(separator: ", ") + ")"
+        // Built by hand: the first `joined(separator:)` of a process costs a scan of the
+        // runtime's conformance tables (~0.2 M instructions of a `dsh -c` start).
+        var sig = "fn " + node.name + "("
+        for (i, p) in node.params.enumerated() {
+            if i > 0 { sig += ", " }
+            sig += p.defaultValue == nil ? p.name : p.name + " = …"
+        }
+        signature = sig + ")"
     }
 }
 

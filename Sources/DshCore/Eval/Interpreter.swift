@@ -84,12 +84,14 @@ public final class Interpreter: Runtime {
     }
 
     private static func environment() -> Value {
+        // Split as bytes (see ProcessEnvironment.current in DockerEngine for why).
         let m = MapRef()
         var p = environ
         while let entry = p.pointee {
-            let s = String(cString: entry)
-            if let eq = s.firstIndex(of: "=") {
-                m.entries[String(s[..<eq])] = .string(String(s[s.index(after: eq)...]))
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self), count: strlen(entry))
+            if let eq = bytes.firstIndex(of: UInt8(ascii: "=")) {
+                m.entries[String(decoding: UnsafeBufferPointer(rebasing: bytes[..<eq]), as: UTF8.self)] =
+                    .string(String(decoding: UnsafeBufferPointer(rebasing: bytes[(eq + 1)...]), as: UTF8.self))
             }
             p += 1
         }

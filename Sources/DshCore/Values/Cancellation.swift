@@ -8,7 +8,10 @@ public final class CancellationToken: Sendable {
     private struct State {
         var cancelled = false
         var reason = "interrupted"
-        var handlers: [Int: @Sendable () -> Void] = [:]
+        /// The registered handlers by id: a short list (one per blocking wait in
+        /// progress), and an array rather than a dictionary, whose first `Int` key costs
+        /// a scan of the runtime's conformance tables at start-up.
+        var handlers: [(id: Int, run: @Sendable () -> Void)] = []
         var nextID = 0
     }
     private let state = Mutex(State())
@@ -29,7 +32,7 @@ public final class CancellationToken: Sendable {
             if s.cancelled { return [] }
             s.cancelled = true
             s.reason = reason
-            let hs = Array(s.handlers.values)
+            let hs = s.handlers.map(\.run)
             s.handlers.removeAll()
             return hs
         }
@@ -44,7 +47,7 @@ public final class CancellationToken: Sendable {
         let id: Int? = state.withLock { s in
             if s.cancelled { return nil }
             s.nextID += 1
-            s.handlers[s.nextID] = handler
+            s.handlers.append((s.nextID, handler))
             return s.nextID
         }
         guard let id else { handler(); return -1 }
@@ -53,6 +56,8 @@ public final class CancellationToken: Sendable {
 
     /// Removes a handler registered with `register`.
     public func unregister(_ id: Int) {
-        _ = state.withLock { $0.handlers.removeValue(forKey: id) }
+        state.withLock { s in
+            if let i = s.handlers.firstIndex(where: { $0.id == id }) { s.handlers.remove(at: i) }
+        }
     }
 }
