@@ -97,6 +97,10 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var context: ChannelHandlerContext?
     @exclusivity(unchecked) private var readPaused = false
     private var pendingRead = false
+    /// Body bytes a sink received in this read cycle, and whether the next read waits a
+    /// moment (see ``read(context:)``).
+    private var cycleBytes = 0
+    private var readDelayed = false
     private var keepAlive = true
     /// When the current wait times out (nil: no timeout running).
     @exclusivity(unchecked) private var deadline: NIODeadline?
@@ -288,6 +292,7 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
             switch phase {
             case .streaming:
                 if let sink {
+                    cycleBytes += buffer.readableBytes
                     do {
                         try sink.receive(&buffer)
                     } catch {
@@ -532,12 +537,34 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: outbound
 
+    /// How long the next read of a line sink waits after a read cycle that brought little.
+    static let coalescingDelay = TimeAmount.milliseconds(1)
+    /// What counts as little: the daemon writes a log line at a time, so a consumer that
+    /// reads as soon as anything arrives makes a syscall, a wake-up and a hand-over per
+    /// line or two. Waiting a millisecond lets the socket gather many lines (the daemon's
+    /// writes do not block: its send buffer holds far more than a millisecond of them), at
+    /// a latency no one reading a log can see.
+    static let coalescingThreshold = 16 << 10
+
     func read(context: ChannelHandlerContext) {
         // Bytes decoded outside a read cycle (none expected) must not wait for the next one.
         if phase == .streaming && (pendingBody != nil || sink != nil) { flushBody() }
         if readPaused {
             pendingRead = true
+        } else if phase == .streaming && sink != nil && cycleBytes > 0 && cycleBytes < HTTPClientHandler.coalescingThreshold {
+            cycleBytes = 0
+            guard !readDelayed else { return }
+            readDelayed = true
+            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let id = self.id
+            context.eventLoop.scheduleTask(in: HTTPClientHandler.coalescingDelay) {
+                let h = loopBound.value
+                h.readDelayed = false
+                guard h.id == id, h.phase == .streaming, let context = h.context else { return }
+                if h.readPaused { h.pendingRead = true } else { context.read() }
+            }
         } else {
+            cycleBytes = 0
             context.read()
         }
     }
