@@ -129,6 +129,23 @@ final class ScriptedConnection: @unchecked Sendable {
     }
 }
 
+/// The `DockerError` that `body` throws on a thread of its own (nil, and an issue
+/// recorded, when it throws nothing or something else).
+func dockerError(_ body: @escaping @Sendable () throws -> Void) async throws -> DockerError? {
+    try await onThread {
+        do {
+            try body()
+            Issue.record("expected a DockerError")
+            return nil
+        } catch let e as DockerError {
+            return e
+        } catch {
+            Issue.record("expected a DockerError, got \(error)")
+            return nil
+        }
+    }
+}
+
 @Suite struct UnixSocketTransportTests {
     @Test func sendsTheRequestAndReusesTheConnection() async throws {
         let seen = Mutex<[String]>([])
@@ -177,16 +194,10 @@ final class ScriptedConnection: @unchecked Sendable {
         let server = try ScriptedServer { conn in _ = conn.readRequest() }
         defer { server.stop() }
         let client = try server.client()
-        try await onThread {
-            do {
-                _ = try client.requestBlocking("GET", "/info")
-                Issue.record("expected an error")
-            } catch let e as DockerError {
-                #expect(e.kind == .transport)
-                #expect(e.message == "the daemon closed the connection before responding")
-                #expect(e.method == "GET" && e.path == "/info")
-            }
-        }
+        let e = try await dockerError { _ = try client.requestBlocking("GET", "/info") }
+        #expect(e?.kind == .transport)
+        #expect(e?.message == "the daemon closed the connection before responding")
+        #expect(e?.method == "GET" && e?.path == "/info")
         // Never retried on a fresh connection: only a pooled one is.
         #expect(server.connections == 1)
     }
@@ -199,32 +210,20 @@ final class ScriptedConnection: @unchecked Sendable {
         }
         defer { server.stop() }
         let client = try server.client()
-        try await onThread {
-            let quick = DockerTimeouts(connect: .seconds(2), responseHeader: .milliseconds(200), idle: .milliseconds(300))
-            do {
-                _ = try client.requestBlocking("GET", "/info", timeouts: quick)
-                Issue.record("expected a timeout")
-            } catch let e as DockerError {
-                #expect(e.kind == .timeout)
-                #expect(e.message == "no data from the daemon for 300ms")
-            }
-        }
+        let slow = DockerTimeouts(connect: .seconds(2), responseHeader: .milliseconds(200), idle: .milliseconds(300))
+        let idle = try await dockerError { _ = try client.requestBlocking("GET", "/info", timeouts: slow) }
+        #expect(idle?.kind == .timeout)
+        #expect(idle?.message == "no data from the daemon for 300ms")
         let mute = try ScriptedServer { conn in
             _ = conn.readRequest()
             conn.waitForClose()
         }
         defer { mute.stop() }
         let muteClient = try mute.client()
-        try await onThread {
-            let quick = DockerTimeouts(connect: .seconds(2), responseHeader: .milliseconds(200), idle: nil)
-            do {
-                _ = try muteClient.requestBlocking("GET", "/info", timeouts: quick)
-                Issue.record("expected a timeout")
-            } catch let e as DockerError {
-                #expect(e.kind == .timeout)
-                #expect(e.message == "no response headers within 200ms")
-            }
-        }
+        let quick = DockerTimeouts(connect: .seconds(2), responseHeader: .milliseconds(200), idle: nil)
+        let head = try await dockerError { _ = try muteClient.requestBlocking("GET", "/info", timeouts: quick) }
+        #expect(head?.kind == .timeout)
+        #expect(head?.message == "no response headers within 200ms")
     }
 
     @Test func cancellationWakesAWaitingRequest() async throws {
@@ -248,15 +247,9 @@ final class ScriptedConnection: @unchecked Sendable {
 
     @Test func noDaemonIsAClearError() async throws {
         let client = try DockerClient(host: "unix:///tmp/dsh-no-such-daemon-\(getpid()).sock", apiVersion: "1.41")
-        try await onThread {
-            do {
-                _ = try client.requestBlocking("GET", "/_ping")
-                Issue.record("expected an error")
-            } catch let e as DockerError {
-                #expect(e.kind == .transport)
-                #expect(e.message.hasPrefix("cannot connect to the Docker daemon at unix:///tmp/dsh-no-such-daemon-"))
-                #expect(e.message.hasSuffix("Is the daemon running?"))
-            }
-        }
+        let e = try await dockerError { _ = try client.requestBlocking("GET", "/_ping") }
+        #expect(e?.kind == .transport)
+        #expect(e?.message.hasPrefix("cannot connect to the Docker daemon at unix:///tmp/dsh-no-such-daemon-") == true)
+        #expect(e?.message.hasSuffix("Is the daemon running?") == true)
     }
 }
