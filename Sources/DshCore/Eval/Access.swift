@@ -99,7 +99,7 @@ enum Access {
             l.items[try position(i, l.items.count, "list", span)] = value
         case .map(let m):
             guard case .string(let k) = index else { throw failure("map key must be a string, not \(index.typeName)", span) }
-            m.entries[k] = value
+            m.set(k, value)
         case .object:
             guard case .string(let k) = index else { throw failure("object index must be a string", span) }
             try setMember(target, k, value, vm, span)

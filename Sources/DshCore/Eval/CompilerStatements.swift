@@ -328,7 +328,7 @@ extension Compiler {
                     let value = try v(vm)
                     let p = vm.pointee.stack + (vm.pointee.base &+ slot)
                     if case .map(let m) = p.pointee, case .string(let k) = index {
-                        m.entries[k] = value
+                        m.set(k, value)
                         return .normal
                     }
                     try Access.setIndex(p.pointee, index, value, vm, ispan)
