@@ -49,6 +49,22 @@ private final class Handoff<T>: @unchecked Sendable {
     init(_ value: T) { self.value = value }
 }
 
+/// Reads every item of `stream` on a thread of its own, pausing `pause` microseconds after
+/// each (a slow consumer) and counting it in `consumed` once `next` has released it.
+private func drainSlowly(_ stream: PushStream<Int>, pause: UInt32, consumed: Counter) async -> [Int] {
+    let box = Handoff(stream)
+    return await onThread {
+        let rt = BuiltinTestRuntime()
+        var out: [Int] = []
+        while let v = try? box.value.next(rt) {
+            if case .int(let i) = v { out.append(i) }
+            consumed.add()
+            usleep(pause)
+        }
+        return out
+    }
+}
+
 @Suite struct PushStreamTests {
     @Test func deliversItemsInOrderThenEnds() async {
         let stream = PushStream<Int>(label: "numbers", capacity: 8) { .int($0) }
@@ -80,17 +96,7 @@ private final class Handoff<T>: @unchecked Sendable {
             }
             producer.finish()
         }
-        let box = Handoff(stream)
-        let items: [Int] = await onThread {
-            let rt = BuiltinTestRuntime()
-            var out: [Int] = []
-            while let v = try? box.value.next(rt) {
-                if case .int(let i) = v { out.append(i) }
-                consumed.add()
-                usleep(2000)  // a slow consumer
-            }
-            return out
-        }
+        let items = await drainSlowly(stream, pause: 2000, consumed: consumed)
         await task.value
         #expect(items == Array(0..<60))
         // An item taken but not yet counted by the consumer may let one more in.
@@ -230,17 +236,7 @@ private final class Handoff<T>: @unchecked Sendable {
             }
             producer.finish()
         }
-        let box = Handoff(stream)
-        let items: [Int] = await onThread {
-            let rt = BuiltinTestRuntime()
-            var out: [Int] = []
-            while let v = try? box.value.next(rt) {
-                if case .int(let i) = v { out.append(i) }
-                consumed.add()
-                usleep(500)
-            }
-            return out
-        }
+        let items = await drainSlowly(stream, pause: 500, consumed: consumed)
         await task.value
         #expect(items == Array(0..<72))
         // A batch is let in whole when there is room for one more item.
@@ -286,17 +282,7 @@ private final class Handoff<T>: @unchecked Sendable {
             }
             producer.finish()
         }.start()
-        let box = Handoff(stream)
-        let items: [Int] = await onThread {
-            let rt = BuiltinTestRuntime()
-            var out: [Int] = []
-            while let v = try? box.value.next(rt) {
-                if case .int(let i) = v { out.append(i) }
-                consumed.add()
-                usleep(300)
-            }
-            return out
-        }
+        let items = await drainSlowly(stream, pause: 300, consumed: consumed)
         #expect(items == Array(0..<72))
         // (`consumed` counts an item just after `next` released it: one more of slack.)
         #expect(maxAhead.value <= capacity + 30)

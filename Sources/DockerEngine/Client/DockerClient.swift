@@ -57,16 +57,15 @@ public final class DockerClient: Sendable {
     public func apiVersion() async throws -> APIVersion {
         if let v = negotiated.withLock({ $0 }) { return v }
         let head = makeHead(.GET, uri: "/_ping", headers: [])
-        let started = ContinuousClock.now
+        let trace = traced("GET", "/_ping", query: [])
         let start: ResponseStart
         do {
             start = try await transport.execute(head: head, body: .empty, upgrade: false, timeouts: .default)
         } catch {
-            emitTrace(method: "GET", path: "/_ping", status: nil, started: started, error: error)
-            throw error
+            throw trace.failed(error, naming: false)
         }
         _ = try? await start.body.collect(upTo: 1 << 16)
-        emitTrace(method: "GET", path: "/_ping", status: Int(start.head.status.code), started: started, error: nil)
+        _ = trace.answered(start.head)
         return try negotiate(start.head.headers, path: "/_ping")
     }
 
@@ -74,15 +73,14 @@ public final class DockerClient: Sendable {
     func apiVersionBlocking(cancellation: DockerCancellation?) throws -> APIVersion {
         if let v = negotiated.withLock({ $0 }) { return v }
         let head = makeHead(.GET, uri: "/_ping", headers: [])
-        let started = ContinuousClock.now
+        let trace = traced("GET", "/_ping", query: [])
         let whole: (head: HTTPResponseHead, body: [UInt8])
         do {
             whole = try transport.executeBlocking(head: head, body: nil, timeouts: .default, limit: 1 << 16, errorLimit: 1 << 16, cancellation: cancellation)
         } catch {
-            emitTrace(method: "GET", path: "/_ping", status: nil, started: started, error: error)
-            throw error
+            throw trace.failed(error, naming: false)
         }
-        emitTrace(method: "GET", path: "/_ping", status: Int(whole.head.status.code), started: started, error: nil)
+        _ = trace.answered(whole.head)
         return try negotiate(whole.head.headers, path: "/_ping")
     }
 
@@ -146,18 +144,15 @@ public final class DockerClient: Sendable {
         let inline = negotiatesInline(method, path, query)
         var version = inline ? APIVersion.minimum : try apiVersionBlocking(cancellation: cancellation)
         let head = requestHead(method, path, query: query, headers: headers, body: body, version: inline ? nil : version)
-        let started = ContinuousClock.now
-        let tracePath = DockerTrace.redactedPath(path, query: query)
+        let trace = traced(method, path, query: query)
         let whole: (head: HTTPResponseHead, body: [UInt8])
         do {
             whole = try transport.executeBlocking(
                 head: head, body: bodyBuffer, timeouts: timeouts, limit: maxBodyBytes, errorLimit: 1 << 20, cancellation: cancellation)
         } catch {
-            emitTrace(method: method, path: tracePath, status: nil, started: started, error: error)
-            throw Self.annotate(error, method: method, path: path)
+            throw trace.failed(error)
         }
-        let status = Int(whole.head.status.code)
-        emitTrace(method: method, path: tracePath, status: status, started: started, error: nil)
+        let status = trace.answered(whole.head)
         if inline { version = try negotiate(whole.head.headers, path: path) }
         let bytes = whole.body
         if status >= 400 {
@@ -204,17 +199,14 @@ public final class DockerClient: Sendable {
         let inline = negotiatesInline(method, path, query)
         var version = inline ? APIVersion.minimum : try await apiVersion()
         let head = requestHead(method, path, query: query, headers: headers, body: body, version: inline ? nil : version)
-        let started = ContinuousClock.now
-        let tracePath = DockerTrace.redactedPath(path, query: query)
+        let trace = traced(method, path, query: query)
         let start: ResponseStart
         do {
             start = try await transport.execute(head: head, body: body, upgrade: false, timeouts: timeouts)
         } catch {
-            emitTrace(method: method, path: tracePath, status: nil, started: started, error: error)
-            throw Self.annotate(error, method: method, path: path)
+            throw trace.failed(error)
         }
-        let status = Int(start.head.status.code)
-        emitTrace(method: method, path: tracePath, status: status, started: started, error: nil)
+        let status = trace.answered(start.head)
         if inline { version = try negotiate(start.head.headers, path: path) }
         if status >= 400 {
             let bytes = (try? await start.body.collect(upTo: 1 << 20)) ?? []
@@ -236,8 +228,7 @@ public final class DockerClient: Sendable {
         let version = try await apiVersion()
         let uri = versionedURI(path, query: query, version: version)
         let head = makeHead(HTTPMethod(rawValue: method.uppercased()), uri: uri, headers: [])
-        let started = ContinuousClock.now
-        let tracePath = DockerTrace.redactedPath(path, query: query)
+        let trace = traced(method, path, query: query)
         let start: ResponseStart
         do {
             start = try await transport.execute(head: head, body: .empty, upgrade: false, timeouts: timeouts) { head in
@@ -246,11 +237,9 @@ public final class DockerClient: Sendable {
                 return LineSink(multiplexed: multiplexed, maxLineBytes: maxLineBytes, receiver: receiver)
             }
         } catch {
-            emitTrace(method: method, path: tracePath, status: nil, started: started, error: error)
-            throw Self.annotate(error, method: method, path: path)
+            throw trace.failed(error)
         }
-        let status = Int(start.head.status.code)
-        emitTrace(method: method, path: tracePath, status: status, started: started, error: nil)
+        let status = trace.answered(start.head)
         if status >= 400 {
             let bytes = (try? await start.body.collect(upTo: 1 << 20)) ?? []
             throw DockerError.http(status: status, body: bytes, method: method, path: path, apiVersion: version.description)
@@ -270,17 +259,14 @@ public final class DockerClient: Sendable {
         var allHeaders = headers + [("Connection", "Upgrade"), ("Upgrade", "tcp")]
         if let ct = body.contentType { allHeaders.append(("Content-Type", ct)) }
         let head = makeHead(HTTPMethod(rawValue: method.uppercased()), uri: uri, headers: allHeaders, body: body)
-        let started = ContinuousClock.now
-        let tracePath = DockerTrace.redactedPath(path, query: query)
+        let trace = traced(method, path, query: query)
         let start: ResponseStart
         do {
             start = try await transport.execute(head: head, body: body, upgrade: true, timeouts: .streaming)
         } catch {
-            emitTrace(method: method, path: tracePath, status: nil, started: started, error: error)
-            throw Self.annotate(error, method: method, path: path)
+            throw trace.failed(error)
         }
-        let status = Int(start.head.status.code)
-        emitTrace(method: method, path: tracePath, status: status, started: started, error: nil)
+        let status = trace.answered(start.head)
         guard start.hijacked else {
             let bytes = (try? await start.body.collect(upTo: 1 << 20)) ?? []
             if status >= 400 {
@@ -315,17 +301,45 @@ public final class DockerClient: Sendable {
         return HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: h)
     }
 
+    /// Starts the trace of one request (its path shown with secret query values redacted).
+    private func traced(_ method: String, _ path: String, query: [(String, String)]) -> TracedRequest {
+        TracedRequest(client: self, method: method, path: path, tracePath: DockerTrace.redactedPath(path, query: query), started: .now)
+    }
+
     static func annotate(_ error: any Error, method: String, path: String) -> any Error {
         guard var e = error as? DockerError else { return error }
         if e.method == nil { e.method = method; e.path = path }
         return e
     }
 
-    func emitTrace(method: String, path: String, status: Int?, started: ContinuousClock.Instant, error: (any Error)?) {
+    fileprivate func emitTrace(method: String, path: String, status: Int?, started: ContinuousClock.Instant, error: (any Error)?) {
         let elapsed = ContinuousClock.now - started
         let event = DockerTraceEvent(method: method, path: path, status: status, duration: elapsed, error: error.map { "\($0)" })
         logger.debug("\(event.description)")
         traceHook?(event)
+    }
+}
+
+/// One request being traced: how it ended goes to the client's trace hook and logger.
+private struct TracedRequest {
+    let client: DockerClient
+    let method: String
+    let path: String
+    let tracePath: String
+    let started: ContinuousClock.Instant
+
+    /// Traces a request that got no answer; returns the error, naming the request in it
+    /// unless `naming` is false (the version ping leaves that to the request it precedes).
+    func failed(_ error: any Error, naming: Bool = true) -> any Error {
+        client.emitTrace(method: method, path: tracePath, status: nil, started: started, error: error)
+        return naming ? DockerClient.annotate(error, method: method, path: path) : error
+    }
+
+    /// Traces the answer's status and returns it.
+    func answered(_ head: HTTPResponseHead) -> Int {
+        let status = Int(head.status.code)
+        client.emitTrace(method: method, path: tracePath, status: status, started: started, error: nil)
+        return status
     }
 }
 
