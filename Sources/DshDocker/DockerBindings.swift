@@ -65,18 +65,19 @@ public enum DockerBindings {
         let library = StandardLibrary()
         for name in StandardLibrary.names {
             let doc = StdlibSource.docs[name] ?? ""
-            interp.define(name, .function(NativeFunction(name, doc: doc) { args, rt in
+            interp.define(name, doc: doc) { args, rt in
                 try rt.call(library.function(name, runtime: rt), args)
-            }), doc: doc)
+            }
         }
     }
 }
 
 /// The functions of `stdlib/containers.dsh`, evaluated once, on first use.
 private final class StandardLibrary {
-    /// The names the file defines, in the order they are documented.
+    /// The names the file defines (the map its evaluation returns).
     static let names = ["run", "wait_healthy"]
-    private var functions: [String: Value]?
+    /// The file's functions by name, once evaluated.
+    private var functions: MapRef?
 
     /// The function `name`, evaluating the file in `runtime` (the interpreter) first if needed.
     func function(_ name: String, runtime: any Runtime) throws -> Value {
@@ -86,13 +87,12 @@ private final class StandardLibrary {
             }
             // The prefix shares the first line with the file's first comment, so line
             // numbers in errors match the file.
-            let source = "(fn() { " + StdlibSource.containers + "\nreturn {" +
-                StandardLibrary.names.map { "\($0): \($0)" }.joined(separator: ", ") + "}\n})()"
+            let source = "(fn() { " + StdlibSource.containers + "\nreturn {run: run, wait_healthy: wait_healthy}\n})()"
             let value = try interp.evaluate(SourceFile(name: "stdlib/containers.dsh", text: source))
             guard case .map(let m) = value else {
                 throw DshError(.runtime, "internal error: stdlib/containers.dsh did not evaluate to a map")
             }
-            functions = m.entries.reduce(into: [:]) { $0[$1.key] = $1.value }
+            functions = m
         }
         guard let fn = functions?[name] else {
             throw DshError(.runtime, "internal error: stdlib/containers.dsh does not define \(name)")

@@ -42,7 +42,7 @@ public struct REPLOptions {
                 liveCompletionDeadline: Duration = .milliseconds(200),
                 banner: String? = "dsh: :help for help, Ctrl-D to leave",
                 color: Bool? = nil,
-                stackSize: Int = 512 << 20) {
+                stackSize: Int = EvaluationThread.defaultStackSize) {
         self.promptLabel = promptLabel
         self.continuationPrompt = continuationPrompt
         self.historyPath = historyPath

@@ -66,11 +66,12 @@ func runProgram(code: String?, trace: Bool, rest: [String]) throws -> Int32 {
     } else {
         file = SourceFile(name: "<stdin>", text: readAll(fd: 0))
     }
-    let status = runOnLargeStack {
+    var status: Int32 = 0
+    EvaluationThread.run {
         let interp = Interpreter()
         interp.arguments = args
         installHostBindings(interp)
-        return interp.runScript(file)
+        status = interp.runScript(file)
     }
     TextSink.standardOutput.flush()
     return status
@@ -131,13 +132,6 @@ func readFile(_ path: String) -> String? {
         return nil
     }
     return readAll(fd: fd)
-}
-
-/// Runs `body` on an evaluation thread (a 512 MB stack) and returns its status.
-func runOnLargeStack(_ body: @escaping () -> Int32) -> Int32 {
-    var status: Int32 = 0
-    EvaluationThread.run { status = body() }
-    return status
 }
 
 /// Everything from the script file on (or after `-c CODE`): the script's own

@@ -66,9 +66,18 @@ final class Compiler {
             }
         }
         let proto = FunctionProto(node: node, defaults: defaults, captures: captures)
-        proto.body = block(node.body)
         if node.body.count == 1, case .returnValue(let e?) = node.body[0].kind {
-            proto.returnedExpr = CodeBox(run: expr(e))
+            // `fn f(x) { return e }` and `x => e`: `e` is compiled once, as the body (what
+            // the `return` statement compiles to) and, for a plain function, as the
+            // expression a call evaluates directly.
+            let c = expr(e)
+            proto.body = { vm in
+                vm.pointee.returnValue = try c(vm)
+                return .returned
+            }
+            if proto.isPlain { proto.returnedExpr = CodeBox(run: c) }
+        } else {
+            proto.body = block(node.body)
         }
         return proto
     }

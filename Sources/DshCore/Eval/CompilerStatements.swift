@@ -228,7 +228,28 @@ extension Compiler {
 
     // MARK: - Assignment
 
+    /// `xs += [x]` on a local: appends x to the list in place, without making the
+    /// one-element list (any other left side gets the list, as `+=` does).
+    private func appendInPlace(local i: Int, _ itemExpr: Expr, _ span: SourceSpan) -> StmtCode {
+        let item = expr(itemExpr)
+        return { vm in
+            let x = try item(vm)
+            let idx = vm.pointee.base &+ i
+            if case .list(let l) = vm.pointee.stack[idx] {
+                l.items.append(x)
+                return .normal
+            }
+            let old = vm.pointee.stack[idx]
+            vm.pointee.stack[idx] = try Ops.addAssign(old, .list(ListRef([x])), span)
+            return .normal
+        }
+    }
+
     private func assignment(_ target: Expr, _ op: BinaryOp?, _ value: Expr, _ span: SourceSpan) -> StmtCode {
+        if op == .add, case .name(let ref) = target.kind, case .local(let i) = slot(of: ref),
+           case .list(let items) = value.kind, items.count == 1 {
+            return appendInPlace(local: i, items[0], span)
+        }
         let v = expr(value)
         func combine(_ old: Value, _ new: Value) throws -> Value {
             switch op! {
@@ -263,22 +284,6 @@ extension Compiler {
                 }
             }
             let ld = load(s), st = store(s, declare: false)
-            if case .local(let i) = s, op == .add, case .list(let items) = value.kind, items.count == 1 {
-                // `xs += [x]` on a local: append x to the list in place, without making the
-                // one-element list (any other left side gets the list, as `+=` does).
-                let item = expr(items[0])
-                return { vm in
-                    let x = try item(vm)
-                    let idx = vm.pointee.base &+ i
-                    if case .list(let l) = vm.pointee.stack[idx] {
-                        l.items.append(x)
-                        return .normal
-                    }
-                    let old = vm.pointee.stack[idx]
-                    vm.pointee.stack[idx] = try Ops.addAssign(old, .list(ListRef([x])), span)
-                    return .normal
-                }
-            }
             if case .local(let i) = s, op == .add {
                 return { vm in
                     let rhs = try v(vm)
@@ -318,7 +323,7 @@ extension Compiler {
                 return .normal
             }
         case .index(let obj, let idx, _):
-            let o = expr(obj), i = expr(idx)
+            let i = expr(idx)
             let ispan = target.span
             if op == nil, case .name(let ref) = obj.kind, case .local(let slot) = slot(of: ref) {
                 // `m[k] = v` on a local map or list: the container is read in its frame
@@ -335,6 +340,7 @@ extension Compiler {
                     return .normal
                 }
             }
+            let o = expr(obj)
             if op == nil {
                 return { vm in
                     let t = try o(vm)

@@ -253,7 +253,8 @@ public final class Interpreter: Runtime {
     // MARK: - Runtime
 
     /// The running evaluation's token.
-    var currentToken: CancellationToken { cancelState.current }
+    /// (During an evaluation the machine holds it: no lock.)
+    var currentToken: CancellationToken { vm.pointee.token ?? cancelState.current }
 
     /// Calls a function value (closure or native).
     public func call(_ function: Value, _ args: Arguments) throws -> Value {
@@ -299,7 +300,7 @@ public final class Interpreter: Runtime {
     }
 
     /// The running evaluation's cancellation token.
-    public var cancellation: CancellationToken { cancelState.current }
+    public var cancellation: CancellationToken { currentToken }
 
     /// Whether standard output is a terminal.
     public var outputIsTerminal: Bool { output.isTerminal }
