@@ -15,7 +15,7 @@ struct ScriptedBytes: HTTPByteSource {
         self.step = step
     }
 
-    mutating func read(into buffer: inout [UInt8], maxBytes: Int, wait: HTTPReadWait) throws -> Int {
+    mutating func read(into buffer: inout [UInt8], maxBytes: Int, timeout: Duration?, timeoutMessage: @autoclosure () -> String) throws -> Int {
         let n = min(step, maxBytes, bytes.count - offset)
         buffer.append(contentsOf: bytes[offset..<(offset + n)])
         offset += n

@@ -190,6 +190,46 @@ func dockerError(_ body: @escaping @Sendable () throws -> Void) async throws -> 
         #expect(client.connectionsOpened == 5)
     }
 
+    @Test func aRequestTheDaemonMayHaveRunIsNotSentTwice() async throws {
+        // The daemon answers the first request of a connection, then takes the second and
+        // hangs up without answering: a GET is sent again on a new connection, a POST is not.
+        let server = try ScriptedServer { conn in
+            guard conn.readRequest() != nil else { return }
+            conn.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK")
+            _ = conn.readRequest()
+        }
+        defer { server.stop() }
+        let client = try server.client()
+        let post = try await dockerError {
+            _ = try client.requestBlocking("GET", "/_ping")
+            _ = try client.requestBlocking("POST", "/containers/x/start")
+        }
+        #expect(post?.message == "the daemon closed the connection before responding")
+        #expect(server.connections == 1)
+        try await onThread { () throws -> Void in
+            #expect(try client.requestBlocking("GET", "/_ping").text == "OK")
+            #expect(try client.requestBlocking("GET", "/_ping").text == "OK")
+        }
+        #expect(server.connections == 3)
+    }
+
+    @Test func theResponseHeaderTimeoutCountsFromTheRequestNotFromEachByte() async throws {
+        // A daemon that trickles its head a byte at a time still times out.
+        let server = try ScriptedServer { conn in
+            _ = conn.readRequest()
+            for c in "HTTP/1.1 200 OK\r\nX-Slow: " + String(repeating: "x", count: 100) {
+                conn.write(String(c))
+                usleep(50_000)
+            }
+        }
+        defer { server.stop() }
+        let client = try server.client()
+        let quick = DockerTimeouts(connect: .seconds(2), responseHeader: .milliseconds(300), idle: nil)
+        let e = try await dockerError { _ = try client.requestBlocking("GET", "/info", timeouts: quick) }
+        #expect(e?.kind == .timeout)
+        #expect(e?.message == "no response headers within 300ms")
+    }
+
     @Test func aDaemonThatHangsUpIsATransportError() async throws {
         let server = try ScriptedServer { conn in _ = conn.readRequest() }
         defer { server.stop() }

@@ -226,8 +226,7 @@ public final class DockerClient: Sendable {
         receiver: any DockerLineReceiver
     ) async throws -> (status: Int, headers: HTTPHeaders) {
         let version = try await apiVersion()
-        let uri = versionedURI(path, query: query, version: version)
-        let head = makeHead(HTTPMethod(rawValue: method.uppercased()), uri: uri, headers: [])
+        let head = requestHead(method, path, query: query, headers: [], body: .empty, version: version)
         let trace = traced(method, path, query: query)
         let start: ResponseStart
         do {

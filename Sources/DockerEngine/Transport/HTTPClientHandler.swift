@@ -97,10 +97,8 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var context: ChannelHandlerContext?
     @exclusivity(unchecked) private var readPaused = false
     private var pendingRead = false
-    /// Body bytes a sink received in this read cycle, and whether the next read waits a
-    /// moment (see ``read(context:)``).
+    /// Body bytes a sink received in this read cycle (see ``read(context:)``).
     private var cycleBytes = 0
-    private var readDelayed = false
     private var keepAlive = true
     /// When the current wait times out (nil: no timeout running).
     @exclusivity(unchecked) private var deadline: NIODeadline?
@@ -124,9 +122,6 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
         onReusable = nil
         self.context = nil
     }
-
-    /// Whether a new request may start on this connection.
-    var isIdle: Bool { phase == .idle }
 
     // MARK: requests
 
@@ -549,22 +544,20 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func read(context: ChannelHandlerContext) {
         // Bytes decoded outside a read cycle (none expected) must not wait for the next one.
         if phase == .streaming && (pendingBody != nil || sink != nil) { flushBody() }
+        let lastCycle = cycleBytes
+        cycleBytes = 0
         if readPaused {
             pendingRead = true
-        } else if phase == .streaming && sink != nil && cycleBytes > 0 && cycleBytes < HTTPClientHandler.coalescingThreshold {
-            cycleBytes = 0
-            guard !readDelayed else { return }
-            readDelayed = true
+        } else if phase == .streaming && sink != nil && lastCycle > 0 && lastCycle < HTTPClientHandler.coalescingThreshold {
+            // No read is pending until this timer issues one, so no other can come meanwhile.
             let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
             let id = self.id
             context.eventLoop.scheduleTask(in: HTTPClientHandler.coalescingDelay) {
                 let h = loopBound.value
-                h.readDelayed = false
                 guard h.id == id, h.phase == .streaming, let context = h.context else { return }
                 if h.readPaused { h.pendingRead = true } else { context.read() }
             }
         } else {
-            cycleBytes = 0
             context.read()
         }
     }

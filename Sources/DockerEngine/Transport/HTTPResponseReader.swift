@@ -4,19 +4,12 @@
 // connection that ends early is a transport error, and nothing is guessed.
 import NIOHTTP1
 
-/// What a read waits for, and how long it may wait (`nil`: for ever).
-enum HTTPReadWait {
-    /// The response head (the response-header timeout).
-    case head(Duration?)
-    /// More of the body (the idle timeout).
-    case data(Duration?)
-}
-
 /// Where a response's bytes come from: a socket, or bytes in a test.
 protocol HTTPByteSource {
     /// Appends at most `maxBytes` bytes to `buffer` and returns how many; 0 means the peer
-    /// closed the connection. Throws a timeout ``DockerError`` when `wait` runs out.
-    mutating func read(into buffer: inout [UInt8], maxBytes: Int, wait: HTTPReadWait) throws -> Int
+    /// closed the connection. Waits at most `timeout` (nil: for ever), then throws a
+    /// timeout ``DockerError`` saying `timeoutMessage`.
+    mutating func read(into buffer: inout [UInt8], maxBytes: Int, timeout: Duration?, timeoutMessage: @autoclosure () -> String) throws -> Int
 }
 
 /// One response, read whole.
@@ -38,6 +31,9 @@ struct HTTPResponseReader {
     private var position = 0
     private let headTimeout: Duration?
     private let idleTimeout: Duration?
+    /// When the response head must have arrived (the response-header timeout runs once,
+    /// from the first read, not afresh on each).
+    private var headDeadline: ContinuousClock.Instant?
     /// Whether any byte of the response arrived (a pooled connection that closed before
     /// answering can be retried; one that answered in part cannot).
     private(set) var receivedAny = false
@@ -59,7 +55,7 @@ struct HTTPResponseReader {
             head = try readHead()
         }
         let code = head.status.code
-        var reusable = HTTPWire.isKeepAlive(head)
+        var reusable = head.isKeepAlive
         var body: [UInt8] = []
         let bodyLimit = code >= 400 ? errorLimit : limit
         let noBody = isHead || code == 204 || code == 304 || code == 101
@@ -97,7 +93,7 @@ struct HTTPResponseReader {
             if buffer.count - position > HTTPWire.maxHeadBytes {
                 throw DockerError.protocolError("the response head is longer than \(HTTPWire.maxHeadBytes) bytes")
             }
-            if try fill(.head(headTimeout)) == 0 {
+            if try fillHead() == 0 {
                 throw DockerError.transport(receivedAny
                     ? "the connection to the daemon closed before the response ended"
                     : "the daemon closed the connection before responding")
@@ -155,7 +151,7 @@ struct HTTPResponseReader {
                 body.append(contentsOf: buffer[position...])
                 position = buffer.count
             }
-            if try fill(.data(idleTimeout)) == 0 { return }
+            if try fill() == 0 { return }
         }
     }
 
@@ -163,7 +159,7 @@ struct HTTPResponseReader {
     private mutating func take(_ count: Int, into body: inout [UInt8]) throws {
         var left = count
         while left > 0 {
-            if position == buffer.count, try fill(.data(idleTimeout)) == 0 {
+            if position == buffer.count, try fill() == 0 {
                 throw DockerError.transport("the connection to the daemon closed before the response ended")
             }
             let n = min(left, buffer.count - position)
@@ -184,7 +180,7 @@ struct HTTPResponseReader {
             if buffer.count - position > HTTPWire.maxLineBytes {
                 throw DockerError.protocolError("a line of the daemon's chunked response is longer than \(HTTPWire.maxLineBytes) bytes")
             }
-            if try fill(.data(idleTimeout)) == 0 {
+            if try fill() == 0 {
                 throw DockerError.transport("the connection to the daemon closed before the response ended")
             }
         }
@@ -192,8 +188,22 @@ struct HTTPResponseReader {
 
     // MARK: buffer
 
+    /// Reads more of the head, within what is left of the response-header timeout.
+    private mutating func fillHead() throws -> Int {
+        guard let total = headTimeout else { return try fill(timeout: nil, headTimeout: nil) }
+        let deadline = headDeadline ?? ContinuousClock.now + total
+        headDeadline = deadline
+        return try fill(timeout: max(deadline - ContinuousClock.now, .zero), headTimeout: total)
+    }
+
+    /// Reads more of the body, within the idle timeout.
+    private mutating func fill() throws -> Int {
+        try fill(timeout: idleTimeout, headTimeout: nil)
+    }
+
     /// Reads more into the buffer (dropping what was consumed); returns 0 at the end.
-    private mutating func fill(_ wait: HTTPReadWait) throws -> Int {
+    /// `headTimeout` is the whole response-header timeout while the head is awaited.
+    private mutating func fill(timeout: Duration?, headTimeout: Duration?) throws -> Int {
         if position > 0 && position == buffer.count {
             buffer.removeAll(keepingCapacity: true)
             position = 0
@@ -201,7 +211,10 @@ struct HTTPResponseReader {
             buffer.removeFirst(position)
             position = 0
         }
-        let n = try source.read(into: &buffer, maxBytes: HTTPWire.readSize, wait: wait)
+        let idle = idleTimeout
+        let n = try source.read(into: &buffer, maxBytes: HTTPWire.readSize, timeout: timeout, timeoutMessage:
+            headTimeout.map { "no response headers within \(HTTPWire.describe($0))" }
+                ?? "no data from the daemon for \(idle.map(HTTPWire.describe) ?? "ever")")
         if n > 0 { receivedAny = true }
         return n
     }
@@ -209,6 +222,11 @@ struct HTTPResponseReader {
 
 /// The syntax of HTTP/1.1 response heads and framing, shared by the reader's steps.
 enum HTTPWire {
+    /// A timeout as the messages show it: "300s", "250ms".
+    static func describe(_ d: Duration) -> String {
+        HTTPClientHandler.describe(HTTPTransport.timeAmount(d))
+    }
+
     /// The longest head accepted.
     static let maxHeadBytes = 64 << 10
     /// The longest chunk-size or trailer line accepted.
@@ -225,7 +243,7 @@ enum HTTPWire {
         let statusLine = lines.removeFirst()
         // "HTTP/1.1 200 OK": a version, a space, three digits, then a space and a reason or nothing.
         let s = Array(statusLine)
-        guard s.count >= 12, s.starts(with: Array("HTTP/1.".utf8)), s[7] == UInt8(ascii: "0") || s[7] == UInt8(ascii: "1"),
+        guard s.count >= 12, s.starts(with: "HTTP/1.".utf8), s[7] == UInt8(ascii: "0") || s[7] == UInt8(ascii: "1"),
               s[8] == UInt8(ascii: " "), s[9...11].allSatisfy({ $0 >= 48 && $0 <= 57 }),
               s.count == 12 || s[12] == UInt8(ascii: " ")
         else {
@@ -273,8 +291,12 @@ enum HTTPWire {
         switch b {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             return true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+             UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+             UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            return true
         default:
-            return Array("!#$%&'*+-.^_`|~".utf8).contains(b)
+            return false
         }
     }
 
@@ -288,13 +310,6 @@ enum HTTPWire {
         let shown = String(decoding: bytes.prefix(80), as: UTF8.self).unicodeScalars
             .map { $0.value < 32 || $0.value == 127 ? "?" : String($0) }.joined()
         return "\"" + shown + (bytes.count > 80 ? "...\"" : "\"")
-    }
-
-    /// Whether the head lets the connection carry another request.
-    static func isKeepAlive(_ head: HTTPResponseHead) -> Bool {
-        let tokens = head.headers[canonicalForm: "Connection"].map { $0.lowercased() }
-        if tokens.contains("close") { return false }
-        return head.version == .http1_1 || tokens.contains("keep-alive")
     }
 
     /// The Content-Length, when there is one; several that differ, or one that is not a

@@ -11,7 +11,7 @@ import Synchronization
 /// ``abort()`` may be called from any thread and wakes a read or write in progress.
 /// (Unchecked: the read scratch buffer is used only by the thread doing the I/O; the
 /// descriptor's closing is guarded.)
-final class UnixSocket: @unchecked Sendable {
+final class UnixSocket: HTTPByteSource, @unchecked Sendable {
     /// The descriptor, or -1 once closed (guarded so that an abort never touches a
     /// descriptor number the process has reused).
     private let descriptor: Mutex<Int32>
@@ -20,13 +20,10 @@ final class UnixSocket: @unchecked Sendable {
     /// Where `recv` writes before the bytes join the caller's buffer.
     private let scratch: UnsafeMutableRawBufferPointer
 
-    /// How many bytes one read takes at most.
-    static let readSize = 64 << 10
-
     private init(fd: Int32) {
         self.fd = fd
         self.descriptor = Mutex(fd)
-        self.scratch = .allocate(byteCount: UnixSocket.readSize, alignment: 16)
+        self.scratch = .allocate(byteCount: HTTPWire.readSize, alignment: 16)
     }
 
     deinit {
@@ -88,7 +85,7 @@ final class UnixSocket: @unchecked Sendable {
             if n < 0 && e == EINTR { continue }
             if n < 0 && (e == EAGAIN || e == EWOULDBLOCK) {
                 guard try wait(for: Int16(POLLOUT), timeout: timeout) else {
-                    throw DockerError(kind: .timeout, message: "the daemon took no request data for \(describe(timeout))")
+                    throw DockerError(kind: .timeout, message: "the daemon took no request data for \(timeout.map(HTTPWire.describe) ?? "ever")")
                 }
                 continue
             }
@@ -96,7 +93,7 @@ final class UnixSocket: @unchecked Sendable {
         }
     }
 
-    /// Reads at most `maxBytes` (up to ``readSize``) into the end of `buffer`; 0 when the
+    /// Reads at most `maxBytes` (up to ``HTTPWire/readSize``) into the end of `buffer`; 0 when the
     /// peer closed. Waits at most `timeout` (nil: for ever), then throws `timeoutMessage`
     /// as a timeout error.
     func read(into buffer: inout [UInt8], maxBytes: Int, timeout: Duration?, timeoutMessage: @autoclosure () -> String) throws -> Int {
@@ -162,8 +159,6 @@ final class UnixSocket: @unchecked Sendable {
             throw DockerError.transport("waiting for the daemon failed: \(UnixSocket.errorText(errno))")
         }
     }
-
-    private func describe(_ d: Duration?) -> String { d.map { "\($0)" } ?? "ever" }
 
     /// The text of an errno value.
     static func errorText(_ code: Int32) -> String {

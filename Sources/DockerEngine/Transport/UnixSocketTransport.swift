@@ -31,8 +31,9 @@ final class UnixSocketTransport: Sendable {
 
     /// Sends `head` and `body`, then reads the whole response (see ``HTTPResponseReader``
     /// for `limit` and `errorLimit`). A kept-alive connection that the daemon closed before
-    /// answering is replaced once. `cancellation` aborts the socket from another thread and
-    /// makes this throw `CancellationError`.
+    /// answering is replaced once by a new one, if the request was not sent whole or is
+    /// idempotent (a POST the daemon may have run is never sent twice). `cancellation`
+    /// aborts the socket from another thread and makes this throw `CancellationError`.
     func execute(
         head: HTTPRequestHead, body: ByteBuffer?, timeouts: DockerTimeouts, limit: Int, errorLimit: Int,
         cancellation: DockerCancellation?
@@ -48,7 +49,7 @@ final class UnixSocketTransport: Sendable {
         while true {
             attempt += 1
             if let cancellation, cancellation.isCancelled { throw CancellationError() }
-            let pooled = takeIdle()
+            let pooled = attempt == 1 ? takeIdle() : nil
             let socket: UnixSocket
             if let pooled {
                 socket = pooled
@@ -57,21 +58,27 @@ final class UnixSocketTransport: Sendable {
                 connectionsOpened.add(1, ordering: .relaxed)
             }
             cancellation?.install { socket.abort() }
-            var reader = HTTPResponseReader(source: SocketSource(socket: socket), headTimeout: timeouts.responseHeader, idleTimeout: timeouts.idle)
+            var reader = HTTPResponseReader(source: socket, headTimeout: timeouts.responseHeader, idleTimeout: timeouts.idle)
+            var sent = false
             do {
                 try request.withUnsafeBytes { try socket.write($0, timeout: timeouts.idle) }
                 if let separateBody {
                     try separateBody.withUnsafeReadableBytes { try socket.write($0, timeout: timeouts.idle) }
                 }
+                sent = true
                 let response = try reader.read(isHead: head.method == .HEAD, limit: limit, errorLimit: errorLimit)
                 cancellation?.uninstall()
-                if response.reusable { giveBack(socket) } else { socket.close() }
+                // A cancel that came too late to matter may still be about to abort this
+                // socket: then it must not go back to the pool, where another request
+                // would take it.
+                if response.reusable && cancellation?.isCancelled != true { giveBack(socket) } else { socket.close() }
                 return response
             } catch {
                 cancellation?.uninstall()
                 socket.close()
                 if cancellation?.isCancelled == true { throw CancellationError() }
-                if let e = error as? DockerError, e.kind == .transport, pooled != nil, attempt == 1, !reader.receivedAny {
+                if let e = error as? DockerError, e.kind == .transport, pooled != nil, !reader.receivedAny,
+                   !sent || Self.isIdempotent(head.method) {
                     continue
                 }
                 throw error
@@ -104,6 +111,14 @@ final class UnixSocketTransport: Sendable {
         return out
     }
 
+    /// Whether sending the request twice does no more than sending it once.
+    private static func isIdempotent(_ method: HTTPMethod) -> Bool {
+        switch method {
+        case .GET, .HEAD, .OPTIONS, .PUT, .DELETE: return true
+        default: return false
+        }
+    }
+
     private func takeIdle() -> UnixSocket? {
         while let s = idle.withLock({ $0.popLast() }) {
             if s.isReusable { return s }
@@ -119,25 +134,5 @@ final class UnixSocketTransport: Sendable {
             return true
         }
         if !kept { socket.close() }
-    }
-}
-
-/// A socket as the reader's byte source, with the transport's timeout messages.
-private struct SocketSource: HTTPByteSource {
-    let socket: UnixSocket
-
-    func read(into buffer: inout [UInt8], maxBytes: Int, wait: HTTPReadWait) throws -> Int {
-        switch wait {
-        case .head(let t):
-            return try socket.read(into: &buffer, maxBytes: maxBytes, timeout: t,
-                                   timeoutMessage: "no response headers within \(SocketSource.describe(t))")
-        case .data(let t):
-            return try socket.read(into: &buffer, maxBytes: maxBytes, timeout: t,
-                                   timeoutMessage: "no data from the daemon for \(SocketSource.describe(t))")
-        }
-    }
-
-    private static func describe(_ t: Duration?) -> String {
-        t.map { HTTPClientHandler.describe(HTTPTransport.timeAmount($0)) } ?? "ever"
     }
 }
