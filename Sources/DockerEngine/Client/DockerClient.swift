@@ -69,14 +69,15 @@ public final class DockerClient: Sendable {
         return try negotiate(start.head.headers, path: "/_ping")
     }
 
-    /// ``apiVersion()`` for a plain thread (see ``requestBlocking(_:_:query:headers:body:timeouts:maxBodyBytes:cancellation:)``).
-    func apiVersionBlocking(cancellation: DockerCancellation?) throws -> APIVersion {
+    /// ``apiVersion()`` for a plain thread, over the unix socket `sockets` (see
+    /// ``requestBlocking(_:_:query:headers:body:timeouts:maxBodyBytes:cancellation:)``).
+    private func apiVersionBlocking(_ sockets: UnixSocketTransport, cancellation: DockerCancellation?) throws -> APIVersion {
         if let v = negotiated.withLock({ $0 }) { return v }
         let head = makeHead(.GET, uri: "/_ping", headers: [])
         let trace = traced("GET", "/_ping", query: [])
-        let whole: (head: HTTPResponseHead, body: [UInt8])
+        let whole: HTTPWholeResponse
         do {
-            whole = try transport.executeBlocking(head: head, body: nil, timeouts: .default, limit: 1 << 16, errorLimit: 1 << 16, cancellation: cancellation)
+            whole = try sockets.execute(head: head, body: nil, timeouts: .default, limit: 1 << 16, errorLimit: 1 << 16, cancellation: cancellation)
         } catch {
             throw trace.failed(error, naming: false)
         }
@@ -123,42 +124,41 @@ public final class DockerClient: Sendable {
     }
 
     /// ``request(_:_:query:headers:body:timeouts:maxBodyBytes:)`` for a caller on a plain
-    /// thread that may block (never an event loop, never inside a Swift concurrency task):
-    /// it skips the Task and the body's async sequence, which makes a small request about
-    /// half as costly. `cancellation` lets another thread abort it (it then throws
-    /// `CancellationError`). A streamed body takes the async path on a Task.
+    /// thread that may block (never an event loop, never inside a Swift concurrency task).
+    /// To a unix socket (the usual daemon) the request is written and the response read on
+    /// this thread over a plain socket: no event loop, no Task, no async sequence, which
+    /// makes a small request several times cheaper. Over tcp/TLS, or with a streamed body,
+    /// it runs the async request on a Task and waits for it. `cancellation` lets another
+    /// thread abort it (it then throws `CancellationError`).
     public func requestBlocking(
         _ method: String, _ path: String, query: [(String, String)] = [], headers: [(String, String)] = [],
         body: DockerRequestBody = .empty, timeouts: DockerTimeouts = .default, maxBodyBytes: Int = 256 << 20,
         cancellation: DockerCancellation? = nil
     ) throws -> DockerResponse {
-        let bodyBuffer: ByteBuffer?
-        switch body.storage {
-        case .empty: bodyBuffer = nil
-        case .bytes(let b): bodyBuffer = b
-        case .stream:
+        var bodyBuffer: ByteBuffer?
+        if case .bytes(let b) = body.storage { bodyBuffer = b }
+        guard let sockets = transport.unixSockets, body.isReplayable else {
             return try runBlocking(cancellation: cancellation) {
                 try await self.request(method, path, query: query, headers: headers, body: body, timeouts: timeouts, maxBodyBytes: maxBodyBytes)
             }
         }
         let inline = negotiatesInline(method, path, query)
-        var version = inline ? APIVersion.minimum : try apiVersionBlocking(cancellation: cancellation)
+        var version = inline ? APIVersion.minimum : try apiVersionBlocking(sockets, cancellation: cancellation)
         let head = requestHead(method, path, query: query, headers: headers, body: body, version: inline ? nil : version)
         let trace = traced(method, path, query: query)
-        let whole: (head: HTTPResponseHead, body: [UInt8])
+        let whole: HTTPWholeResponse
         do {
-            whole = try transport.executeBlocking(
+            whole = try sockets.execute(
                 head: head, body: bodyBuffer, timeouts: timeouts, limit: maxBodyBytes, errorLimit: 1 << 20, cancellation: cancellation)
         } catch {
             throw trace.failed(error)
         }
         let status = trace.answered(whole.head)
         if inline { version = try negotiate(whole.head.headers, path: path) }
-        let bytes = whole.body
         if status >= 400 {
-            throw DockerError.http(status: status, body: bytes, method: method, path: path, apiVersion: version.description)
+            throw DockerError.http(status: status, body: whole.body, method: method, path: path, apiVersion: version.description)
         }
-        return DockerResponse(status: status, headers: whole.head.headers, body: bytes)
+        return DockerResponse(status: status, headers: whole.head.headers, body: whole.body)
     }
 
     /// The head of a request: `path` with the version prefix and query (bare when `version`

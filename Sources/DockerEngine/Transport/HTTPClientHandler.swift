@@ -1,6 +1,6 @@
-// HTTPClientHandler: one HTTP/1.1 exchange at a time on a channel, with streamed or
-// collected bodies, read backpressure, response-header and idle timeouts, and the switch
-// to a hijacked stream.
+// HTTPClientHandler: one HTTP/1.1 exchange at a time on a channel, with bodies streamed to
+// an async sequence or a synchronous sink, read backpressure, response-header and idle
+// timeouts, and the switch to a hijacked stream.
 import NIOCore
 import NIOHTTP1
 
@@ -14,18 +14,9 @@ struct ResponseStart: Sendable {
     var channel: any Channel
 }
 
-/// A whole response, collected on the event loop (the blocking request path).
-struct WholeResponse: Sendable {
-    var head: HTTPResponseHead
-    var body: ByteBuffer
-}
-
-/// How the handler answers an exchange: with the head and a body stream, or once the
-/// whole body is in (at most `limit` bytes for a success status, `errorLimit` for an error
-/// status, whose over-long body is dropped rather than failing the request).
+/// How the handler answers an exchange: with the head and a body stream, or a sink.
 enum HTTPReply {
     case stream(EventLoopPromise<ResponseStart>)
-    case whole(EventLoopPromise<WholeResponse>, limit: Int, errorLimit: Int)
     /// A status below 400 hands the body to the sink `makeSink` gives for the head (the
     /// promise gets an empty `body`); an error status streams as `.stream` does.
     case sink(EventLoopPromise<ResponseStart>, makeSink: @Sendable (HTTPResponseHead) -> any HTTPBodySink)
@@ -33,7 +24,6 @@ enum HTTPReply {
     func fail(_ error: any Error) {
         switch self {
         case .stream(let p): p.fail(error)
-        case .whole(let p, _, _): p.fail(error)
         case .sink(let p, _): p.fail(error)
         }
     }
@@ -58,8 +48,6 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case awaitingUpgradeEnd
         /// The body goes to `source`, or to `sink`.
         case streaming
-        /// The body goes to `collected`, then to `reply`.
-        case collecting
         case upgraded
         case closed
     }
@@ -86,13 +74,6 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Body bytes read in this read cycle, handed to `source` at `channelReadComplete`
     /// (the daemon sends a chunk per log line: one hand-over per socket read, not per chunk).
     @exclusivity(unchecked) private var pendingBody: ByteBuffer?
-    /// The collected body (`.collecting`) and its head.
-    @exclusivity(unchecked) private var collected: ByteBuffer?
-    private var collectedHead: HTTPResponseHead?
-    private var collectLimit = 0
-    private var collectOverflow = false
-    /// Why sending the request failed, if it did (the daemon may still answer).
-    private var sendError: String?
 
     private var context: ChannelHandlerContext?
     @exclusivity(unchecked) private var readPaused = false
@@ -137,51 +118,13 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.upgradeRequested = upgrade
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
-        self.sendError = nil
         return id
-    }
-
-    /// Starts an exchange and writes a request with no body or a body in one buffer,
-    /// all from the event loop (the blocking path: one hop from the caller's thread).
-    func send(head: HTTPRequestHead, body: ByteBuffer?, reply: HTTPReply, headerTimeout: TimeAmount?, idleTimeout: TimeAmount?) {
-        let id = begin(reply: reply, upgrade: false, headerTimeout: headerTimeout, idleTimeout: idleTimeout)
-        guard phase == .awaitingHead, self.id == id else { return }  // `begin` answered
-        guard let context else {
-            failPending(DockerError.transport("the connection to the daemon closed"))
-            return
-        }
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if let body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-        let sent = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: sent)
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        sent.futureResult.whenComplete { result in
-            switch result {
-            case .success: loopBound.value.requestSent(id: id)
-            case .failure(let error): loopBound.value.sendFailed(id: id, error: error)
-            }
-        }
     }
 
     /// The request is fully written: the response-header timeout starts now.
     func requestSent(id: Int) {
         guard phase == .awaitingHead, self.id == id, let timeout = headerTimeout else { return }
         setDeadline(.head(timeout))
-    }
-
-    /// Writing the request failed: the daemon may have answered (an error) before reading
-    /// it all, so wait a moment for a response head before failing.
-    private func sendFailed(id: Int, error: any Error) {
-        guard phase == .awaitingHead, self.id == id, let context else { return }
-        let message = HTTPTransport.describe(error)
-        sendError = message
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.scheduleTask(in: .milliseconds(200)) {
-            let h = loopBound.value
-            guard h.phase == .awaitingHead, h.id == id else { return }
-            h.failPending(DockerError.transport("sending the request failed: \(message)"))
-            h.context?.close(promise: nil)
-        }
     }
 
     static func describe(_ t: TimeAmount) -> String {
@@ -235,7 +178,7 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         let error = DockerError(kind: .timeout, message: what)
         switch phase {
-        case .awaitingHead, .awaitingUpgradeEnd, .streaming, .collecting:
+        case .awaitingHead, .awaitingUpgradeEnd, .streaming:
             failPending(error)
         default:
             return
@@ -276,12 +219,6 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 restartIdleTimeout()
                 sink.start(makeFeed(context: context, id: id))
                 promise.succeed(ResponseStart(head: head, body: .chunks([]), hijacked: false, channel: context.channel))
-            case .whole(_, let limit, let errorLimit):
-                phase = .collecting
-                collectedHead = head
-                collectLimit = head.status.code >= 400 ? errorLimit : limit
-                collectOverflow = false
-                restartIdleTimeout()
             }
         case .body(var buffer):
             switch phase {
@@ -302,27 +239,6 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 } else {
                     pendingBody!.writeBuffer(&buffer)
                 }
-            case .collecting:
-                if collectOverflow { return }
-                let have = collected?.readableBytes ?? 0
-                if have + buffer.readableBytes > collectLimit {
-                    if let head = collectedHead, head.status.code < 400 {
-                        failPending(DockerError(kind: .protocolError, message: "the response body exceeds the limit of \(collectLimit) bytes"))
-                        context.close(promise: nil)
-                        return
-                    }
-                    // An over-long error body: answer with the status alone; the unread
-                    // rest means the connection cannot be reused.
-                    collectOverflow = true
-                    collected = nil
-                    keepAlive = false
-                    return
-                }
-                if collected == nil {
-                    collected = buffer
-                } else {
-                    collected!.writeBuffer(&buffer)
-                }
             default:
                 return
             }
@@ -337,13 +253,6 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 endExchange(context: context)
                 source?.finish()
                 sink?.finish(nil)
-            case .collecting:
-                let reply = self.reply
-                let whole = WholeResponse(head: collectedHead!, body: collected ?? ByteBuffer())
-                collected = nil
-                collectedHead = nil
-                endExchange(context: context)
-                if case .whole(let promise, _, _)? = reply { promise.succeed(whole) }
             default:
                 break
             }
@@ -371,8 +280,6 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelReadComplete(context: ChannelHandlerContext) {
         if phase == .streaming {
             flushBody()
-            restartIdleTimeout()
-        } else if phase == .collecting {
             restartIdleTimeout()
         }
         context.fireChannelReadComplete()
@@ -501,17 +408,10 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// marks the connection closed (unless it was upgraded: the raw handler owns it).
     private func failPending(_ error: any Error) {
         deadline = nil
-        var error = error
-        if let sent = sendError, phase == .awaitingHead {
-            // The request never made it out: say so rather than what followed.
-            error = DockerError.transport("sending the request failed: \(sent)")
-        }
         switch phase {
-        case .awaitingHead, .awaitingUpgradeEnd, .collecting:
+        case .awaitingHead, .awaitingUpgradeEnd:
             let reply = self.reply
             self.reply = nil
-            collected = nil
-            collectedHead = nil
             phase = .closed
             reply?.fail(error)
         case .streaming:

@@ -132,8 +132,9 @@ final class HTTPTransport: Sendable {
     private let sslContext: NIOSSLContext?
     private let idle = Mutex<[HTTPConnection]>([])
     private let maxIdle: Int
-    /// The plain-socket path for whole requests, when the endpoint is a unix socket.
-    private let unixSockets: UnixSocketTransport?
+    /// The plain-socket path for whole requests from a blocking thread, when the endpoint
+    /// is a unix socket (``DockerClient/requestBlocking(_:_:query:headers:body:timeouts:maxBodyBytes:cancellation:)``).
+    let unixSockets: UnixSocketTransport?
     /// How many connections went through NIO.
     private let nioConnectionsOpened = Atomic<Int>(0)
 
@@ -326,64 +327,6 @@ final class HTTPTransport: Sendable {
             return try await promise.futureResult.get()
         } onCancel: {
             channel.close(promise: nil)
-        }
-    }
-
-    /// Sends one request with no body or a body in one buffer and returns the whole
-    /// response, blocking the calling thread until it is in. For a plain thread (never an
-    /// event loop, never a Swift concurrency task). To a unix socket it goes over a plain
-    /// socket from this thread; otherwise from this thread to the event loop and the answer
-    /// straight back, with no Task or async sequence in between. `cancellation` closes the
-    /// connection from another thread.
-    func executeBlocking(
-        head: HTTPRequestHead, body: ByteBuffer?, timeouts: DockerTimeouts, limit: Int, errorLimit: Int,
-        cancellation: DockerCancellation?
-    ) throws -> (head: HTTPResponseHead, body: [UInt8]) {
-        if let unixSockets {
-            let r = try unixSockets.execute(head: head, body: body, timeouts: timeouts, limit: limit, errorLimit: errorLimit, cancellation: cancellation)
-            return (r.head, r.body)
-        }
-        var attempt = 0
-        while true {
-            attempt += 1
-            if let cancellation, cancellation.isCancelled { throw CancellationError() }
-            let pooled = takeIdle()
-            let conn: HTTPConnection
-            if let pooled { conn = pooled } else { conn = try connectFuture(timeout: timeouts.connect).wait() }
-            do {
-                let whole = try exchangeBlocking(conn, head: head, body: body, timeouts: timeouts, limit: limit, errorLimit: errorLimit, cancellation: cancellation)
-                return (whole.head, Array(whole.body.readableBytesView))
-            } catch let error as DockerError where error.kind == .transport && pooled != nil && attempt == 1 && cancellation?.isCancelled != true {
-                // A kept-alive connection the daemon had closed meanwhile: retry once on a new one.
-                continue
-            }
-        }
-    }
-
-    private func exchangeBlocking(
-        _ conn: HTTPConnection, head: HTTPRequestHead, body: ByteBuffer?, timeouts: DockerTimeouts,
-        limit: Int, errorLimit: Int, cancellation: DockerCancellation?
-    ) throws -> WholeResponse {
-        let channel = conn.channel
-        let promise = channel.eventLoop.makePromise(of: WholeResponse.self)
-        let handler = conn.handler
-        let headerTimeout = timeouts.responseHeader.map(HTTPTransport.timeAmount)
-        let idleTimeout = timeouts.idle.map(HTTPTransport.timeAmount)
-        channel.eventLoop.execute {
-            handler.value.send(
-                head: head, body: body, reply: .whole(promise, limit: limit, errorLimit: errorLimit),
-                headerTimeout: headerTimeout, idleTimeout: idleTimeout)
-        }
-        if let cancellation {
-            cancellation.install { channel.close(promise: nil) }
-        }
-        defer { cancellation?.uninstall() }
-        do {
-            return try promise.futureResult.wait()
-        } catch {
-            if cancellation?.isCancelled == true { throw CancellationError() }
-            if let e = error as? DockerError { throw e }
-            throw DockerError.transport("the request failed: \(HTTPTransport.describe(error))", method: head.method.rawValue, path: head.uri)
         }
     }
 
