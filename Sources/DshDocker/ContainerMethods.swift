@@ -217,7 +217,7 @@ enum ContainerMethods {
             ("follow", "false"), ("stdout", "true"), ("stderr", "true"),
         ], timeouts: .default)
         let (out, err) = try Blocking.run(rt) { try await collect(response.frames(tty: tty)) }
-        return .map(["stdout": .string(String(decoding: out, as: UTF8.self)), "stderr": .string(String(decoding: err, as: UTF8.self))])
+        return .map(["stdout": DockerStreams.output(out), "stderr": DockerStreams.output(err)])
     }
 
     /// Gathers stdout and stderr of demultiplexed output.
@@ -239,8 +239,14 @@ enum ContainerMethods {
         let streaming = try args.bool("stream") ?? true
         let raw = try args.bool("raw") ?? false
         let tty = try tty(c, rt)
+        // Collecting from a container that is not running: there is nothing to wait for
+        // (stream=true would wait for it to start again, for ever).
+        var follow = true
+        if !streaming, case .map(let m) = try c.inspectValue(rt), case .map(let state)? = m["State"], case .bool(false)? = state["Running"] {
+            follow = false
+        }
         let q: [(String, String)] = [
-            ("stream", "true"), ("stdin", String(feed != nil)), ("stdout", String(try args.bool("stdout") ?? true)),
+            ("stream", String(follow)), ("stdin", String(feed != nil)), ("stdout", String(try args.bool("stdout") ?? true)),
             ("stderr", String(try args.bool("stderr") ?? true)), ("logs", String(try args.bool("logs") ?? false)),
         ]
         let hijacked = try c.session.hijack(rt, Endpoints.containerAttach, c.id, query: q)
@@ -287,8 +293,8 @@ enum ContainerMethods {
         }
         let m = MapRef()
         if let exitCode { m["exit_code"] = try exitCode(rt) }
-        m["stdout"] = .string(String(decoding: out, as: UTF8.self))
-        m["stderr"] = .string(String(decoding: err, as: UTF8.self))
+        m["stdout"] = DockerStreams.output(out)
+        m["stderr"] = DockerStreams.output(err)
         return .map(m)
     }
 

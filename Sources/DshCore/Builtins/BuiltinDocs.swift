@@ -80,7 +80,7 @@ public enum BuiltinDocs {
         "base64_decode": "base64_decode(s): the bytes of standard or URL-safe base64 text",
         // System
         "read_file": "read_file(path, bytes: false): the file's text (UTF-8), or its bytes",
-        "write_file": "write_file(path, content, append: false): write a string or bytes to a file (created 0644)",
+        "write_file": "write_file(path, content, append: false): write a string or bytes, or drain a stream of them (strings as lines), to a file (created 0644)",
         "exists": "exists(path): whether a file or directory exists at path",
         "glob": "glob(pattern): sorted paths matching a shell pattern (* ? [..] and ** for any depth)",
         "sleep": "sleep(seconds): wait (Ctrl-C interrupts at once)",
