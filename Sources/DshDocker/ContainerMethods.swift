@@ -320,8 +320,11 @@ enum ContainerMethods {
     static func createExec(_ c: ResourceObject, _ args: ArgReader, _ rt: any Runtime, attachStdin: Bool? = nil) throws -> String {
         guard let cmdValue = args.named("cmd", position: 0) else { throw DshError.runtime("\(args.function): missing the command") }
         let body = MapRef()
-        let stdinFlag = try args.bool("stdin") ?? false
-        body["AttachStdin"] = .bool(attachStdin ?? stdinFlag)
+        if let attachStdin {
+            body["AttachStdin"] = .bool(attachStdin)
+        } else {
+            body["AttachStdin"] = .bool(try args.bool("stdin") ?? false)
+        }
         body["AttachStdout"] = .bool(true)
         body["AttachStderr"] = .bool(true)
         body["Tty"] = .bool(try args.bool("tty") ?? false)

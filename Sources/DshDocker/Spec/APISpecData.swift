@@ -697,24 +697,24 @@ D NetworkConnectBody -
 F Container string 1.41 1.51
 F EndpointConfig @EndpointSettings 1.41 1.51
 D NetworkConnectRequest -
-F Container string 1.52 -
-F EndpointConfig @NetworkConnectRequest.EndpointConfig 1.52 -
+F Container string 1.41 -
+F EndpointConfig @NetworkConnectRequest.EndpointConfig 1.41 -
 D NetworkConnectRequest.EndpointConfig -
-F IPAMConfig @EndpointIPAMConfig 1.52 -
-F Links [string] 1.52 -
-F MacAddress string 1.52 -
-F Aliases [string] 1.52 -
-F DriverOpts {string} 1.52 -
-F GwPriority integer 1.52 -
-F NetworkID string 1.52 -
-F EndpointID string 1.52 -
-F Gateway string 1.52 -
-F IPAddress string 1.52 -
-F IPPrefixLen integer 1.52 -
-F IPv6Gateway string 1.52 -
-F GlobalIPv6Address string 1.52 -
-F GlobalIPv6PrefixLen integer 1.52 -
-F DNSNames [string] 1.52 -
+F IPAMConfig @EndpointIPAMConfig 1.41 -
+F Links [string] 1.41 -
+F MacAddress string 1.41 -
+F Aliases [string] 1.41 -
+F DriverOpts {string} 1.41 -
+F GwPriority integer 1.48 -
+F NetworkID string 1.41 -
+F EndpointID string 1.41 -
+F Gateway string 1.41 -
+F IPAddress string 1.41 -
+F IPPrefixLen integer 1.41 -
+F IPv6Gateway string 1.41 -
+F GlobalIPv6Address string 1.41 -
+F GlobalIPv6PrefixLen integer 1.41 -
+F DNSNames [string] 1.44 -
 D NetworkCreateBody -
 F Name string 1.41 -
 F CheckDuplicate boolean 1.41 1.45
@@ -740,8 +740,8 @@ D NetworkDisconnectBody -
 F Container string 1.41 1.51
 F Force boolean 1.41 1.51
 D NetworkDisconnectRequest -
-F Container string 1.52 -
-F Force boolean 1.52 -
+F Container string 1.41 -
+F Force boolean 1.41 -
 D NetworkingConfig -
 F EndpointsConfig {@EndpointSettings} 1.41 -
 D NodeSpec -
@@ -1043,11 +1043,11 @@ F DriverOpts {string} 1.41 1.51
 F Labels {string} 1.41 1.51
 F ClusterVolumeSpec @ClusterVolumeSpec 1.42 1.51
 D VolumeCreateRequest -
-F Name string 1.52 -
-F Driver string 1.52 -
-F DriverOpts {string} 1.52 -
-F Labels {string} 1.52 -
-F ClusterVolumeSpec @ClusterVolumeSpec 1.52 -
+F Name string 1.41 -
+F Driver string 1.41 -
+F DriverOpts {string} 1.41 -
+F Labels {string} 1.41 -
+F ClusterVolumeSpec @ClusterVolumeSpec 1.42 -
 D VolumeUpdateBody -
 F Spec @ClusterVolumeSpec 1.42 -
 """#
