@@ -25,9 +25,18 @@ struct ArgReader {
     func checked(_ entry: Binding, _ session: DockerSession, _ runtime: any Runtime) throws -> ArgReader {
         var out = self
         out.binding = entry
-        let op = entry.operation.map { APISpec.shared.operation($0) }
         var gates: [VersionGate] = []
-        if let op, op.versions.isGated { gates.append(VersionGate(what: "\(op.method) \(op.path)", versions: op.versions)) }
+        if let id = entry.operation, let since = BindingTable.newerOperations[id] {
+            let op = APISpec.shared.operation(id)
+            gates.append(VersionGate(what: "\(op.method) \(op.path)", versions: APIVersions(Substring(since.description), "-")))
+        }
+        // The table is read only when there is something to check: a call without named
+        // arguments (`docker.system.version()`) costs no parse at start-up.
+        guard !args.named.isEmpty else {
+            try session.checkVersions(gates, function: function, runtime)
+            return out
+        }
+        let op = entry.operation.map { APISpec.shared.operation($0) }
         for (name, value) in args.named {
             if entry.local[name] != nil || entry.body[name] != nil { continue }
             if let specName = entry.param(named: name), let param = op?.param(specName) {

@@ -50,6 +50,9 @@ import Glibc
             #expect(u.reason.count > 20)
         }
         #expect(bound.count + unbound.count >= spec.operations.count)
+        var newer: [String: APIVersion] = [:]
+        for (id, op) in spec.operations where op.versions.isGated { newer[id] = op.versions.since }
+        #expect(newer == BindingTable.newerOperations, "BindingTable.newerOperations must list the operations newer than 1.41")
     }
 
     /// Each binding's named parameters plus those it fills itself are exactly its
@@ -76,6 +79,9 @@ import Glibc
         }
         let qualified = BindingTable.all.map(\.qualified)
         #expect(Set(qualified).count == qualified.count, "a binding given twice")
+        for b in BindingTable.all {
+            #expect(BindingTable.entry(b.owner, b.name)?.qualified == b.qualified, "\(b.qualified) is not found by its owner")
+        }
     }
 
     /// docs/docker.md holds the operation table made from the binding table.

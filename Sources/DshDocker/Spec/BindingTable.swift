@@ -3,6 +3,7 @@
 // spelling, which the binding fills itself, friendly body fields, dsh-side options, a
 // line of doc). Dispatch (the method lists), argument checking, `:doc` and completion
 // all read these entries; a test checks each against the vendored specs.
+import DockerEngine
 
 /// One dsh method and the operation it calls.
 struct Binding: Sendable {
@@ -86,16 +87,34 @@ enum BindingTable {
     static let all: [Binding] = containers + images + others + system + plugins
 
     /// The entries of one owner, in order.
-    static func entries(_ owner: String) -> [Binding] { byOwner[owner] ?? [] }
+    static func entries(_ owner: String) -> [Binding] { group(owner).filter { $0.owner == owner } }
 
     /// The entry `owner.name`.
-    static func entry(_ owner: String, _ name: String) -> Binding? { byOwner[owner]?.first { $0.name == name } }
+    static func entry(_ owner: String, _ name: String) -> Binding? { group(owner).first { $0.owner == owner && $0.name == name } }
 
-    private static let byOwner: [String: [Binding]] = Dictionary(grouping: all, by: \.owner)
+    /// The part of the table that holds `owner`'s entries: each part is made on first
+    /// use, so `docker.system.version()` builds only the small system part.
+    private static func group(_ owner: String) -> [Binding] {
+        switch owner {
+        case "docker", "docker.system", "docker.swarm", "docker.builder": return system
+        case "docker.containers", "container", "exec": return containers
+        case "docker.images", "image": return images
+        case "docker.plugins", "plugin": return plugins
+        default: return others
+        }
+    }
 
     /// The entry of a qualified name (`docker.containers.create`), as `:doc` takes it.
     static func entry(qualified: String) -> Binding? { all.first { $0.qualified == qualified } }
 
+    /// The operations not in every vendored spec, and the version that brought each (so
+    /// a call is gated without reading the spec; a test checks this against it).
+    static let newerOperations: [String: APIVersion] = [
+        "ImageAttestations": APIVersion(major: 1, minor: 55),
+        "VolumeUpdate": APIVersion(major: 1, minor: 42),
+    ]
+
+    /// Operations deliberately left without a named binding, and why.
     static let unbound: [Unbound] = [
         Unbound(operation: "ContainerAttachWebsocket", reason: "a WebSocket upgrade for browsers; c.attach(...) reaches the same stream over the hijacked connection"),
         Unbound(operation: "Session", reason: "an interactive BuildKit session speaking gRPC over the hijacked connection; dsh builds with the classic builder"),
