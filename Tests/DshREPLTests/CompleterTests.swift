@@ -159,3 +159,14 @@ private func makeCompleter(live: (@Sendable (CompletionContext) -> [String])? = 
     #expect(c.complete("x(fi").candidates == ["filter"], "an unknown function offers globals only")
     #expect(list.doc == "help")
 }
+
+@Test func docShowsAMultiLineHelpAsItIs() {
+    let interp = Interpreter()
+    let create = NativeFunction("docker.containers.create", describe: { ("docker.containers.create(name:)\n  create a container", ["name"]) }) { _, _ in .null }
+    let line = NativeFunction("f", doc: "one line") { _, _ in .null }
+    let text = ReplCommand.docText(for: "docker.containers.create", interpreter: interp) { path in
+        path.count == 3 ? .function(create) : nil
+    }
+    #expect(text == "docker.containers.create(name:)\n  create a container")
+    #expect(ReplCommand.docText(for: "f", interpreter: interp) { _ in .function(line) } == "f: one line")
+}
