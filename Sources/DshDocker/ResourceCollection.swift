@@ -28,7 +28,7 @@ final class ResourceCollection: BindingObject {
         case .container, .image, .network, .volume: m.append("prune")
         default: break
         }
-        if kind == .image { m += ["pull", "push", "build", "load", "save"] }
+        if kind == .image { m += ["pull", "push", "build", "load", "save", "ls"] }
         return m
     }
 
@@ -48,6 +48,7 @@ final class ResourceCollection: BindingObject {
 
     override func call(_ name: String, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
         let s = session
+        if kind == .image && name == "ls" { return try Views.images(s, args, rt) }
         switch name {
         case "list":
             try args.atMost(0)
