@@ -10,10 +10,11 @@ enum ContainerMethods {
         "inspect", "reload", "start", "stop", "restart", "kill", "pause", "unpause", "wait", "remove",
         "logs", "output", "attach", "exec", "top", "changes", "export", "get_archive", "put_archive",
         "stats", "rename", "update", "resize", "commit",
-    ] + CopyMethods.names
+    ] + CopyMethods.names + TerminalMethods.names
 
     static func call(_ c: ResourceObject, _ name: String, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
         if CopyMethods.names.contains(name) { return try CopyMethods.call(c, name, args, rt) }
+        if TerminalMethods.handles(name, args) { return try TerminalMethods.call(c, name, args, rt) }
         let s = c.session
         let id = c.id
         switch name {
