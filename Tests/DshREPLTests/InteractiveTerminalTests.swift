@@ -92,6 +92,24 @@ struct InteractiveTerminalTests {
         #expect(t.wait { $0.contains("code=5 detached=false") } != nil, "\(t.screen())")
     }
 
+    @Test func runWithATerminalIsDockerRunIt() throws {
+        guard TestEngine.require() else { return }
+        let name = TestEngine.uniqueName("runit")
+        defer { TestEngine.removeContainers([name]) }
+        let t = try Self.repl()
+        defer { t.close() }
+        try t.type("let r = run(env.DSH_TEST_IMAGE, \"sh\", tty: true, interactive: true, name: \"\(name)\")")
+        try t.press("Enter")
+        #expect(t.wait { $0.hasSuffix("# ") || $0.hasSuffix("#") } != nil, "no shell prompt: \(t.screen())")
+        try t.type("tty; exit 7")
+        try t.press("Enter")
+        #expect(t.waitForPrompt(count: 2) != nil, "no dsh prompt after exit: \(t.screen())")
+        #expect(t.screen().contains("/dev/pts/"), "no TTY in the container: \(t.screen())")
+        try t.type("print(\"code=${r.exit_code} left=${len(docker.containers.list(all: true, filters: {name: [\"\(name)\"]}))}\")")
+        try t.press("Enter")
+        #expect(t.wait { $0.contains("code=7 left=0") } != nil, "\(t.screen())")
+    }
+
     @Test func withoutATerminalStdinIsStreamedToItsEnd() throws {
         guard TestEngine.require() else { return }
         let name = TestEngine.uniqueName("pipe")
