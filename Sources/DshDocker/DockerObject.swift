@@ -10,7 +10,7 @@ final class DockerObject: BindingObject {
 
     override var typeName: String { "docker" }
     override var methodPrefix: String { "docker" }
-    override var methods: [String] { ["connect", "request", "events", "version", "info", "ping", "df", "ps"] }
+    override var methods: [String] { ["connect", "request", "events", "version", "info", "ping", "df", "ps", "login", "logout"] }
     override var fieldNames: [String] {
         ["containers", "images", "networks", "volumes", "services", "tasks", "nodes", "secrets", "configs", "swarm", "system", "host", "read_only"]
     }
@@ -41,6 +41,8 @@ final class DockerObject: BindingObject {
         case "connect": return try connect(args)
         case "request": return try request(args, rt)
         case "ps": return try Views.ps(session, args, rt)
+        case "login": return try LoginMethods.login(session, args, rt)
+        case "logout": return try LoginMethods.logout(session, args, rt)
         case "df": return try Views.df(session, args, rt)
         default: return try SystemObject.call(session, name, args, rt)
         }

@@ -110,6 +110,7 @@ public enum Endpoints {
     static let containerArchivePut = Endpoint("PUT", "/containers/{id}/archive")
     static let containerArchiveHead = Endpoint("HEAD", "/containers/{id}/archive")
     static let execResize = Endpoint("POST", "/exec/{id}/resize")
+    static let auth = Endpoint("POST", "/auth")
     static let containerPrune = Endpoint("POST", "/containers/prune")
     static let containerExec = Endpoint("POST", "/containers/{id}/exec")
     static let execStart = Endpoint("POST", "/exec/{id}/start")
@@ -193,6 +194,6 @@ public enum Endpoints {
         taskList, taskInspect, taskLogs, nodeList, nodeInspect, nodeRemove, nodeUpdate,
         secretList, secretCreate, secretInspect, secretRemove, secretUpdate,
         configList, configCreate, configInspect, configRemove, configUpdate,
-        containerArchiveHead, execResize,
+        containerArchiveHead, execResize, auth,
     ]
 }
