@@ -110,6 +110,31 @@ struct InteractiveTerminalTests {
         #expect(t.wait { $0.contains("code=7 left=0") } != nil, "\(t.screen())")
     }
 
+    /// SIGTERM to dsh during a session ends it with an error and gives the terminal back.
+    @Test func aSignalRestoresTheTerminal() throws {
+        guard TestEngine.require() else { return }
+        let name = TestEngine.uniqueName("sig")
+        try Self.start(name)
+        defer { TestEngine.removeContainers([name]) }
+        let t = try Self.repl()
+        defer { t.close() }
+        try t.type("docker.containers.get(\"\(name)\").shell()")
+        try t.press("Enter")
+        #expect(t.wait { $0.hasSuffix("# ") || $0.hasSuffix("#") } != nil, "no shell prompt: \(t.screen())")
+        let pid = try t.tmux(["display-message", "-p", "-t", "0", "#{pane_pid}"], capture: true).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(kill(pid_t(pid) ?? 0, SIGTERM) == 0, "no dsh pid: \(pid)")
+        #expect(t.wait { $0.contains("terminated by signal 15") } != nil, "the session did not end: \(t.screen())")
+        #expect(t.waitForPrompt(count: 2) != nil, "no prompt after the signal: \(t.screen())")
+        // Cooked again: what is typed is echoed and evaluated by the REPL.
+        try t.type("40 + 2")
+        try t.press("Enter")
+        #expect(t.wait { $0.components(separatedBy: "\n").contains("42") } != nil, "the terminal was not restored: \(t.screen())")
+        // A bad argument fails before the terminal is touched.
+        try t.type("docker.containers.get(\"\(name)\").shell(detach_keys: \"ctrl-1\")")
+        try t.press("Enter")
+        #expect(t.wait { $0.contains("invalid detach keys") } != nil, "\(t.screen())")
+    }
+
     @Test func withoutATerminalStdinIsStreamedToItsEnd() throws {
         guard TestEngine.require() else { return }
         let name = TestEngine.uniqueName("pipe")
