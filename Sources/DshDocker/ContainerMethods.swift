@@ -303,24 +303,7 @@ enum ContainerMethods {
         let cmd = try ContainerSpec.command(cmdValue, "cmd")
         let feed = try args.named("stdin").map { try StdinFeed($0, args.function) }
         let tty = try args.bool("tty") ?? false
-        let body = MapRef()
-        body["AttachStdin"] = .bool(feed != nil)
-        body["AttachStdout"] = .bool(true)
-        body["AttachStderr"] = .bool(true)
-        body["Tty"] = .bool(tty)
-        body["Cmd"] = cmd
-        if let env = args.named("env") { body["Env"] = try ContainerSpec.keyValueList(env, "env") }
-        if let w = try args.string("workdir") { body["WorkingDir"] = .string(w) }
-        if let u = try args.string("user") { body["User"] = .string(u) }
-        if let p = try args.bool("privileged") { body["Privileged"] = .bool(p) }
-        let created = try c.session.json(rt, Endpoints.containerExec, c.id, body: .map(body))
-        guard case .map(let m) = created, case .string(let execID)? = m["Id"] else {
-            throw DshError.runtime("exec: the daemon returned no exec id")
-        }
-        let start = MapRef()
-        start["Detach"] = .bool(false)
-        start["Tty"] = .bool(tty)
-        let hijacked = try c.session.hijack(rt, Endpoints.execStart, execID, body: .map(start))
+        let (execID, hijacked) = try ExecStart.start(c, cmd: cmd, attachStdin: feed != nil, tty: tty, args, rt)
         return try finishHijack(hijacked, feed: feed, streaming: try args.bool("stream") ?? false, raw: try args.bool("raw") ?? false,
                                 tty: tty, label: "exec", request: "POST /exec/\(execID)/start", args.function, rt,
                                 exitCode: { rt in try execExitCode(c.session, execID, rt) })

@@ -43,24 +43,7 @@ enum TerminalMethods {
     static func exec(_ c: ResourceObject, _ cmd: Value, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
         let tty = try args.bool("tty") ?? (isatty(0) == 1)
         let keys = try detachKeys(c.session, args)
-        let body = MapRef()
-        body["AttachStdin"] = .bool(true)
-        body["AttachStdout"] = .bool(true)
-        body["AttachStderr"] = .bool(true)
-        body["Tty"] = .bool(tty)
-        body["Cmd"] = cmd
-        if let env = args.named("env") { body["Env"] = try ContainerSpec.keyValueList(env, "env") }
-        if let w = try args.string("workdir") { body["WorkingDir"] = .string(w) }
-        if let u = try args.string("user") { body["User"] = .string(u) }
-        if let p = try args.bool("privileged") { body["Privileged"] = .bool(p) }
-        let created = try c.session.json(rt, Endpoints.containerExec, c.id, body: .map(body))
-        guard case .map(let m) = created, case .string(let execID)? = m["Id"] else {
-            throw DshError.runtime("exec: the daemon returned no exec id")
-        }
-        let start = MapRef()
-        start["Detach"] = .bool(false)
-        start["Tty"] = .bool(tty)
-        let hijacked = try c.session.hijack(rt, Endpoints.execStart, execID, body: .map(start))
+        let (execID, hijacked) = try ExecStart.start(c, cmd: cmd, attachStdin: true, tty: tty, args, rt)
         let client = try c.session.client()
         let path = Endpoints.execResize.path([execID])
         let session = TerminalSession(hijacked: hijacked, tty: tty, resize: { h, w in

@@ -113,11 +113,12 @@ enum Views {
             for (k, cell) in zip(psHeader, containerRow(record(.map(o.data)), now: now)) { m[k] = .string(cell.text) }
             return .map(m)
         case .image:
-            guard let row = imageRows(record(.map(o.data)), now: now).first else { return nil }
+            // One row: the reference it was fetched by, else its first tag.
+            let rows = imageRows(record(.map(o.data)), now: now)
+            let row = rows.first { r in o.ref.map { splitTag($0) == (r[0].text, r[1].text) } ?? false } ?? rows.first
+            guard let row else { return nil }
             let m = MapRef()
             for (k, cell) in zip(imagesHeader, row) { m[k] = .string(cell.text) }
-            let tags = strings(o.data["RepoTags"])
-            if tags.count > 1 { m["TAG"] = .string(tags.map { splitTag($0).1 }.joined(separator: ",")) }
             return .map(m)
         default:
             return nil

@@ -78,6 +78,34 @@ struct ViewsTests {
         }
     }
 
+    /// The REPL's rows of a listed and of an inspected container agree with `docker.ps`.
+    @Test func summariesOfListedAndInspectedObjects() async throws {
+        let name = Engine.name("sum")
+        let values: [String] = try await onThread {
+            let interp = try makeInterpreter(output: TextSink.capture())
+            let v = try interp.evaluate(SourceFile(name: "<sum>", text: """
+                let c = docker.containers.create(\(image), cmd: ["sleep", "5"], network: "none", name: \(lit(name)))
+                [docker.containers.list(all: true, filters: {name: [\(lit(name))]})[0], c, docker.images.get(\(image)),
+                 docker.images.list(filters: {reference: [\(image)]})[0]]
+                """))
+            guard case .list(let l) = v else { return [] }
+            return l.items.map { item in
+                guard case .object(let o) = item, let s = (o as? ResourceObject).flatMap(Views.summary) else { return "none" }
+                return s.sourceString
+            }
+        }
+        defer { _ = runCommand(["docker", "rm", "-f", name]) }
+        #expect(values.count == 4)
+        if values.count == 4 {
+            #expect(values[0] == values[1], "listed \(values[0]) vs inspected \(values[1])")
+            #expect(values[0].contains("NAMES: \"\(name)\"") && values[0].contains("STATUS: \"Created\""), "\(values[0])")
+            #expect(values[0].contains("COMMAND: \"\\\"sleep 5\\\"\""), "\(values[0])")
+            #expect(values[2].contains("REPOSITORY: \"dsh-test/busybox\", TAG: \"latest\", \"IMAGE ID\": "), "\(values[2])")
+            // Listed images have their first tag; the ID, age and size are the same.
+            #expect(values[2].split(separator: ",").suffix(3) == values[3].split(separator: ",").suffix(3), "\(values[2]) vs \(values[3])")
+        }
+    }
+
     @Test func layoutAndColours() {
         let rows = [[Views.Cell(text: "abc"), Views.Cell(text: "Up 5 minutes", color: Views.statusColor("Up 5 minutes", state: "running"))],
                     [Views.Cell(text: "日本語のコンテナ"), Views.Cell(text: "Exited (1) 2 hours ago", color: Views.statusColor("Exited (1) 2 hours ago", state: "exited"))]]
