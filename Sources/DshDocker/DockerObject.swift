@@ -10,6 +10,7 @@ final class DockerObject: BindingObject {
 
     override var typeName: String { "docker" }
     override var methodPrefix: String { "docker" }
+    override var extraMethods: [String] { ["ps", "logout"] }
     override var fieldNames: [String] {
         ["containers", "images", "networks", "volumes", "services", "tasks", "nodes", "secrets", "configs", "plugins",
          "swarm", "system", "builder", "host", "read_only"]
@@ -41,7 +42,10 @@ final class DockerObject: BindingObject {
         switch name {
         case "connect": return try connect(args)
         case "request": return try request(args, rt)
-        case "login": return try login(args, rt)
+        case "login": return try LoginMethods.login(session, args, rt)
+        case "logout": return try LoginMethods.logout(session, args, rt)
+        case "ps": return try Views.ps(session, args, rt)
+        case "df": return try Views.df(session, args, rt)
         case "distribution":
             try args.atMost(1)
             return try session.json(rt, Endpoints.distribution, try args.string(0, "image reference"))
@@ -81,19 +85,6 @@ final class DockerObject: BindingObject {
         do { client = try DockerClient(host: host, tls: tls, apiVersion: apiVersion, traceHook: trace) } catch { throw DockerErrors.map(error) }
         let newSession = DockerSession(client: { client }, readOnly: session.readOnly, trace: trace)
         return .object(DockerObject(session: newSession))
-    }
-
-    /// `docker.login(registry, username:, password:)`: `POST /auth` (the daemon checks
-    /// the credentials with the registry); returns `{Status, IdentityToken}`.
-    private func login(_ args: ArgReader, _ rt: any Runtime) throws -> Value {
-        try args.atMost(1)
-        let body = MapRef()
-        if let server = args.args[0] {
-            guard case .string(let s) = server else { throw DshError.runtime("\(args.function): the registry must be a string") }
-            body["serveraddress"] = .string(s)
-        }
-        for (k, v) in args.args.named { body[k] = v }
-        return try session.json(rt, Endpoints.auth, body: .map(body))
     }
 
     /// `docker.request(method, path, query: {...}, body: ..., stream: false, headers: {...},

@@ -18,6 +18,6 @@ public enum Builtins {
 
     /// Every built-in with its body.
     static var all: [(String, NativeBody)] {
-        coreFunctions + sequenceFunctions + stringFunctions + dataFunctions + systemFunctions
+        coreFunctions + sequenceFunctions + stringFunctions + dataFunctions + systemFunctions + timeFunctions
     }
 }
