@@ -95,19 +95,8 @@ enum FileBuiltins {
     /// The names in a directory (without `.` and `..`), each with whether it is a real
     /// directory (lstat: a symlink to a directory is not).
     static func entries(_ path: String, _ fn: String) throws -> [(String, Bool)] {
-        guard let d = opendir(path) else { throw errnoError(fn, "cannot open directory '\(path)'", path: path) }
-        defer { closedir(d) }
-        var out: [(String, Bool)] = []
-        while let e = readdir(d) {
-            let name = withUnsafePointer(to: &e.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name == "." || name == ".." { continue }
-            var st = stat()
-            let isDir = lstat(path + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
-            out.append((name, isDir))
-        }
-        return out
+        guard let list = DirectoryEntries.read(path) else { throw errnoError(fn, "cannot open directory '\(path)'", path: path) }
+        return list.map { ($0.name, $0.isDirectory) }
     }
 
     /// `list_dir(path = ".")`: the names in a directory, sorted.

@@ -63,7 +63,7 @@ final class ProcessPump {
         switch stdin {
         case nil: break
         case .stream(let s)?: source = s
-        case let v?: pending = try StdinBytes.of(v, function)
+        case let v?: pending = try ProcessInput.bytes(v, function)
         }
         if source == nil && pending.isEmpty { process.closeStdin() }
     }
@@ -153,7 +153,7 @@ final class ProcessPump {
         pendingOffset = 0
         if let s = source {
             if let item = try s.next(rt) {
-                pending = try StdinBytes.of(item, function, line: true)
+                pending = try ProcessInput.bytes(item, function, line: true)
                 return
             }
             source = nil
@@ -185,31 +185,6 @@ final class ProcessPump {
             source?.close()
             source = nil
             process.closeStdin()
-        }
-    }
-}
-
-/// The bytes a stdin value stands for.
-enum StdinBytes {
-    /// Strings as UTF-8, bytes as they are, a list as lines (each string gets a `\n`
-    /// unless it has one), a `{stream, text}` map as its text line. Stream items are
-    /// lines too (`line: true`).
-    static func of(_ value: Value, _ function: String, line: Bool = false) throws -> [UInt8] {
-        switch value {
-        case .string(let s):
-            var b = Array(s.utf8)
-            if line && b.last != 0x0a { b.append(0x0a) }
-            return b
-        case .bytes(let b): return b
-        case .list(let l):
-            var out: [UInt8] = []
-            for item in l.items { out += try of(item, function, line: true) }
-            return out
-        case .map(let m):
-            if case .string(let text)? = m["text"] { return try of(.string(text), function, line: true) }
-            throw DshError.runtime("\(function): stdin: a map item needs a 'text' string")
-        default:
-            throw DshError.runtime("\(function): stdin must be a string, bytes, a list of lines or a stream, got \(value.typeName)")
         }
     }
 }

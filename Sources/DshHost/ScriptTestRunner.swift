@@ -88,10 +88,8 @@ public struct ScriptTestRunner {
             cases.list.append((name, args.positional[1]))
             return .null
         }
-        let source: SourceFile
         do {
-            source = SourceFile(name: file, text: try readText(file), path: file)
-            _ = try interp.evaluate(source)
+            _ = try interp.evaluateFile(atPath: file)
         } catch {
             summary.failed += 1
             output.write("FAIL \(file) (while loading)\n\(indent(report(error)))\n")
@@ -121,19 +119,6 @@ public struct ScriptTestRunner {
 
     private func indent(_ s: String) -> String {
         s.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
-    }
-
-    private func readText(_ path: String) throws -> String {
-        guard let f = fopen(path, "rb") else { throw DshError.runtime("\(path): \(String(cString: strerror(errno)))") }
-        defer { fclose(f) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, 65536, f) }
-            if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
-            if n < 65536 { break }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The `*_test.dsh` files below `dir`, sorted; hidden folders and `.build` skipped.
