@@ -10,7 +10,9 @@ public enum StdlibSource {
 # `run` and `wait_healthy` are globals; `import "containers"` works too.
 
 # Runs `cmd` (a list, or a string for `sh -c`) in a new container of `image` and
-# returns {exit_code, stdout, stderr} with the output exactly as written. The
+# returns {exit_code, stdout, stderr} with the output exactly as written (a string
+# when it is valid UTF-8, else bytes; the container logs with the `local` driver,
+# which keeps bytes, where the default json-file driver stores text). The
 # container has no network unless `network:` says otherwise, and is removed
 # whatever happens. `stdin:` (a string, bytes, a list of lines or a stream) is
 # written to the process, then closed.
@@ -18,7 +20,7 @@ fn run(image, cmd = nil, network = "none", env = nil, workdir = nil, user = nil,
        entrypoint = nil, labels = nil, stdin = nil, name = nil) {
     let c = docker.containers.create(image, cmd: cmd, network: network, env: env,
         workdir: workdir, user: user, entrypoint: entrypoint, labels: labels,
-        stdin: stdin != nil, name: name)
+        stdin: stdin != nil, name: name, HostConfig: {LogConfig: {Type: "local"}})
     defer { c.remove(force: true) }
     c.start()
     if stdin != nil {

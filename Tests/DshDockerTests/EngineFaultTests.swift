@@ -73,14 +73,16 @@ struct NewUserDefectTests {
             write_file(\(lit(path)), docker.images.save([\(image)]))
             let b = read_file(\(lit(path)), bytes: true)
             print(len(b) > 100000, len(b) % 512 == 0)
-            print(b == collect(docker.images.save([\(image)])) | reduce((a, c) => a + c, bytes([])))
+            let whole = docker.images.save([\(image)]) | reduce((a, c) => a + c, bytes([]))
+            print(b == whole)
             """)
         #expect(r.output == "true true\ntrue\n")
     }
 
     @Test func outputThatIsNotTextComesBackAsBytes() async throws {
         let r = try await dsh("""
-            let c = docker.containers.run(\(image), cmd: ["sh", "-c", "printf 'ok\\\\n'; printf '\\\\377\\\\376x' >&2; sleep 30"], network: "none")
+            let c = docker.containers.create(\(image), cmd: ["sh", "-c", "sleep 30"], network: "none")
+            c.start()
             defer { c.remove(force: true) }
             let e = c.exec(["printf", "\\\\377a\\\\n"])
             print(type(e.stdout), e.stdout == bytes([255, 97, 10]), type(e.stderr))
@@ -90,7 +92,9 @@ struct NewUserDefectTests {
             """)
         #expect(r.output == "bytes true string\nbytes 1\nstring\n")
         let out = try await dsh("""
-            let c = docker.containers.run(\(image), cmd: ["sh", "-c", "printf 'ok'; printf '\\\\377\\\\376x' >&2"], network: "none")
+            let c = docker.containers.create(\(image), cmd: ["sh", "-c", "printf 'ok'; printf '\\\\377\\\\376x' >&2"], network: "none",
+                HostConfig: {LogConfig: {Type: "local"}})
+            c.start()
             defer { c.remove(force: true) }
             c.wait()
             let o = c.output()
@@ -103,7 +107,8 @@ struct NewUserDefectTests {
 
     @Test func anAttachForLogsOfAStoppedContainerEnds() async throws {
         let r = try await dsh("""
-            let c = docker.containers.run(\(image), cmd: ["echo", "done"], network: "none")
+            let c = docker.containers.create(\(image), cmd: ["echo", "done"], network: "none")
+            c.start()
             defer { c.remove(force: true) }
             c.wait()
             let o = c.attach(stream: false, logs: true)
@@ -300,7 +305,8 @@ struct DockerdRestartTests {
         let logs = session(daemon.host) { p in if p.contains("/logs") { following.withLock { _ = $0.insert("logs") } } }
         let setup = try await onThread {
             try logs.run("""
-                let c = docker.containers.run(\(lit(Engine.image)), cmd: ["sh", "-c", "i=0; while true; do echo line $i; i=$((i+1)); sleep 0.1; done"], network: "none")
+                let c = docker.containers.create(\(lit(Engine.image)), cmd: ["sh", "-c", "i=0; while true; do echo line $i; i=$((i+1)); sleep 0.1; done"], network: "none")
+                c.start()
                 c.Id
                 """)
         }
