@@ -137,21 +137,30 @@ func dshOn(_ server: ScriptedDaemon, _ code: String) async throws -> ScriptResul
 }
 
 @Suite struct DaemonDeathScriptTests {
-    /// A daemon with a running container `x` whose exec output is cut when the daemon dies.
-    @Test func aFollowedExecRaisesWhenTheDaemonDies() async throws {
-        let daemon = try ScriptedDaemon { request, daemon in
+    /// A daemon with a running container `x` whose attach and exec output is cut when the
+    /// daemon dies (it stops listening, then closes the hijacked connection).
+    func dyingDaemon() throws -> ScriptedDaemon {
+        try ScriptedDaemon { request, daemon in
             switch request {
             case let r where r.hasPrefix("GET /v1.41/containers/x/json"):
                 return .json(#"{"Id":"x","Name":"/x","Config":{"Tty":false},"State":{"Running":true,"Status":"running"}}"#)
             case let r where r.hasPrefix("POST /v1.41/containers/x/exec"):
                 return .json(#"{"Id":"e1"}"#)
-            case let r where r.hasPrefix("POST /v1.41/exec/e1/start"):
+            case let r where r.hasPrefix("POST /v1.41/exec/e1/start"), let r where r.hasPrefix("POST /v1.41/containers/x/attach"):
                 // Some output, then the daemon dies.
                 return .hijack(frame(1, Array("first\nsecond".utf8)), thenDie: true)
             default:
                 return .json("{}")
             }
         }
+    }
+
+    func expected(_ daemon: ScriptedDaemon) -> String {
+        "the connection to the daemon closed before the output ended; the daemon no longer answers (cannot connect to the Docker daemon at unix://\(daemon.path): no such file or directory. Is the daemon running?)"
+    }
+
+    @Test func aFollowedExecRaisesWhenTheDaemonDies() async throws {
+        let daemon = try dyingDaemon()
         defer { daemon.stop() }
         let r = try await dshOn(daemon, """
             let c = docker.containers.get("x")
@@ -162,7 +171,36 @@ func dshOn(_ server: ScriptedDaemon, _ code: String) async throws -> ScriptResul
                 print(e.message)
             }
             """)
-        #expect(r.output == "first\nsecond\nthe connection to the daemon closed before the output ended; the daemon no longer answers (cannot connect to the Docker daemon at unix://\(daemon.path): no such file or directory. Is the daemon running?)\n")
+        #expect(r.output == "first\nsecond\n\(expected(daemon))\n")
+    }
+
+    @Test func aFollowedAttachRaisesWhenTheDaemonDies() async throws {
+        let daemon = try dyingDaemon()
+        defer { daemon.stop() }
+        let r = try await dshOn(daemon, """
+            let c = docker.containers.get("x")
+            try {
+                for line in c.attach() { print(line.text) }
+                print("ended as if complete")
+            } catch e {
+                print(e.request, e.message)
+            }
+            """)
+        #expect(r.output == "first\nsecond\nPOST /containers/x/attach \(expected(daemon))\n")
+    }
+
+    @Test func aCollectedExecRaisesWhenTheDaemonDies() async throws {
+        let daemon = try dyingDaemon()
+        defer { daemon.stop() }
+        let r = try await dshOn(daemon, """
+            let c = docker.containers.get("x")
+            try {
+                print(c.exec(["sh", "-c", "long"]))
+            } catch e {
+                print(e.kind, e.message)
+            }
+            """)
+        #expect(r.output == "transport \(expected(daemon))\n")
     }
 }
 
