@@ -189,6 +189,36 @@ func dshOn(_ server: ScriptedDaemon, _ code: String) async throws -> ScriptResul
         #expect(r.output == "first\nsecond\nPOST /containers/x/attach \(expected(daemon))\n")
     }
 
+    /// Followed logs cut inside a frame header by a daemon that goes away: the line that
+    /// arrived is printed (it used to be lost), then the error; the session still works.
+    @Test func followedLogsCutInsideAFrameDeliverWhatArrivedThenRaise() async throws {
+        let daemon = try ScriptedDaemon { request, _ in
+            switch request {
+            case let r where r.hasPrefix("GET /v1.41/containers/x/json"):
+                return .json(#"{"Id":"x","Name":"/x","Config":{"Tty":false},"State":{"Running":true,"Status":"running"}}"#)
+            case let r where r.hasPrefix("GET /v1.41/containers/x/logs"):
+                let body = frame(1, Array("hello".utf8)) + [1, 0, 0]
+                return .raw(Array("HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\nTransfer-Encoding: chunked\r\n\r\n\(String(body.count, radix: 16))\r\n".utf8) + body + [13, 10])
+            case let r where r.contains(" /_ping ") || r.contains("/v1.41/_ping "):
+                return .json("OK")
+            default:
+                return .json("{}")
+            }
+        }
+        defer { daemon.stop() }
+        let r = try await dshOn(daemon, """
+            let c = docker.containers.get("x")
+            try {
+                for line in c.logs(follow: true) { print(line.text) }
+                print("ended as if complete")
+            } catch e {
+                print(e.kind, e.message)
+            }
+            print(docker.ping())
+            """)
+        #expect(r.output == "hello\ntransport the connection to the daemon closed before the response ended\nOK\n")
+    }
+
     @Test func aCollectedExecRaisesWhenTheDaemonDies() async throws {
         let daemon = try dyingDaemon()
         defer { daemon.stop() }
@@ -210,6 +240,8 @@ final class ScriptedDaemon: Sendable {
         case json(String)
         /// A 101 then these bytes; `thenDie` stops listening before closing the connection.
         case hijack([UInt8], thenDie: Bool)
+        /// These bytes as they are (a response, or part of one), then the connection closes.
+        case raw([UInt8])
     }
     let path: String
     private let listener: Int32
@@ -273,6 +305,9 @@ final class ScriptedDaemon: Sendable {
             case .hijack(let bytes, let die):
                 send(fd, Array("HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n".utf8) + bytes)
                 if die { stop() }
+                return
+            case .raw(let bytes):
+                send(fd, bytes)
                 return
             }
         }
