@@ -55,13 +55,7 @@ final class StubDaemon: @unchecked Sendable {
     init(handler: @escaping @Sendable (StubRequest) -> StubReply) throws {
         self.handler = handler
         path = "/tmp/dsh-stub-\(getpid())-\(Int.random(in: 0..<1_000_000)).sock"
-        unlink(path)
-        listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = CountingProxy.address(path)
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard rc == 0, listen(listener, 16) == 0 else { throw CountingProxy.ProxyError() }
+        listener = try CountingProxy.listen(path)
         Thread.detach(ThreadBody { [self] in acceptLoop() })
     }
 

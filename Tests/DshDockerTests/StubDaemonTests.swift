@@ -238,4 +238,25 @@ extension Result where Failure == ScriptFailure {
         #expect(start.bodyText.contains(#""Detach":true"#))
         #expect(stub.requests.contains { $0.path == "/exec/e1/resize" && $0.query.contains { $0 == ("h", "30") } && $0.query.contains { $0 == ("w", "100") } })
     }
+
+    /// `build(auth: ...)` used to be dropped silently: the credentials go in
+    /// `X-Registry-Config`, and `extrahosts: {h: ip}` goes as the list form.
+    @Test func buildSendsAuthAndExtrahosts() async throws {
+        let stub = try makeStub { r in
+            r.path == "/build" ? StubReply(body: "{\"stream\":\"done\"}\n") : nil
+        }
+        defer { stub.stop() }
+        _ = try await dshOnStub(stub, """
+            collect(docker.images.build(tar({Dockerfile: "FROM scratch"}), t: "x:1", extrahosts: {h: "10.1.2.3"},
+                auth: {username: "u", password: "p", serveraddress: "reg:5000"}))
+            """).get()
+        let build = try #require(stub.requests.first { $0.path == "/build" })
+        #expect(build.query.contains { $0 == ("extrahosts", "h:10.1.2.3") } && build.query.contains { $0 == ("t", "x:1") }, "\(build.target)")
+        let header = try #require(build.headers.first { $0.0.lowercased() == "x-registry-config" }?.1)
+        var b64 = header.replacingOccurrences("-", "+").replacingOccurrences("_", "/")
+        while b64.count % 4 != 0 { b64 += "=" }
+        let config = String(decoding: Base64.decode(b64) ?? [], as: UTF8.self)
+        #expect(config.contains(#""reg:5000""#) && config.contains(#""username":"u""#), "\(config)")
+    }
 }
+
