@@ -89,7 +89,12 @@ import Glibc
         let doc = try #require(readText(packageRoot + "/docs/docker.md"))
         let table = BindingDoc.operationTable()
         #expect(doc.contains(table), "docs/docker.md's operation table is stale: paste BindingDoc.operationTable() (DSH_PRINT_OPERATION_TABLE=1 prints it)")
-        if Engine.environment["DSH_PRINT_OPERATION_TABLE"] != nil { print(table) }
+        if Engine.environment["DSH_PRINT_OPERATION_TABLE"] != nil {
+            print(table)
+            for name in ["docker.containers.create", "container.stop", "docker.images.list"] {
+                print(BindingDoc.text(BindingTable.entry(qualified: name)!))
+            }
+        }
     }
 
     @Test func hyphenatedAndCamelCaseParametersHaveOneSnakeSpelling() {

@@ -171,12 +171,20 @@ extension String {
 }
 
 /// Runs dsh `code` against the stub (no engine needed); the script's value or failure.
-func dshOnStub(_ stub: StubDaemon, _ code: String, apiVersion: String? = nil) async throws -> Result<String, ScriptFailure> {
+/// The client's config directory is `configDirectory` (by default a fresh one that does
+/// not exist), never the user's `~/.docker`.
+func dshOnStub(
+    _ stub: StubDaemon, _ code: String, apiVersion: String? = nil,
+    configDirectory: String = "/tmp/dsh-stub-config-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+) async throws -> Result<String, ScriptFailure> {
     let host = stub.host
     return try await onThread {
         let sink = TextSink.capture()
         let interp = Interpreter(output: sink, errorOutput: sink)
-        DockerBindings.install(into: interp, client: { try DockerClient(host: host, apiVersion: apiVersion) })
+        DockerBindings.install(into: interp, client: {
+            try DockerClient(configuration: DockerConfiguration(
+                endpoint: try DockerEndpoint.parse(host, tls: nil), apiVersion: apiVersion, configDirectory: configDirectory))
+        })
         interp.timeLimit = .seconds(30)
         do {
             let v = try interp.evaluate(SourceFile(name: "<stub>", text: code))

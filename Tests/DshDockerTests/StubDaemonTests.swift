@@ -7,6 +7,10 @@ import DshCore
 @testable import DshDocker
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A stub answering `_ping` with `API-Version: version` (none when nil) and the rest
 /// through `routes` (method + path without version and query → reply).
 func makeStub(version: String? = "1.56", _ routes: @escaping @Sendable (StubRequest) -> StubReply? = { _ in nil }) throws -> StubDaemon {
@@ -200,14 +204,22 @@ extension Result where Failure == ScriptFailure {
             }
         }
         defer { stub.stop() }
+        let config = "/tmp/dsh-stub-config-\(getpid())-login"
+        defer { unlink(config + "/config.json"); rmdir(config) }
         let r = try await dshOnStub(stub, """
             let s = docker.images.search("busybox", limit: 3)
             let d = docker.distribution("reg:5000/x:1")
             let l = docker.login("reg:5000", username: "u", password: "p")
             let b = docker.builder.prune(all: true, reserved_space: 1000)
             "${s[0].name} ${d.Descriptor.digest} ${l.Status} ${b.SpaceReclaimed}"
-            """)
+            """, configDirectory: config)
         #expect(try r.get() == "busybox sha256:1 Login Succeeded 0")
+        // Stored as docker login stores it, and removed by logout.
+        let stored = readText(config + "/config.json") ?? ""
+        #expect(stored.contains(#""reg:5000":{"auth":"\#(Base64.encode(Array("u:p".utf8)))"}"#), "\(stored)")
+        let out = try await dshOnStub(stub, #"[docker.logout("reg:5000"), docker.logout("reg:5000")]"#, configDirectory: config)
+        #expect(try out.get() == "[true, false]")
+        #expect(!(readText(config + "/config.json") ?? "").contains("reg:5000"))
         let reqs = stub.requests
         #expect(reqs.contains { $0.path == "/images/search" && $0.query.contains { $0 == ("term", "busybox") } && $0.query.contains { $0 == ("limit", "3") } })
         let auth = try #require(reqs.first { $0.path == "/auth" })
