@@ -186,4 +186,15 @@ import Glibc
         let stop = BindingDoc.text(BindingTable.entry("container", "stop")!)
         #expect(stop.contains("signal: string  [API 1.42+]"), "\(stop)")
     }
+
+    @Test func aMisspeltMethodNamesTheClosestOnes() throws {
+        let interp = Interpreter(output: TextSink.capture(), errorOutput: TextSink.capture())
+        DockerBindings.install(into: interp, client: { throw DshError.runtime("no daemon in this test") })
+        do {
+            _ = try interp.evaluate(SourceFile(name: "<t>", text: "docker.containers.lsit"))
+            Issue.record("no error")
+        } catch let e as DshError {
+            #expect(e.message == "containers has no member 'lsit'; did you mean `list`?", "\(e.message)")
+        }
+    }
 }
