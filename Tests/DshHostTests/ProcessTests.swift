@@ -131,6 +131,13 @@ struct ProcessTests {
         #expect(processesMatching(m).isEmpty)
     }
 
+    @Test("a process that stops reading its stdin ends the input, not dsh (EPIPE, no SIGPIPE)")
+    func stdinReaderGoesAway() async throws {
+        let r = await runHost(#"[command(["head", "-c", "1"], stdin: repeat("x", 5000000)).stdout, sh("true", stdin: range(10000000) | map(str)).exit_code]"#)
+        #expect(r.error == nil, "\(r.error?.report ?? "")")
+        #expect(r.value.sourceString == #"["x", 0]"#)
+    }
+
     @Test("bytes: true returns the output as bytes, unchanged")
     func bytesOutput() async throws {
         let r = await runHost(#"let r = sh("printf '\\377\\000a'", bytes: true); [type(r.stdout), len(r.stdout), r.stdout[0], r.stdout[1]]"#)
