@@ -69,6 +69,10 @@ public enum BuiltinDocs {
         "repeat": "repeat(s, n): a string (or list) repeated n times",
         "chars": "chars(s): the characters of s as a list of strings",
         "format": "format(template, args..., name: v): fill {} {0} {name} with values; specs like {:>8} {:.2f} {:08,d} {:x}",
+        // Time
+        "parse_time": "parse_time(s): an RFC 3339 time (\"2024-05-01T10:00:00Z\") as seconds since the epoch, like now()",
+        "parse_duration": "parse_duration(s): a duration (\"90s\", \"5m\", \"1h30m\", \"300ms\", \"2d\") in seconds",
+        "ago": "ago(t): how long ago t (seconds or an RFC 3339 string) was, as docker prints it (\"5 minutes ago\")",
         // Data
         "json": "json(v, pretty: false): v as JSON text (maps keep their order; bytes as base64)",
         "parse_json": "parse_json(s): the value of JSON text or bytes (ints stay ints when they fit in 64 bits)",
@@ -80,7 +84,7 @@ public enum BuiltinDocs {
         "base64_decode": "base64_decode(s): the bytes of standard or URL-safe base64 text",
         // System
         "read_file": "read_file(path, bytes: false): the file's text (UTF-8), or its bytes",
-        "write_file": "write_file(path, content, append: false): write a string or bytes to a file (created 0644)",
+        "write_file": "write_file(path, content, append: false): write a string or bytes, or drain a stream of them (strings as lines), to a file (created 0644)",
         "exists": "exists(path): whether a file or directory exists at path",
         "glob": "glob(pattern): sorted paths matching a shell pattern (* ? [..] and ** for any depth)",
         "sleep": "sleep(seconds): wait (Ctrl-C interrupts at once)",

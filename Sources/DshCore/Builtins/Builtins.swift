@@ -18,7 +18,7 @@ public enum Builtins {
 
     /// Every built-in with its body.
     static var all: [(String, NativeBody)] {
-        coreFunctions + sequenceFunctions + stringFunctions + dataFunctions + systemFunctions
+        coreFunctions + sequenceFunctions + stringFunctions + dataFunctions + systemFunctions + timeFunctions
             + regexFunctions + pathFunctions + testingFunctions + deadlineFunctions
     }
 }
