@@ -125,7 +125,11 @@ struct ViewsTests {
         #expect(Views.humanSize(0, precision: 4) == "0B")
         #expect(Views.ports(.list([.map(["IP": .string("0.0.0.0"), "PrivatePort": .int(80), "PublicPort": .int(8080), "Type": .string("tcp")]),
                                    .map(["IP": .string("::"), "PrivatePort": .int(80), "PublicPort": .int(8080), "Type": .string("tcp")]),
-                                   .map(["PrivatePort": .int(53), "Type": .string("udp")])])) == "0.0.0.0:8080->80/tcp, [::]:8080->80/tcp, 53/udp")
+                                   .map(["PrivatePort": .int(53), "Type": .string("udp")])])) == "53/udp, 0.0.0.0:8080->80/tcp, [::]:8080->80/tcp")
+        // Consecutive ports published on the same numbers are grouped, as the CLI groups them.
+        let range: [Value] = (8000...8002).map { .map(["IP": .string("0.0.0.0"), "PrivatePort": .int($0), "PublicPort": .int($0), "Type": .string("tcp")]) }
+            + [.map(["PrivatePort": .int(9000), "Type": .string("tcp")]), .map(["PrivatePort": .int(9001), "Type": .string("tcp")])]
+        #expect(Views.ports(.list(range.reversed())) == "0.0.0.0:8000-8002->8000-8002/tcp, 9000-9001/tcp")
         #expect(Views.quote(Views.ellipsis("sh -c 'sleep 60; echo a very long'", 20)) == "\"sh -c 'sleep 60; ec…\"")
         #expect(Views.names(.list([.string("/web"), .string("/other/alias")])) == "web")
     }
