@@ -62,4 +62,5 @@ class BindingObject: HostObject {
     var memberNames: [String] { fieldNames + methods }
     var displayString: String { "<\(typeName)>" }
     var plainValue: Value? { nil }
+    var summary: Value? { nil }
 }

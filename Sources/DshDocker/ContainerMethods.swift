@@ -10,9 +10,11 @@ enum ContainerMethods {
         "inspect", "reload", "start", "stop", "restart", "kill", "pause", "unpause", "wait", "remove",
         "logs", "output", "attach", "exec", "top", "changes", "export", "get_archive", "put_archive",
         "stats", "rename", "update", "resize", "commit", "stat", "create_exec",
-    ]
+    ] + CopyMethods.names.filter { $0 != "stat" } + TerminalMethods.names
 
     static func call(_ c: ResourceObject, _ name: String, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
+        if CopyMethods.names.contains(name) { return try CopyMethods.call(c, name, args, rt) }
+        if TerminalMethods.handles(name, args) { return try TerminalMethods.call(c, name, args, rt) }
         let s = c.session
         let id = c.id
         switch name {
@@ -81,7 +83,6 @@ enum ContainerMethods {
             try args.only([])
             let response = try s.stream(rt, Endpoints.containerExport, id)
             return .stream(DockerStreams.bytes(label: "export", request: "GET /containers/\(id)/export", response.body))
-        case "stat": return try stat(c, args, rt)
         case "create_exec":
             let execID = try createExec(c, args, rt)
             return .object(ExecObject(id: execID, container: c, session: s))
@@ -218,7 +219,7 @@ enum ContainerMethods {
             ("follow", "false"), ("stdout", "true"), ("stderr", "true"),
         ], timeouts: .default)
         let (out, err) = try Blocking.run(rt) { try await collect(response.frames(tty: tty)) }
-        return .map(["stdout": .string(String(decoding: out, as: UTF8.self)), "stderr": .string(String(decoding: err, as: UTF8.self))])
+        return .map(["stdout": DockerStreams.output(out), "stderr": DockerStreams.output(err)])
     }
 
     /// Gathers stdout and stderr of demultiplexed output.
@@ -240,8 +241,14 @@ enum ContainerMethods {
         let streaming = try args.bool("stream") ?? true
         let raw = try args.bool("raw") ?? false
         let tty = try tty(c, rt)
+        // Collecting from a container that is not running: there is nothing to wait for
+        // (stream=true would wait for it to start again, for ever).
+        var follow = true
+        if !streaming, case .map(let m) = try c.inspectValue(rt), case .map(let state)? = m["State"], case .bool(false)? = state["Running"] {
+            follow = false
+        }
         var q: [(String, String)] = [
-            ("stream", "true"), ("stdin", String(feed != nil)), ("stdout", String(try args.bool("stdout") ?? true)),
+            ("stream", String(follow)), ("stdin", String(feed != nil)), ("stdout", String(try args.bool("stdout") ?? true)),
             ("stderr", String(try args.bool("stderr") ?? true)), ("logs", String(try args.bool("logs") ?? false)),
         ]
         if let keys = try args.string("detach_keys") ?? args.string("detachKeys") { q.append(("detachKeys", keys)) }
@@ -289,8 +296,8 @@ enum ContainerMethods {
         }
         let m = MapRef()
         if let exitCode { m["exit_code"] = try exitCode(rt) }
-        m["stdout"] = .string(String(decoding: out, as: UTF8.self))
-        m["stderr"] = .string(String(decoding: err, as: UTF8.self))
+        m["stdout"] = DockerStreams.output(out)
+        m["stderr"] = DockerStreams.output(err)
         return .map(m)
     }
 
@@ -352,22 +359,6 @@ enum ContainerMethods {
         return try finishHijack(hijacked, feed: feed, streaming: stream, raw: raw,
                                 tty: tty, label: "exec", request: "POST /exec/\(execID)/start", function, rt,
                                 exitCode: { rt in try execExitCode(s, execID, rt) })
-    }
-
-    /// `c.stat(path)`: `HEAD /containers/{id}/archive`; the daemon describes the path in
-    /// the `X-Docker-Container-Path-Stat` header (base64 JSON): `{name, size, mode, mtime,
-    /// linkTarget}`.
-    static func stat(_ c: ResourceObject, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
-        try args.atMost(1)
-        let path = try args.string("path", position: 0) ?? args.string(0, "path")
-        let response = try c.session.send(rt, Endpoints.containerArchiveInfo, c.id, query: [("path", path)])
-        guard let header = response.headers.first(name: "X-Docker-Container-Path-Stat") else {
-            throw DshError.runtime("\(args.function): the daemon sent no X-Docker-Container-Path-Stat header")
-        }
-        guard let bytes = Base64.decode(header) else {
-            throw DshError.runtime("\(args.function): the path-stat header is not base64")
-        }
-        return try DockerSession.decode(bytes, request: "HEAD /containers/\(c.id)/archive")
     }
 
     /// The exit code of a finished exec (the daemon sets it once the process is reaped).

@@ -10,6 +10,7 @@ final class DockerObject: BindingObject {
 
     override var typeName: String { "docker" }
     override var methodPrefix: String { "docker" }
+    override var extraMethods: [String] { ["ps", "logout"] }
     override var fieldNames: [String] {
         ["containers", "images", "networks", "volumes", "services", "tasks", "nodes", "secrets", "configs", "plugins",
          "swarm", "system", "builder", "host", "read_only"]
@@ -41,8 +42,10 @@ final class DockerObject: BindingObject {
         switch name {
         case "connect": return try connect(args)
         case "request": return try request(args, rt)
-        case "login": return try login(args, rt)
-        case "logout": return try logout(args)
+        case "login": return try LoginMethods.login(session, args, rt)
+        case "logout": return try LoginMethods.logout(session, args, rt)
+        case "ps": return try Views.ps(session, args, rt)
+        case "df": return try Views.df(session, args, rt)
         case "distribution":
             try args.atMost(1)
             return try session.json(rt, Endpoints.distribution, try args.string(0, "image reference"))
@@ -82,52 +85,6 @@ final class DockerObject: BindingObject {
         do { client = try DockerClient(host: host, tls: tls, apiVersion: apiVersion, traceHook: trace) } catch { throw DockerErrors.map(error) }
         let newSession = DockerSession(client: { client }, readOnly: session.readOnly, trace: trace)
         return .object(DockerObject(session: newSession))
-    }
-
-    /// `docker.login(registry, username:, password:, store: true)`: `POST /auth` (the
-    /// daemon checks the credentials with the registry), then, like `docker login`, the
-    /// credentials are stored in config.json (through its credential helper if it names
-    /// one; an identity token the registry returns replaces the password). Returns the
-    /// API's `{Status, IdentityToken}`.
-    private func login(_ args: ArgReader, _ rt: any Runtime) throws -> Value {
-        try args.atMost(1)
-        var registry: String?
-        if let server = args.args[0] {
-            guard case .string(let s) = server else { throw DshError.runtime("\(args.function): the registry must be a string") }
-            registry = s
-        }
-        let server = CredentialStore.key(for: registry)
-        let body = MapRef()
-        body["serveraddress"] = .string(server)
-        for (k, v) in args.args.named where k != "store" { body[k] = v }
-        let answer = try session.json(rt, Endpoints.auth, body: .map(body))
-        if try args.bool("store") ?? true {
-            var credentials = RegistryCredentials(username: try args.string("username"), password: try args.string("password"), serverAddress: server)
-            if case .map(let m) = answer, case .string(let token)? = m["IdentityToken"], !token.isEmpty {
-                credentials.identityToken = token
-                credentials.password = nil
-            }
-            let dir = try session.client().configuration.configDirectory
-            do { try CredentialStore.store(credentials, configDirectory: dir) } catch { throw DockerErrors.map(error) }
-        }
-        return answer
-    }
-
-    /// `docker.logout(registry)`: removes the stored credentials of a registry (Docker
-    /// Hub when none is given), as `docker logout` does; false when there were none.
-    private func logout(_ args: ArgReader) throws -> Value {
-        try args.atMost(1)
-        var registry: String?
-        if let server = args.args[0] {
-            guard case .string(let s) = server else { throw DshError.runtime("\(args.function): the registry must be a string") }
-            registry = s
-        }
-        let dir = try session.client().configuration.configDirectory
-        do {
-            return .bool(try CredentialStore.erase(server: CredentialStore.key(for: registry), configDirectory: dir))
-        } catch {
-            throw DockerErrors.map(error)
-        }
     }
 
     /// `docker.request(method, path, query: {...}, body: ..., stream: false, headers: {...},

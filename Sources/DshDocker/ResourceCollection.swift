@@ -18,6 +18,8 @@ final class ResourceCollection: BindingObject {
     override var methodPrefix: String { "docker.\(kind.plural)" }
     override var displayString: String { "<docker.\(kind.plural)>" }
 
+    override var extraMethods: [String] { kind == .image ? ["ls"] : [] }
+
     private var listEndpoint: Endpoint {
         switch kind {
         case .container: return Endpoints.containerList
@@ -38,6 +40,7 @@ final class ResourceCollection: BindingObject {
         if kind == .plugin, name == "privileges" || name == "install" || name == "create" {
             return try PluginMethods.collection(s, name, args, rt)
         }
+        if kind == .image && name == "ls" { return try Views.images(s, args, rt) }
         switch name {
         case "list":
             try args.atMost(0)

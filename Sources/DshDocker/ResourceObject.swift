@@ -146,6 +146,9 @@ final class ResourceObject: BindingObject {
 
     override var plainValue: Value? { .map(data) }
 
+    /// The REPL's row for a container or image (the CLI's `ps` / `images` columns).
+    override var summary: Value? { Views.summary(self) }
+
     /// Inspects the resource afresh.
     func inspectValue(_ runtime: any Runtime, query: [(String, String)] = []) throws -> Value {
         try session.json(runtime, kind.inspect, id, query: query)

@@ -1,5 +1,7 @@
-// CredentialStore: stores and erases registry credentials as `docker login` / `docker
-// logout` do: through the credential helper config.json names, else in its `auths`.
+// CredentialStore: stores and erases registry credentials as `docker login` and
+// `docker logout` do: through the credential helper config.json names
+// (`credHelpers[server]`, else `credsStore`), else in config.json's `auths` (base64
+// `user:password`), the file written whole, other keys kept, mode 0600.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -8,116 +10,117 @@ import Musl
 import Darwin
 #endif
 
-/// Writing credentials to the docker CLI's config (`$DOCKER_CONFIG/config.json`).
+/// Where `docker login` keeps credentials.
 public enum CredentialStore {
-    /// The key `docker login` stores a registry under: Docker Hub (no registry,
-    /// `docker.io`, `index.docker.io`) under ``RegistryAuth/dockerHubServer``, any other
-    /// as given (`127.0.0.1:5000`).
-    public static func key(for registry: String?) -> String {
-        guard let r = registry, !r.isEmpty else { return RegistryAuth.dockerHubServer }
-        let host = RegistryAuth.hostname(r)
-        if host == "docker.io" || host == "index.docker.io" || host == "registry-1.docker.io" { return RegistryAuth.dockerHubServer }
-        return r
-    }
-
-    /// Stores `credentials` under their server: with the helper of `credHelpers[server]`
-    /// or `credsStore` (`docker-credential-NAME store`), else as `auths[server]` =
-    /// `{auth: base64(user:password)}` (plus `identitytoken` when there is one). Other
-    /// keys of config.json are kept; the file is written with mode 0600.
-    public static func store(_ credentials: RegistryCredentials, configDirectory: String) throws {
-        var root = try load(configDirectory)
-        let server = credentials.serverAddress
-        if let helper = helper(root, server) {
-            let secret = credentials.identityToken ?? credentials.password ?? ""
-            let user = credentials.identityToken != nil ? "<token>" : (credentials.username ?? "")
-            let payload = JSONValue.object(["ServerURL": .string(server), "Username": .string(user), "Secret": .string(secret)])
-            try runHelper(helper, "store", payload.encoded(), server)
-            // The CLI leaves an empty entry in auths so `docker logout` knows the server.
-            var auths = objectValue(root["auths"])
-            auths[server] = .object([:])
-            root["auths"] = .object(auths)
-        } else {
-            var entry: [String: JSONValue] = [:]
-            let pair = (credentials.username ?? "") + ":" + (credentials.identityToken == nil ? (credentials.password ?? "") : "")
-            entry["auth"] = .string(Base64.encode(Array(pair.utf8)))
-            if let token = credentials.identityToken { entry["identitytoken"] = .string(token) }
-            var auths = objectValue(root["auths"])
-            auths[server] = .object(entry)
-            root["auths"] = .object(auths)
+    /// The key credentials for `server` are stored under: Docker Hub's
+    /// `https://index.docker.io/v1/`, else the hostname (`127.0.0.1:5000`).
+    public static func key(for server: String) -> String {
+        let host = RegistryAuth.hostname(server)
+        if server.isEmpty || server == RegistryAuth.dockerHubServer || host == "docker.io" || host == "index.docker.io" || host == "registry-1.docker.io" {
+            return RegistryAuth.dockerHubServer
         }
-        try save(root, configDirectory)
+        return host
     }
 
-    /// Removes the credentials of `server` (the helper's `erase`, and the `auths` entry);
-    /// false when there were none.
+    /// The helper that holds credentials for `key`, if config.json names one.
+    public static func helper(for key: String, in config: DockerConfigFile) -> String? {
+        if let h = config.credHelpers?[key], !h.isEmpty { return h }
+        if let s = config.credsStore, !s.isEmpty { return s }
+        return nil
+    }
+
+    /// Stores `credentials` (username and password, or an identity token) for their
+    /// server; returns where: `docker-credential-NAME` or the config file's path.
+    @discardableResult
+    public static func store(_ credentials: RegistryCredentials, configDirectory: String) throws -> String {
+        let key = self.key(for: credentials.serverAddress)
+        let config = try DockerConfigFile.load(directory: configDirectory)
+        let user = credentials.identityToken != nil ? "<token>" : (credentials.username ?? "")
+        let secret = credentials.identityToken ?? credentials.password ?? ""
+        if let helper = helper(for: key, in: config) {
+            let payload = JSONValue.object(["ServerURL": .string(key), "Username": .string(user), "Secret": .string(secret)]).encoded()
+            try runHelper(helper, "store", payload, key)
+            return "docker-credential-" + helper
+        }
+        var json = try readConfig(configDirectory)
+        var auths: [String: JSONValue] = [:]
+        if case .object(let a)? = json["auths"] { auths = a }
+        var entry: [String: JSONValue] = ["auth": .string(Base64.encode(Array("\(credentials.username ?? ""):\(credentials.password ?? "")".utf8)))]
+        if let token = credentials.identityToken { entry["identitytoken"] = .string(token) }
+        auths[key] = .object(entry)
+        json["auths"] = .object(auths)
+        return try writeConfig(json, configDirectory)
+    }
+
+    /// Erases the credentials stored for `server`; false when there were none.
     @discardableResult
     public static func erase(server: String, configDirectory: String) throws -> Bool {
-        var root = try load(configDirectory)
-        var auths = objectValue(root["auths"])
-        var found = auths.removeValue(forKey: server) != nil
-        if let helper = helper(root, server) {
-            do {
-                try runHelper(helper, "erase", Array(server.utf8), server)
-                found = true
-            } catch let e as DockerError where e.message.contains("not found") {}
+        let key = self.key(for: server)
+        let config = try DockerConfigFile.load(directory: configDirectory)
+        var erased = false
+        if let helper = helper(for: key, in: config) {
+            erased = (try? runHelper(helper, "erase", Array(key.utf8), key)) != nil
         }
-        root["auths"] = .object(auths)
-        try save(root, configDirectory)
-        return found
+        var json = try readConfig(configDirectory)
+        if case .object(var auths)? = json["auths"] {
+            let matching = auths.keys.filter { $0 == key || RegistryAuth.hostname($0) == RegistryAuth.hostname(key) }
+            for k in matching { auths.removeValue(forKey: k) }
+            if !matching.isEmpty {
+                json["auths"] = .object(auths)
+                try writeConfig(json, configDirectory)
+                erased = true
+            }
+        }
+        return erased
     }
 
-    // MARK: the file
+    /// Runs `docker-credential-NAME verb` with `input`; the message never holds secrets.
+    static func runHelper(_ helper: String, _ verb: String, _ input: [UInt8], _ key: String) throws {
+        guard !helper.contains("/") else { throw DockerError(kind: .credentials, message: "invalid credential helper name \(helper)") }
+        let program = "docker-credential-" + helper
+        let (status, out) = try CredentialHelper.run(program, arguments: [verb], input: input)
+        if status == 0 { return }
+        if status == 127 { throw DockerError(kind: .credentials, message: "\(program) is not installed (config.json names it)") }
+        let text = String(decoding: out.prefix(200), as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+        throw DockerError(kind: .credentials, message: "\(program) \(verb) failed for \(key) (exit \(status))\(text.isEmpty ? "" : ": " + text)")
+    }
 
-    private static func path(_ dir: String) -> String { FileSystem.join(dir, "config.json") }
-
-    private static func load(_ dir: String) throws -> [String: JSONValue] {
-        guard let bytes = FileSystem.readFile(path(dir)), !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0a }) else { return [:] }
-        guard case .object(let o) = try JSONValue.decode(bytes) else {
-            throw DockerError(kind: .configuration, message: "\(path(dir)) is not a JSON object")
+    /// config.json as a JSON object (empty when missing), unknown keys kept.
+    static func readConfig(_ directory: String) throws -> [String: JSONValue] {
+        let path = FileSystem.join(directory, "config.json")
+        guard let bytes = FileSystem.readFile(path), bytes.contains(where: { $0 != 0x20 && $0 != 0x0a && $0 != 0x0d && $0 != 0x09 }) else { return [:] }
+        guard case .object(let o)? = try? JSONValue.decode(bytes) else {
+            throw DockerError.configuration("cannot read \(path): it is not valid JSON")
         }
         return o
     }
 
-    private static func save(_ root: [String: JSONValue], _ dir: String) throws {
-        mkdir(dir, 0o700)
-        let target = path(dir)
-        let temporary = target + ".tmp-\(getpid())"
-        let bytes = JSONValue.object(root).encoded()
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw DockerError(kind: .configuration, message: "cannot write \(temporary)") }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { close(fd); unlink(temporary); throw DockerError(kind: .configuration, message: "cannot write \(temporary)") }
-            written += n
+    /// Writes config.json whole (a temporary file renamed over it), mode 0600; returns its path.
+    @discardableResult
+    static func writeConfig(_ json: [String: JSONValue], _ directory: String) throws -> String {
+        mkdir(directory, 0o700)
+        let path = FileSystem.join(directory, "config.json")
+        let temp = path + ".dsh-\(getpid())"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw DockerError.configuration("cannot write \(temp): \(String(cString: strerror(errno)))") }
+        let bytes = JSONValue.object(json).encoded() + [0x0a]
+        var off = 0
+        while off < bytes.count {
+            let n = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 {
+                close(fd)
+                unlink(temp)
+                throw DockerError.configuration("cannot write \(temp): \(String(cString: strerror(errno)))")
+            }
+            off += n
         }
+        fchmod(fd, 0o600)
         close(fd)
-        guard rename(temporary, target) == 0 else {
-            unlink(temporary)
-            throw DockerError(kind: .configuration, message: "cannot replace \(target)")
+        guard rename(temp, path) == 0 else {
+            unlink(temp)
+            throw DockerError.configuration("cannot replace \(path): \(String(cString: strerror(errno)))")
         }
-    }
-
-    private static func objectValue(_ v: JSONValue?) -> [String: JSONValue] {
-        if case .object(let o)? = v { return o }
-        return [:]
-    }
-
-    /// The helper for `server`: `credHelpers[server]`, else `credsStore`.
-    private static func helper(_ root: [String: JSONValue], _ server: String) -> String? {
-        if case .string(let h)? = objectValue(root["credHelpers"])[server], !h.isEmpty { return h }
-        if case .string(let h)? = root["credsStore"], !h.isEmpty { return h }
-        return nil
-    }
-
-    private static func runHelper(_ helper: String, _ action: String, _ input: [UInt8], _ server: String) throws {
-        guard !helper.contains("/") else { throw DockerError(kind: .credentials, message: "invalid credential helper name \(helper)") }
-        let program = "docker-credential-" + helper
-        let (status, out) = try CredentialHelper.run(program, arguments: [action], input: input)
-        if status == 0 { return }
-        if status == 127 { throw DockerError(kind: .credentials, message: "\(program) is not installed (config.json names it)") }
-        let text = String(decoding: out.prefix(200), as: UTF8.self)
-        let reason = text.contains("not found") ? "credentials not found" : "exit \(status)"
-        throw DockerError(kind: .credentials, message: "\(program) \(action) failed for \(server): \(reason)")
+        return path
     }
 }
