@@ -60,7 +60,10 @@ enum FileBuiltins {
         let path = try args.string(0, "rm", "the path")
         let recursive = try args.bool("recursive", "rm", default: false)
         let force = try args.bool("force", "rm", default: false)
-        if path.isEmpty || path == "/" { throw DshError.runtime("rm: refusing to remove '\(path)'") }
+        let last = PathText.basename(path)
+        if path.isEmpty || last == "/" || last == "." || last == ".." {
+            throw DshError.runtime("rm: refusing to remove '\(path)'")
+        }
         var st = stat()
         if lstat(path, &st) != 0 {
             if errno == ENOENT && force { return .null }
@@ -155,6 +158,10 @@ enum FileBuiltins {
         guard stat(src, &st) == 0 else { throw errnoError(fn, "cannot stat '\(src)'", path: src) }
         if (st.st_mode & S_IFMT) == S_IFDIR {
             throw DshError.runtime("\(fn): '\(src)' is a directory (EISDIR)", fields: [("errno", .string("EISDIR")), ("path", .string(src))])
+        }
+        var dstStat = stat()
+        if stat(dst, &dstStat) == 0 && dstStat.st_dev == st.st_dev && dstStat.st_ino == st.st_ino {
+            throw DshError.runtime("\(fn): '\(src)' and '\(dst)' are the same file")
         }
         let input = open(src, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw errnoError(fn, "cannot open '\(src)'", path: src) }

@@ -174,7 +174,7 @@ final class ProcessPump {
 
     private func writeSome() {
         let n = pending.withUnsafeBytes { buf in
-            write(process.stdinFD, buf.baseAddress! + pendingOffset, buf.count - pendingOffset)
+            writeWithoutSIGPIPE(process.stdinFD, buf.baseAddress! + pendingOffset, buf.count - pendingOffset)
         }
         if n > 0 {
             pendingOffset += n

@@ -49,7 +49,6 @@ final class SpawnedProcess {
         for a in argv where a.utf8.contains(0) {
             throw DshError.runtime("\(function): an argument contains a NUL byte")
         }
-        ignoreSIGPIPEOnce()
         var inPipe: [Int32] = [-1, -1], outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
         func closePipes() { for fd in inPipe + outPipe + errPipe where fd >= 0 { close(fd) } }
         if wantsStdin { guard makePipe(&inPipe) else { throw errnoError(function, "pipe") } }
@@ -204,22 +203,27 @@ func makePipe(_ fds: inout [Int32]) -> Bool {
     return true
 }
 
-/// Writing to a pipe whose reader has gone raises SIGPIPE, whose default action ends
-/// the whole dsh process: ignore it (writes then fail with EPIPE), unless the host set
-/// a handler of its own.
-private let ignoreSIGPIPE: Void = {
-    var old = sigaction()
-    if sigaction(SIGPIPE, nil, &old) == 0 {
-        #if canImport(Glibc)
-        let isDefault = old.__sigaction_handler.sa_handler == nil
-        #else
-        let isDefault = true
-        #endif
-        if isDefault { signal(SIGPIPE, SIG_IGN) }
+/// Writes to a process's stdin with SIGPIPE blocked on this thread: a process that
+/// stopped reading makes the write fail with EPIPE instead of ending dsh, and the
+/// SIGPIPE the write raised is taken off this thread before it is unblocked. The
+/// process-wide disposition stays as it was (so `dsh script | head` still ends when
+/// head does).
+func writeWithoutSIGPIPE(_ fd: Int32, _ pointer: UnsafeRawPointer, _ count: Int) -> Int {
+    var pipeOnly = sigset_t()
+    sigemptyset(&pipeOnly)
+    sigaddset(&pipeOnly, SIGPIPE)
+    var saved = sigset_t()
+    pthread_sigmask(SIG_BLOCK, &pipeOnly, &saved)
+    let n = write(fd, pointer, count)
+    let code = errno
+    if n < 0 && code == EPIPE {
+        var none = timespec(tv_sec: 0, tv_nsec: 0)
+        _ = sigtimedwait(&pipeOnly, nil, &none)
     }
-}()
-
-private func ignoreSIGPIPEOnce() { _ = ignoreSIGPIPE }
+    pthread_sigmask(SIG_SETMASK, &saved, nil)
+    errno = code
+    return n
+}
 
 /// The symbolic name of an errno value, as CLI tools print it (`ENOENT`).
 func errnoName(_ code: Int32) -> String {

@@ -7,6 +7,18 @@ enum YAMLBuiltins {
     /// Most nodes one parse may produce (aliases can make a small text expand hugely).
     static let maxNodes = 10_000_000
 
+    /// Plain scalars are typed by the YAML 1.2 core schema, as Docker Compose (go-yaml v3)
+    /// reads them: `yes`/`no`/`on`/`off` stay strings, `22:22` is not a base-60 number,
+    /// `017` is seventeen; `0o17` and `0x1f` are octal and hex. (Yams' default is YAML 1.1.)
+    static let coreSchema: Yams.Resolver = {
+        // The patterns are constants: they compile.
+        let r = Yams.Resolver.basic.appending(.null).appending(.merge)
+        return try! r
+            .appending(.bool, "^(?:true|True|TRUE|false|False|FALSE)$")
+            .appending(.int, "^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+            .appending(.float, "^(?:[-+]?(?:\\.[0-9]+|[0-9]+(?:\\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$")
+    }()
+
     /// `parse_yaml(text, all: false)`: the value of a YAML document (nil for an empty
     /// one); with `all: true`, the list of every document in the text.
     static func parseYAML(_ args: Arguments, _ rt: any Runtime) throws -> Value {
@@ -24,13 +36,13 @@ enum YAMLBuiltins {
         do {
             if all {
                 var docs: [Value] = []
-                let parser = try Yams.Parser(yaml: text)
+                let parser = try Yams.Parser(yaml: text, resolver: coreSchema)
                 while let node = try parser.nextRoot() {
                     docs.append(try value(node, rt, &budget))
                 }
                 return .list(docs)
             }
-            guard let node = try Yams.compose(yaml: text) else { return .null }
+            guard let node = try Yams.compose(yaml: text, coreSchema) else { return .null }
             return try value(node, rt, &budget)
         } catch let e as YamlError {
             throw DshError.runtime("parse_yaml: " + describe(e))
@@ -49,7 +61,7 @@ enum YAMLBuiltins {
         case .parser(let context, let problem, let mark, _): return at(mark, problem, context)
         case .composer(let context, let problem, let mark, _): return at(mark, problem, context)
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return "line \(context.mark.line), column \(context.mark.column): duplicate key\(duplicates.count == 1 ? "" : "s") \(duplicates.map { "'\($0)'" }.joined(separator: ", "))"
+            return "duplicate key\(duplicates.count == 1 ? "" : "s") \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in the mapping at line \(context.mark.line), column \(context.mark.column)"
         default: return "\(e)"
         }
     }
@@ -62,11 +74,17 @@ enum YAMLBuiltins {
         case .scalar(let s):
             switch node.tagName {
             case .null: return .null
-            case .bool: return node.bool.map { .bool($0) } ?? .string(s.string)
+            case .bool: return .bool(s.string.first == "t" || s.string.first == "T")
             case .int:
-                if let i = node.int { return .int(i) }
-                throw DshError.runtime("parse_yaml: line \(s.mark?.line ?? 0), column \(s.mark?.column ?? 0): integer \(s.string) does not fit in 64 bits")
-            case .float: return node.float.map { .float($0) } ?? .string(s.string)
+                let t = s.string
+                let i = t.hasPrefix("0o") ? Int(t.dropFirst(2), radix: 8) : t.hasPrefix("0x") ? Int(t.dropFirst(2), radix: 16) : Int(t)
+                if let i { return .int(i) }
+                throw DshError.runtime("parse_yaml: line \(s.mark?.line ?? 0), column \(s.mark?.column ?? 0): integer \(t) does not fit in 64 bits")
+            case .float:
+                let t = s.string
+                if t.hasSuffix("inf") || t.hasSuffix("Inf") || t.hasSuffix("INF") { return .float(t.hasPrefix("-") ? -.infinity : .infinity) }
+                if t.lowercased() == ".nan" { return .float(.nan) }
+                return Double(t).map { .float($0) } ?? .string(t)
             default: return .string(s.string)
             }
         case .sequence(let seq):

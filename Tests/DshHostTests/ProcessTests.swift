@@ -131,6 +131,35 @@ struct ProcessTests {
         #expect(processesMatching(m).isEmpty)
     }
 
+    @Test("a process that stops reading its stdin ends the input, not dsh (EPIPE, no SIGPIPE)")
+    func stdinReaderGoesAway() async throws {
+        let r = await runHost(#"[command(["head", "-c", "1"], stdin: repeat("x", 5000000)).stdout, sh("true", stdin: range(10000000) | map(str)).exit_code]"#)
+        #expect(r.error == nil, "\(r.error?.report ?? "")")
+        #expect(r.value.sourceString == #"["x", 0]"#)
+    }
+
+    @Test("bytes: true returns the output as bytes, unchanged")
+    func bytesOutput() async throws {
+        let r = await runHost(#"let r = sh("printf '\\377\\000a'", bytes: true); [type(r.stdout), len(r.stdout), r.stdout[0], r.stdout[1]]"#)
+        #expect(r.error == nil, "\(r.error?.report ?? "")")
+        #expect(r.value.sourceString == "[\"bytes\", 3, 255, 0]")
+    }
+
+    @Test("with_timeout's deadline is catchable, but the evaluation's own time limit is not")
+    func deadlinesNest() async throws {
+        let inner = await runHost(#"""
+            var got = []
+            try { with_timeout(5, () => with_timeout(0.05, () => sleep(30))) } catch e { got += [e.message] }
+            got
+            """#)
+        #expect(inner.value.sourceString == #"["with_timeout: did not finish within 0.05 s"]"#)
+        let outer = await runHost(#"try { with_timeout(30, () => sleep(30)) } catch e { print("caught", e.message) }"#) {
+            $0.timeLimit = .milliseconds(200)
+        }
+        #expect(outer.error?.kind == .interrupted)
+        #expect(outer.stdout == "")
+    }
+
     @Test("read-only and pure sandboxes have no processes and no file changes")
     func capabilities() async throws {
         let ro = await runHost(#"[type(list_dir), type(parse_yaml)]; sh("true")"#, capabilities: .readOnly)
