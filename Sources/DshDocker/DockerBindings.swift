@@ -33,6 +33,9 @@ public enum DockerBindings {
         interp.define("progress", doc: "progress(stream): render pull/push/build progress; returns the last aux map") { args, rt in
             try ProgressBinding.progress(args, rt)
         }
+        interp.define("untar", doc: "untar(bytes or stream, data: true): the members of a tar archive as maps, nothing written") { args, rt in
+            try UntarBinding.untar(args, rt)
+        }
         installStandardLibrary(into: interp)
     }
 

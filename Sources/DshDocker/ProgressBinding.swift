@@ -12,11 +12,17 @@ import Darwin
 enum ProgressBinding {
     static func progress(_ args: Arguments, _ rt: any Runtime) throws -> Value {
         let reader = ArgReader(args, "progress")
-        try reader.only(["quiet"])
+        try reader.only(["quiet", "to"])
         let quiet = try reader.bool("quiet") ?? false
         let source = try reader.value(0, "stream of messages")
-        let renderer = ProgressRenderer(isTerminal: rt.outputIsTerminal, width: terminalWidth()) { text in
-            if !quiet { rt.write(text) }
+        let toStderr: Bool
+        switch try reader.string("to") ?? "stdout" {
+        case "stdout": toStderr = false
+        case "stderr": toStderr = true
+        case let other: throw DshError.runtime("progress: to must be \"stdout\" or \"stderr\", not \(Value.quote(other))")
+        }
+        let renderer = ProgressRenderer(isTerminal: toStderr ? isatty(2) == 1 : rt.outputIsTerminal, width: terminalWidth()) { text in
+            if !quiet { if toStderr { rt.writeError(text) } else { rt.write(text) } }
         }
         var aux: Value = .null
         func handle(_ item: Value) throws {

@@ -49,7 +49,9 @@ public struct ValueDisplay {
             return paint(value.sourceString, .magenta)
         case .list(let l):
             if !l.items.isEmpty && l.items.allSatisfy(ValueDisplay.isRecord) {
-                var table = TableRenderer.render(l.items, width: width, color: color)
+                // Objects that offer a summary (containers, images) show as `docker ps` does.
+                let summaries = l.items.compactMap { v -> Value? in if case .object(let o) = v { return o.summary }; return nil }
+                var table = TableRenderer.render(summaries.count == l.items.count ? summaries : l.items, width: width, color: color)
                 while table.hasSuffix("\n") { table.removeLast() }
                 return table
             }

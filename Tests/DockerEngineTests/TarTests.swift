@@ -171,6 +171,81 @@ struct TarTests {
         #expect(dir.read("d/h") == "content")
     }
 
+    /// Links are resolved through the links already extracted (and checked again at the
+    /// end, since a later member can change where an earlier link leads), at every depth:
+    /// issue #12 (13), `a/b -> ..` then `x -> a/b/..` points outside.
+    @Test func extractorRefusesLinksThatEscapeThroughOtherLinks() async throws {
+        var cases: [[TarEntry]] = [
+            [TarEntry(path: "a", kind: .directory), TarEntry(path: "a/b", kind: .symlink(target: "..")),
+             TarEntry(path: "x", kind: .symlink(target: "a/b/.."))],
+            // The same members with the escaping link first: caught by the final check.
+            [TarEntry(path: "x", kind: .symlink(target: "a/b/..")), TarEntry(path: "a", kind: .directory),
+             TarEntry(path: "a/b", kind: .symlink(target: ".."))],
+            // A hard link to a symlink, made in a shallower directory, escapes from there.
+            [TarEntry(path: "a/b/s", kind: .symlink(target: "../../f")), TarEntry(path: "h", kind: .hardlink(target: "a/b/s"))],
+            // A relative link through an absolute one (kept or not) leaves the root.
+            [TarEntry(path: "abs", kind: .symlink(target: "/")), TarEntry(path: "y", kind: .symlink(target: "abs/etc"))],
+            // A loop is refused rather than followed forever.
+            [TarEntry(path: "p", kind: .symlink(target: "q/z")), TarEntry(path: "q", kind: .symlink(target: "p/z")),
+             TarEntry(path: "r", kind: .symlink(target: "p"))],
+        ]
+        // Chains of `..` links at every depth: d1/l -> .., d1/d2/l -> ../.., ... then an
+        // entry that climbs one level above each.
+        for depth in 1...4 {
+            let dirs = (1...depth).map { i in (1...i).map { "d\($0)" }.joined(separator: "/") }
+            var entries = dirs.map { TarEntry(path: $0, kind: .directory) }
+            let deepest = dirs.last!
+            entries.append(TarEntry(path: deepest + "/up", kind: .symlink(target: Array(repeating: "..", count: depth).joined(separator: "/"))))
+            entries.append(TarEntry(path: "esc", kind: .symlink(target: deepest + "/up/..")))
+            cases.append(entries)
+        }
+        for entries in cases {
+            let dir = try TempDir()
+            let options = TarExtractor.Options(keepAbsoluteSymlinks: true)
+            do {
+                try await TarExtractor.extract(Chunks([hostile(entries)]), to: dir.path + "/dest", options: options)
+                Issue.record("extracted \(entries.map(\.path))")
+            } catch let e as DockerError {
+                #expect(e.kind == .archive)
+                #expect(e.message.contains("unsafe archive"), "\(e.message)")
+            }
+            // No link that leads outside is left behind.
+            for e in entries {
+                if case .directory = e.kind { continue }
+                let full = dir.path + "/dest/" + e.path
+                var st = stat()
+                guard lstat(full, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK, let t = TarExtractor.readLink(full) else { continue }
+                if t.hasPrefix("/") { continue }
+                #expect(TarExtractor.resolve(GoPath.dir(e.path) + "/" + t, under: dir.path + "/dest") == .inside, "\(e.path) -> \(t) left behind")
+            }
+        }
+        // Inside links at depth are fine, and `keepAbsoluteSymlinks` keeps `/proc/mounts`.
+        let dir = try TempDir()
+        let ok = hostile([TarEntry(path: "a/b/c", kind: .directory), TarEntry(path: "a/b/c/up", kind: .symlink(target: "../../..")),
+                          TarEntry(path: "top", kind: .symlink(target: "a/b/c/up/a/b")), TarEntry(path: "mtab", kind: .symlink(target: "/proc/mounts"))])
+        let written = try await TarExtractor.extract(Chunks([ok]), to: dir.path, options: .init(keepAbsoluteSymlinks: true))
+        #expect(written == ["a/b/c", "a/b/c/up", "top", "mtab"])
+        #expect(TarExtractor.readLink(dir.path + "/mtab") == "/proc/mounts")
+    }
+
+    /// Modes and mtimes come from the archive; a directory is never replaced by a file.
+    @Test func extractorRestoresModesAndTimesAndRefusesDirectoryReplacement() async throws {
+        let dir = try TempDir()
+        let archive = hostile([TarEntry(path: "d", kind: .directory, mode: 0o750, mtime: 1_000_000),
+                               TarEntry(path: "d/f", kind: .file, mode: 0o741, mtime: 2_000_000)], data: ["d/f": "x"])
+        try await TarExtractor.extract(Chunks([archive]), to: dir.path)
+        var st = stat()
+        #expect(stat(dir.path + "/d/f", &st) == 0)
+        #expect(st.st_mode & 0o7777 == 0o741)
+        #expect(st.st_mtim.tv_sec == 2_000_000)
+        #expect(stat(dir.path + "/d", &st) == 0)
+        #expect(st.st_mode & 0o7777 == 0o750)
+        #expect(st.st_mtim.tv_sec == 1_000_000)
+        let clash = hostile([TarEntry(path: "d", kind: .file)])
+        await #expect(throws: DockerError.self) { try await TarExtractor.extract(Chunks([clash]), to: dir.path) }
+        #expect(stat(dir.path + "/d", &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR)
+    }
+
     @Test func truncatedArchivesFail() async throws {
         var bytes = try await TarStream.files([TarFile(path: "f", bytes: [UInt8](repeating: 1, count: 2000))]).collect()
         bytes.removeLast(1024 + 600)

@@ -91,6 +91,29 @@ private final class FakeContainer: HostObject {
         #expect(TableRenderer.truncate("中文字", to: 4) == "中…")
     }
 
+    /// Cells by terminal cells: combining marks take none, emoji (with skin tones, ZWJ
+    /// sequences, VS16, flags) and CJK two, so the columns after them line up.
+    @Test func emojiCombiningMarksAndCJKAlign() {
+        let names = ["日本語", "e\u{301}te\u{301}", "👍🏽", "❤️", "👨‍👩‍👧", "🇫🇷", "ｆｕｌｌ", "plain"]
+        let text = TableRenderer.render(names.enumerated().map { row(["name": .string($0.element), "n": .int($0.offset)]) })
+        #expect(text == """
+        name       n
+        日本語     0
+        e\u{301}te\u{301}        1
+        👍🏽         2
+        ❤️         3
+        👨‍👩‍👧         4
+        🇫🇷         5
+        ｆｕｌｌ   6
+        plain      7
+
+        """)
+        #expect(DisplayWidth.of("\u{200B}") == 0)
+        #expect(DisplayWidth.of("⌚") == 2)
+        #expect(DisplayWidth.of("☺") == 1)
+        #expect(TableRenderer.truncate("👍🏽👍🏽👍🏽", to: 5) == "👍🏽👍🏽…")
+    }
+
     @Test func colorMakesTheHeaderBold() {
         let text = TableRenderer.render([row(["a": .int(1)])], color: true)
         #expect(text == "\u{1B}[1ma\u{1B}[0m\n1\n")

@@ -255,7 +255,7 @@ struct ContainerTests {
             print(json(run(\(image), "cat; cat", stdin: "in\\n")))
             print(run(\(image), ["ip", "link"]).stdout | split("\\n") | filter(l => contains(l, "eth0")) | len)
             print(len(docker.containers.list(all: true, filters: {label: [\(lit(label))]})))
-            try { run("dsh-no-such-image:none", ["true"]) } catch e { print(e.status) }
+            try { run("dsh-no-such-image:none", ["true"], pull: "never") } catch e { print(e.status) }
             """)
         #expect(r.output == """
             {"exit_code":4,"stdout":"hi\\n","stderr":"err"}

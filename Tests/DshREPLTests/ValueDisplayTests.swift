@@ -71,3 +71,22 @@ private func column(of needle: String, in line: String) -> Int? {
     #expect(ValueDisplay(color: true).render(.int(1)) == "\u{1B}[33m1\u{1B}[0m")
     #expect(ValueDisplay(color: false).render(.int(1)) == "1")
 }
+
+/// An object with a short summary, as the bindings' containers and images are.
+private final class Summarised: HostObject {
+    let id: String
+    init(_ id: String) { self.id = id }
+    var typeName: String { "Container" }
+    func member(_ name: String, _ runtime: any Runtime) throws -> Value? { nil }
+    var plainValue: Value? { .map(["Id": .string(id), "Config": .map(["Env": .list([])]), "State": .string("running")]) }
+    var summary: Value? { .map(["CONTAINER ID": .string(id), "STATUS": .string("Up 5 minutes")]) }
+}
+
+@Test func listsOfSummarisedObjectsShowTheirSummaries() throws {
+    let d = ValueDisplay(width: 80)
+    let text = try #require(d.render(.list([.object(Summarised("abc")), .object(Summarised("def"))])))
+    #expect(text == "CONTAINER ID   STATUS\nabc            Up 5 minutes\ndef            Up 5 minutes")
+    // Mixed with records that have no summary, every item shows its plain value.
+    let mixed = try #require(d.render(.list([.object(Summarised("abc")), .object(Record())])))
+    #expect(mixed.hasPrefix("Id"))
+}

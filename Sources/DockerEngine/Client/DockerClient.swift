@@ -23,7 +23,8 @@ public final class DockerClient: Sendable {
         self.logger = logger
         self.traceHook = traceHook
         self.transport = try HTTPTransport(endpoint: configuration.endpoint)
-        if let pinned = configuration.apiVersion, let v = APIVersion(pinned) {
+        if let pinned = configuration.apiVersion, !pinned.isEmpty {
+            let v = try APIVersion.pinned(pinned)
             negotiated.withLock { $0 = v }
         }
     }
@@ -86,8 +87,11 @@ public final class DockerClient: Sendable {
     }
 
     /// Settles the version from a response's `API-Version` header (see ``apiVersion()``).
+    /// A daemon that sends none is spoken to at ``APIVersion/clientMaximum``, as the
+    /// docker CLI's client does (it predates versioned pings only if older than 1.24,
+    /// which no supported daemon is).
     private func negotiate(_ headers: HTTPHeaders, path: String) throws -> APIVersion {
-        let server = headers.first(name: "API-Version").flatMap(APIVersion.init) ?? APIVersion.minimum
+        let server = headers.first(name: "API-Version").flatMap(APIVersion.init) ?? APIVersion.clientMaximum
         if server < APIVersion.minimum {
             throw DockerError(
                 kind: .versionTooOld,

@@ -30,6 +30,8 @@ public struct DockerConfigFile: Sendable, Decodable {
     public var credsStore: String?
     /// Per-registry credential helpers.
     public var credHelpers: [String: String]?
+    /// The key sequence that detaches from an interactive attach or exec (`ctrl-p,ctrl-q`).
+    public var detachKeys: String?
 
     /// An empty configuration.
     public init() {}

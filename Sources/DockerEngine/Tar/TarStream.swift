@@ -195,6 +195,28 @@ final class DirectoryTarProducer: TarChunkProducer {
         stack.append(Frame(rel: "", names: try DirectoryTarProducer.list(root), index: 0, matchInfo: DockerIgnore.MatchInfo()))
     }
 
+    /// Walks only the member `name` of `root` (itself included), naming it `newName` in
+    /// the archive (`docker cp`'s resource archive, see TarResource.swift).
+    init(root: String, only name: String, as newName: String) throws {
+        self.root = root
+        self.ignore = try DockerIgnore(patterns: [])
+        self.extraFiles = []
+        self.out = ByteBufferAllocator().buffer(capacity: TarStream.chunkSize + 1024)
+        self.rename = name == newName ? nil : (name, newName)
+        stack.append(Frame(rel: "", names: [name], index: 0, matchInfo: DockerIgnore.MatchInfo()))
+    }
+
+    /// The first path component renamed (`only:as:`).
+    private var rename: (from: String, to: String)? = nil
+
+    /// The member name of the walked path `rel`.
+    private func archiveName(_ rel: String) -> String {
+        guard let (from, to) = rename else { return rel }
+        if rel == from { return to }
+        guard rel.hasPrefix(from + "/") else { return rel }
+        return to + String(rel[rel.utf8.index(rel.startIndex, offsetBy: from.utf8.count)...])
+    }
+
     deinit { if fd >= 0 { close(fd) } }
 
     /// Entry names of a directory in Go's lexical (byte) order.
@@ -301,7 +323,7 @@ final class DirectoryTarProducer: TarChunkProducer {
                 stack.append(Frame(rel: rel, names: try DirectoryTarProducer.list(full), index: 0, matchInfo: info))
                 continue
             }
-            var entry = TarEntry(path: rel, kind: .file, mode: UInt32(st.st_mode & 0o7777), size: 0, mtime: Int64(st.st_mtim.tv_sec))
+            var entry = TarEntry(path: archiveName(rel), kind: .file, mode: UInt32(st.st_mode & 0o7777), size: 0, mtime: Int64(st.st_mtim.tv_sec))
             switch type {
             case S_IFDIR:
                 entry.kind = .directory
@@ -323,7 +345,7 @@ final class DirectoryTarProducer: TarChunkProducer {
                         out.writeBytes(TarHeader.encode(entry))
                         return true
                     }
-                    hardlinks[key] = rel
+                    hardlinks[key] = entry.path
                 }
                 entry.size = Int64(st.st_size)
                 let f = open(full, O_RDONLY | O_CLOEXEC)

@@ -69,6 +69,10 @@ public enum BuiltinDocs {
         "repeat": "repeat(s, n): a string (or list) repeated n times",
         "chars": "chars(s): the characters of s as a list of strings",
         "format": "format(template, args..., name: v): fill {} {0} {name} with values; specs like {:>8} {:.2f} {:08,d} {:x}",
+        // Time
+        "parse_time": "parse_time(s): an RFC 3339 time (\"2024-05-01T10:00:00Z\") as seconds since the epoch, like now()",
+        "parse_duration": "parse_duration(s): a duration (\"90s\", \"5m\", \"1h30m\", \"300ms\", \"2d\") in seconds",
+        "ago": "ago(t): how long ago t (seconds or an RFC 3339 string) was, as docker prints it (\"5 minutes ago\")",
         // Data
         "json": "json(v, pretty: false): v as JSON text (maps keep their order; bytes as base64)",
         "parse_json": "parse_json(s): the value of JSON text or bytes (ints stay ints when they fit in 64 bits)",
@@ -86,5 +90,15 @@ public enum BuiltinDocs {
         "sleep": "sleep(seconds): wait (Ctrl-C interrupts at once)",
         "now": "now(): seconds since the Unix epoch, as a float",
         "table": "table(rows, columns: [...]): write records (maps or objects) as an aligned table like docker ps",
+        // Regular expressions, paths, testing
+        "match": "match(s, re): the first match of the regular expression re in s as {text, groups, named, start, end}, or nil",
+        "find_all": "find_all(s, re): every non-overlapping match of re in s, as match records",
+        "re_replace": "re_replace(s, re, template, count?): matches replaced by template ($0, $1, ${name}, $$) or by f(match)",
+        "re_split": "re_split(s, re, max?): the pieces of s between matches of re",
+        "path_join": "path_join(a, b, ...): the parts joined with /; an absolute part starts over",
+        "basename": "basename(path): the last component (trailing slashes ignored)",
+        "dirname": "dirname(path): all but the last component (\".\" for a bare name)",
+        "with_timeout": "with_timeout(seconds, f): f() stopped at the deadline (processes killed, sleeps woken), then a catchable error with timed_out: true",
+        "assert_eq": "assert_eq(a, b, msg?): raise an error showing both values and where they differ unless a == b",
     ]
 }

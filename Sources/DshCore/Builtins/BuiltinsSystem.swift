@@ -265,24 +265,7 @@ enum Glob {
 
     /// Entries of `dir` (name, is a real directory, not a symlink).
     private static func entries(_ dir: String) -> [(String, Bool)] {
-        guard let d = opendir(dir.isEmpty ? "." : dir) else { return [] }
-        defer { closedir(d) }
-        var out: [(String, Bool)] = []
-        while let e = readdir(d) {
-            let name = withUnsafePointer(to: &e.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name == "." || name == ".." { continue }
-            var isDir: Bool
-            let t = e.pointee.d_type
-            if t == UInt8(DT_DIR) { isDir = true }
-            else if t == UInt8(DT_UNKNOWN) {
-                var st = stat()
-                isDir = lstat(join(dir, name), &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
-            } else { isDir = false }
-            out.append((name, isDir))
-        }
-        return out
+        (DirectoryEntries.read(dir.isEmpty ? "." : dir) ?? []).map { ($0.name, $0.isDirectory) }
     }
 
     private static func walk(dir: String, parts: [String], index: Int, results: inout Set<String>, _ rt: any Runtime) throws {

@@ -88,16 +88,8 @@ public struct DshError: Error, @unchecked Sendable, CustomStringConvertible {
     }
 
     /// Terminal columns a character takes: 2 for wide East Asian and emoji, else 1.
-    static func displayWidth(_ ch: Character) -> Int {
-        guard let s = ch.unicodeScalars.first else { return 1 }
-        let v = s.value
-        if (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
-            || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
-            || (0xFFE0...0xFFE6).contains(v) || (0x1F300...0x1FAFF).contains(v) || (0x20000...0x3FFFD).contains(v) {
-            return 2
-        }
-        return 1
-    }
+    static func displayWidth(_ ch: Character) -> Int { DisplayWidth.of(ch) }
+
 }
 
 /// Thrown by `exit(n)`: ends the script with status `code`, running pending `defer`s.

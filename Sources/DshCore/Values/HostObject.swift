@@ -17,6 +17,9 @@ public protocol HostObject: AnyObject {
     /// The object as a plain value (a map of its fields) for `json`, `table` and display,
     /// or nil when it has none.
     var plainValue: Value? { get }
+    /// A short record for the REPL's tables of such objects (a container's `docker ps`
+    /// row), or nil to show the plain value.
+    var summary: Value? { get }
 }
 
 extension HostObject {
@@ -30,4 +33,6 @@ extension HostObject {
     public var displayString: String { "<\(typeName)>" }
     /// No plain value by default.
     public var plainValue: Value? { nil }
+    /// No summary by default.
+    public var summary: Value? { nil }
 }

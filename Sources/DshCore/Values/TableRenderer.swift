@@ -139,10 +139,7 @@ public enum TableRenderer {
     }
 
     /// Terminal columns `s` takes (wide characters count two). Shared with the REPL's display.
-    public static func displayWidth(_ s: String) -> Int {
-        if s.utf8.allSatisfy({ $0 < 0x80 }) { return s.utf8.count }
-        return s.reduce(0) { $0 + DshError.displayWidth($1) }
-    }
+    public static func displayWidth(_ s: String) -> Int { DisplayWidth.of(s) }
 
     /// `s` cut to `width` columns, ending with `…`. Shared with the REPL's display.
     public static func truncate(_ s: String, to width: Int) -> String {
@@ -151,7 +148,7 @@ public enum TableRenderer {
         var out = ""
         var w = 0
         for ch in s {
-            let cw = DshError.displayWidth(ch)
+            let cw = DisplayWidth.of(ch)
             if w + cw > width - 1 { break }
             out.append(ch)
             w += cw
