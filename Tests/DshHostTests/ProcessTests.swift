@@ -131,6 +131,16 @@ struct ProcessTests {
         #expect(processesMatching(m).isEmpty)
     }
 
+    @Test("big input and output flow at once (no pipe deadlock), also into a stream")
+    func bigInputAndOutput() async throws {
+        let r = await runHost(#"""
+            [len(command(["cat"], stdin: repeat("x", 5000000)).stdout),
+             command(["cat"], stdin: range(20000) | map(str), stream: true) | count]
+            """#)
+        #expect(r.error == nil, "\(r.error?.report ?? "")")
+        #expect(r.value.sourceString == "[5000000, 20000]")
+    }
+
     @Test("a process that stops reading its stdin ends the input, not dsh (EPIPE, no SIGPIPE)")
     func stdinReaderGoesAway() async throws {
         let r = await runHost(#"[command(["head", "-c", "1"], stdin: repeat("x", 5000000)).stdout, sh("true", stdin: range(10000000) | map(str)).exit_code]"#)
