@@ -110,7 +110,7 @@ struct ProcessTests {
     @Test("break, take and the step budget close a process stream and kill it")
     func streamStopsKill() async throws {
         let m1 = uniqueMarker(), m2 = uniqueMarker(), m3 = uniqueMarker()
-        let b = await runHost(#"for l in sh("echo first; sleep 304 # \#(m1)", stream: true) { print(l.text); break }"#)
+        let b = await runHost(#"for l in sh("echo first; sleep 304 # \#(m1)", stream: true) { print(l.text); sleep(0.5); break }"#)
         #expect(b.error == nil)
         #expect(b.stdout == "first\n")
         #expect(processesMatching(m1).isEmpty)
@@ -120,6 +120,15 @@ struct ProcessTests {
         let s = await runHost(#"for l in sh("while true; do echo z; done # \#(m3)", stream: true) { }"#) { $0.maxSteps = 2_000 }
         #expect(s.error?.kind == .interrupted)
         #expect(processesMatching(m3).isEmpty)
+    }
+
+    @Test("break kills a background child that outlived the shell and holds the output open")
+    func breakKillsBackgroundChild() async throws {
+        let n = Int.random(in: 100_000...999_999)
+        let r = await runHost(#"for l in sh("echo hi; sleep \#(n) &", stream: true) { print(l.text); sleep(0.5); break }"#)
+        #expect(r.error == nil, "\(r.error?.report ?? "")")
+        #expect(r.stdout == "hi\n")
+        #expect(processesMatching("sleep \(n)").isEmpty)
     }
 
     @Test("with_timeout kills a command inside it and the error is catchable")
