@@ -129,6 +129,15 @@ struct ArgReader {
         }
     }
 
+    /// The checked query of a TTY resize, which needs both `h` and `w`.
+    func sizeQuery() throws -> [(String, String)] {
+        let q = try query()
+        guard q.contains(where: { $0.0 == "h" }), q.contains(where: { $0.0 == "w" }) else {
+            throw DshError.runtime("\(function): give h: and w:")
+        }
+        return q
+    }
+
     /// Named arguments (except `skipping`) as query parameters; once checked against a
     /// binding, the spec parameters among them under the spec's names.
     func query(skipping: [String] = []) throws -> [(String, String)] {

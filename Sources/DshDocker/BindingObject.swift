@@ -50,7 +50,13 @@ class BindingObject: HostObject {
                 }
             })
         }
-        return try field(name, runtime)
+        if let value = try field(name, runtime) { return value }
+        // A misspelt method: name the closest ones.
+        let near = SpecCheck.closest(name, methods + fieldNames.filter { $0.first?.isLowercase ?? false })
+        if !near.isEmpty {
+            throw DshError.runtime("\(typeName) has no member '\(name)'; did you mean " + near.map { "`\($0)`" }.joined(separator: " or ") + "?")
+        }
+        return nil
     }
 
     var memberNames: [String] { fieldNames + methods }

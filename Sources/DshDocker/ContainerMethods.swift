@@ -123,11 +123,7 @@ enum ContainerMethods {
             return try s.json(rt, Endpoints.containerUpdate, id, body: .map(body))
         case "resize":
             try args.atMost(0)
-            let q = try args.query()
-            guard q.contains(where: { $0.0 == "h" }), q.contains(where: { $0.0 == "w" }) else {
-                throw DshError.runtime("\(args.function): give h: and w:")
-            }
-            _ = try s.send(rt, Endpoints.containerResize, id, query: q)
+            _ = try s.send(rt, Endpoints.containerResize, id, query: try args.sizeQuery())
             return .object(c)
         case "commit":
             try args.atMost(1)

@@ -37,11 +37,7 @@ final class ExecObject: BindingObject {
             return try session.json(rt, Endpoints.execInspect, id)
         case "resize":
             try args.atMost(0)
-            let q = try args.query()
-            guard q.contains(where: { $0.0 == "h" }), q.contains(where: { $0.0 == "w" }) else {
-                throw DshError.runtime("\(args.function): give h: and w:")
-            }
-            _ = try session.send(rt, Endpoints.execResize, id, query: q)
+            _ = try session.send(rt, Endpoints.execResize, id, query: try args.sizeQuery())
             return .object(self)
         case "start":
             try args.atMost(0)

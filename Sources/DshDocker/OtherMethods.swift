@@ -56,7 +56,7 @@ enum OtherMethods {
             try r.reload(rt)
             let spec = r.spec
             if case .map(let raw)? = args.args[0] { for (k, v) in raw.entries { spec[k] = v } }
-            var q: [(String, String)] = [("version", r.versionIndex)] + (try args.query())
+            let q: [(String, String)] = [("version", r.versionIndex)] + (try args.query())
             let specParams = Set(q.map(\.0))
             for (k, v) in args.args.named {
                 if let first = k.unicodeScalars.first, first.properties.isUppercase { ServiceSpec.merge(k, v, into: spec); continue }

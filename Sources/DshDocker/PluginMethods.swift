@@ -12,13 +12,7 @@ enum PluginMethods {
             return try s.json(rt, Endpoints.pluginPrivileges, query: try remoteQuery(args))
         case "install":
             try args.atMost(1)
-            let q = try remoteQuery(args)
-            let remote = q.first { $0.0 == "remote" }!.1
-            let privileges = try args.named("privileges") ?? s.json(rt, Endpoints.pluginPrivileges, query: [("remote", remote)])
-            let creds = try ImageMethods.credentials(s, remote, args.named("auth"))
-            let response = try s.stream(rt, Endpoints.pluginPull, query: q, headers: [("X-Registry-Auth", RegistryAuth.authHeader(creds))],
-                                        body: try DockerSession.jsonBody(privileges))
-            _ = try Blocking.run(rt) { try await response.body.collect(upTo: 64 << 20) }
+            let (q, remote) = try pull(s, Endpoints.pluginPull, nil, args, rt)
             let installed = q.first { $0.0 == "name" }?.1 ?? remote
             return try ResourceObject.make(.plugin, s, try s.json(rt, Endpoints.pluginInspect, installed))
         case "create":
@@ -30,6 +24,25 @@ enum PluginMethods {
         default:
             throw DshError.runtime("docker.plugins has no method '\(name)'")
         }
+    }
+
+    /// Pulls a plugin (install, upgrade): grants `privileges:` (default: those the
+    /// daemon lists for the remote), sends the credentials, and reads the progress to its
+    /// end (an error message raises). The query sent and the remote.
+    private static func pull(
+        _ s: DockerSession, _ endpoint: Endpoint, _ name: String?, _ args: ArgReader, _ rt: any Runtime
+    ) throws -> ([(String, String)], String) {
+        let q = try remoteQuery(args)
+        let remote = q.first { $0.0 == "remote" }!.1
+        let privileges = try args.named("privileges") ?? s.json(rt, Endpoints.pluginPrivileges, query: [("remote", remote)])
+        let creds = try ImageMethods.credentials(s, remote, args.named("auth"))
+        let headers = [("X-Registry-Auth", RegistryAuth.authHeader(creds))]
+        let body = try DockerSession.jsonBody(privileges)
+        // The name fills `{name}` of an upgrade; a pull's path has no parameter.
+        let answer = try s.stream(rt, endpoint, name ?? "", query: q, headers: headers, body: body)
+        let messages = DockerStreams.json(label: "plugin", request: "\(endpoint.method) \(endpoint.template)", answer)
+        while try messages.next(rt) != nil {}
+        return (q, remote)
     }
 
     /// The checked query with `remote` taken from the first positional argument too.
@@ -56,13 +69,7 @@ enum PluginMethods {
             return .object(p)
         case "upgrade":
             try args.atMost(1)
-            let q = try remoteQuery(args)
-            let remote = q.first { $0.0 == "remote" }!.1
-            let privileges = try args.named("privileges") ?? s.json(rt, Endpoints.pluginPrivileges, query: [("remote", remote)])
-            let creds = try ImageMethods.credentials(s, remote, args.named("auth"))
-            let response = try s.stream(rt, Endpoints.pluginUpgrade, ref, query: q,
-                                        headers: [("X-Registry-Auth", RegistryAuth.authHeader(creds))], body: try DockerSession.jsonBody(privileges))
-            _ = try Blocking.run(rt) { try await response.body.collect(upTo: 64 << 20) }
+            _ = try pull(s, Endpoints.pluginUpgrade, ref, args, rt)
             try p.reload(rt)
             return .object(p)
         case "push":

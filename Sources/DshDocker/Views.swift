@@ -282,23 +282,55 @@ enum Views {
         return out + "\""
     }
 
-    /// The CLI's PORTS: `0.0.0.0:8080->80/tcp, [::]:8080->80/tcp, 53/udp`.
+    /// The CLI's PORTS (its `DisplayablePorts`): ports sorted by private port, IP, public
+    /// port and type; consecutive ones published on the same number grouped
+    /// (`0.0.0.0:8000-8002->8000-8002/tcp`, `53/udp`), the others after them
+    /// (`0.0.0.0:8080->80/tcp`, `[::]:8080->80/tcp`).
     static func ports(_ v: Value?) -> String {
         guard case .list(let l)? = v else { return "" }
-        var seen = Set<String>()
-        var items: [(String, Int, String)] = []
-        for p in l.items.map(record) {
-            let priv = Int(number(p["PrivatePort"]))
-            let type = string(p["Type"])
-            var text = "\(priv)/\(type)"
-            if let pub = p["PublicPort"], number(pub) > 0 {
-                var ip = string(p["IP"])
-                if ip.contains(":") { ip = "[\(ip)]" }
-                text = "\(ip):\(Int(number(pub)))->\(priv)/\(type)"
-            }
-            if seen.insert(text).inserted { items.append((type, priv, text)) }
+        struct Port { var ip: String; var priv: Int; var pub: Int; var type: String }
+        let list = l.items.map(record).map { p in
+            Port(ip: string(p["IP"]), priv: Int(number(p["PrivatePort"])), pub: Int(number(p["PublicPort"])), type: string(p["Type"]))
+        }.sorted { a, b in
+            if a.priv != b.priv { return a.priv < b.priv }
+            if a.ip != b.ip { return a.ip < b.ip }
+            if a.pub != b.pub { return a.pub < b.pub }
+            return a.type < b.type
         }
-        return items.sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }.map(\.2).joined(separator: ", ")
+        var groups: [String: (first: Int, last: Int)] = [:]
+        var order: [String] = []
+        var result: [String] = []
+        var mappings: [String] = []
+        func form(_ key: String, _ first: Int, _ last: Int) -> String {
+            let parts = key.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            var group = first == last ? "\(first)" : "\(first)-\(last)"
+            if parts.count > 1 { group = "\(parts[0]):\(group)->\(group)" }
+            return "\(group)/\(parts.last ?? "")"
+        }
+        for p in list {
+            var key = p.type
+            if !p.ip.isEmpty {
+                if p.pub != p.priv {
+                    let host = p.ip.contains(":") ? "[\(p.ip)]:\(p.pub)" : "\(p.ip):\(p.pub)"
+                    mappings.append("\(host)->\(p.priv)/\(p.type)")
+                    continue
+                }
+                key = "\(p.ip)/\(p.type)"
+            }
+            guard let g = groups[key] else {
+                groups[key] = (p.priv, p.priv)
+                order.append(key)
+                continue
+            }
+            if p.priv == g.last + 1 {
+                groups[key] = (g.first, p.priv)
+                continue
+            }
+            result.append(form(key, g.first, g.last))
+            groups[key] = (p.priv, p.priv)
+        }
+        for key in order { if let g = groups[key] { result.append(form(key, g.first, g.last)) } }
+        return (result + mappings).joined(separator: ", ")
     }
 
     /// NAMES: the names without `/`, links left out.

@@ -19,7 +19,7 @@ struct ConfigurationTests {
         #expect(try DockerEndpoint.parse("tcp://[::1]:9") == .tcp(host: "::1", port: 9, tls: nil))
         #expect(throws: DockerError.self) { _ = try DockerEndpoint.parse("tcp://host:notaport") }
         #expect(throws: DockerError.self) { _ = try DockerEndpoint.parse("ftp://x") }
-        #expect(throws: DockerError.self) { _ = try DockerEndpoint.parse("ssh://user@host") }
+        #expect(try DockerEndpoint.parse("ssh://user@host") == .ssh(user: "user", host: "host", port: nil))
     }
 
     /// A config dir with a context `remote` (TLS files) and config.json naming `current`.
@@ -157,4 +157,16 @@ final class CallLog: @unchecked Sendable {
     private var calls: [String] = []
     func add(_ s: String) { lock.withLock { calls.append(s) } }
     var all: [String] { lock.withLock { calls } }
+}
+
+extension ConfigurationTests {
+    @Test func sshHostsParseAsTheCLIReadsThem() throws {
+        #expect(try DockerEndpoint.parse("ssh://me@host") == .ssh(user: "me", host: "host", port: nil))
+        #expect(try DockerEndpoint.parse("ssh://host:2222/") == .ssh(user: nil, host: "host", port: 2222))
+        #expect(try DockerEndpoint.parse("ssh://me@[::1]:22").description == "ssh://me@[::1]:22")
+        for bad in ["ssh://", "ssh://host/path", "ssh://me:pw@host", "ssh://-oProxyCommand=x", "ssh://host:99999"] {
+            #expect(throws: DockerError.self, "\(bad)") { try DockerEndpoint.parse(bad) }
+        }
+        #expect(SSHDialer.arguments(user: "me", host: "h", port: 2) == ["ssh", "-o", "ConnectTimeout=30", "-T", "-l", "me", "-p", "2", "--", "h", "docker", "system", "dial-stdio"])
+    }
 }

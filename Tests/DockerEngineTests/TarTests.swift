@@ -246,6 +246,60 @@ struct TarTests {
         #expect(stat(dir.path + "/d", &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR)
     }
 
+    /// A file's data is written as it arrives: the parser never holds more than a chunk
+    /// or two, whatever the file's size (here 48 MiB, past `maxMemberBytes` too), and a
+    /// member cut short is an error that leaves no file open.
+    @Test func fileDataStreamsWithBoundedMemory() async throws {
+        let size = 48 << 20
+        let header = TarHeader.encode(TarEntry(path: "big.bin", kind: .file, mode: 0o600, size: Int64(size), mtime: 1_000))
+        var parser = TarParser(maxMemberBytes: 1 << 20, streamsFileData: true)
+        parser.append(header)
+        let m = try #require(try parser.next())
+        #expect(m.entry.path == "big.bin" && m.data.isEmpty)
+        var received = 0, largestBuffer = 0
+        let chunk = [UInt8](repeating: 7, count: 64 << 10)
+        while received < size {
+            parser.append(chunk)
+            while case .bytes(let b) = parser.nextData() { received += b.count }
+            largestBuffer = max(largestBuffer, parser.buffer.count)
+        }
+        parser.append([UInt8](repeating: 0, count: 1024))
+        #expect(parser.nextData() == .end)
+        #expect(try parser.next() == nil && parser.ended)
+        #expect(received == size)
+        #expect(largestBuffer <= 256 << 10, "the parser held \(largestBuffer) bytes")
+
+        // Through the extractor, cut into odd pieces.
+        struct Generated: AsyncSequence, Sendable {
+            typealias Element = ByteBuffer
+            let header: [UInt8], size: Int, cutAt: Int?
+            func makeAsyncIterator() -> Iterator { Iterator(header: header, size: size, cutAt: cutAt) }
+            struct Iterator: AsyncIteratorProtocol {
+                let header: [UInt8], size: Int, cutAt: Int?
+                var sent = -1
+                mutating func next() async throws -> ByteBuffer? {
+                    if sent < 0 { sent = 0; return ByteBuffer(bytes: header) }
+                    let limit = cutAt ?? size
+                    if sent >= limit {
+                        if cutAt != nil || sent > size { return nil }
+                        sent += 1
+                        return ByteBuffer(bytes: [UInt8](repeating: 0, count: TarHeader.padding(size) + 1024))
+                    }
+                    let n = Swift.min(100_003, limit - sent)
+                    sent += n
+                    return ByteBuffer(bytes: [UInt8](repeating: UInt8(sent % 251), count: n))
+                }
+            }
+        }
+        let dir = try TempDir()
+        try await TarExtractor.extract(Generated(header: header, size: size, cutAt: nil), to: dir.path)
+        var st = stat()
+        #expect(stat(dir.path + "/big.bin", &st) == 0 && st.st_size == size && st.st_mode & 0o777 == 0o600 && st.st_mtim.tv_sec == 1_000)
+        await #expect(throws: DockerError.self) {
+            try await TarExtractor.extract(Generated(header: header, size: size, cutAt: 5 << 20), to: dir.path + "/cut")
+        }
+    }
+
     @Test func truncatedArchivesFail() async throws {
         var bytes = try await TarStream.files([TarFile(path: "f", bytes: [UInt8](repeating: 1, count: 2000))]).collect()
         bytes.removeLast(1024 + 600)

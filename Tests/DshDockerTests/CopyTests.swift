@@ -31,7 +31,7 @@ struct CopyTests {
         let name = Engine.name("cpfrom")
         let base = try TestDir()
         _ = try await dsh("""
-            let c = docker.containers.create(\(image), cmd: ["sleep", "120"], network: "none", name: \(lit(name)))
+            let c = docker.containers.create(\(image), cmd: ["sleep", "3600"], network: "none", name: \(lit(name)))
             c.start()
             let r = c.exec(["sh", "-c", \(lit(Self.setup))])
             assert(r.exit_code == 0, r.stderr)
@@ -88,7 +88,7 @@ struct CopyTests {
         }
         _ = try await dsh("""
             for n in [\(lit(a)), \(lit(b))] {
-                let c = docker.containers.create(\(image), cmd: ["sleep", "120"], network: "none", name: n)
+                let c = docker.containers.create(\(image), cmd: ["sleep", "3600"], network: "none", name: n)
                 c.start()
                 assert(c.exec(["sh", "-c", "mkdir -p /t/existing && echo old > /t/existing/keep && echo f > /t/file && ln -s existing /t/elink"]).exit_code == 0)
             }

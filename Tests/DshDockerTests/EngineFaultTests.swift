@@ -73,14 +73,16 @@ struct NewUserDefectTests {
             write_file(\(lit(path)), docker.images.save([\(image)]))
             let b = read_file(\(lit(path)), bytes: true)
             print(len(b) > 100000, len(b) % 512 == 0)
-            print(b == collect(docker.images.save([\(image)])) | reduce((a, c) => a + c, bytes([])))
+            let whole = docker.images.save([\(image)]) | reduce((a, c) => a + c, bytes([]))
+            print(b == whole)
             """)
         #expect(r.output == "true true\ntrue\n")
     }
 
     @Test func outputThatIsNotTextComesBackAsBytes() async throws {
         let r = try await dsh("""
-            let c = docker.containers.run(\(image), cmd: ["sh", "-c", "printf 'ok\\\\n'; printf '\\\\377\\\\376x' >&2; sleep 30"], network: "none")
+            let c = docker.containers.create(\(image), cmd: ["sh", "-c", "sleep 30"], network: "none")
+            c.start()
             defer { c.remove(force: true) }
             let e = c.exec(["printf", "\\\\377a\\\\n"])
             print(type(e.stdout), e.stdout == bytes([255, 97, 10]), type(e.stderr))
@@ -90,7 +92,9 @@ struct NewUserDefectTests {
             """)
         #expect(r.output == "bytes true string\nbytes 1\nstring\n")
         let out = try await dsh("""
-            let c = docker.containers.run(\(image), cmd: ["sh", "-c", "printf 'ok'; printf '\\\\377\\\\376x' >&2"], network: "none")
+            let c = docker.containers.create(\(image), cmd: ["sh", "-c", "printf 'ok'; printf '\\\\377\\\\376x' >&2"], network: "none",
+                HostConfig: {LogConfig: {Type: "local"}})
+            c.start()
             defer { c.remove(force: true) }
             c.wait()
             let o = c.output()
@@ -103,7 +107,8 @@ struct NewUserDefectTests {
 
     @Test func anAttachForLogsOfAStoppedContainerEnds() async throws {
         let r = try await dsh("""
-            let c = docker.containers.run(\(image), cmd: ["echo", "done"], network: "none")
+            let c = docker.containers.create(\(image), cmd: ["echo", "done"], network: "none")
+            c.start()
             defer { c.remove(force: true) }
             c.wait()
             let o = c.attach(stream: false, logs: true)
@@ -132,21 +137,30 @@ func dshOn(_ server: ScriptedDaemon, _ code: String) async throws -> ScriptResul
 }
 
 @Suite struct DaemonDeathScriptTests {
-    /// A daemon with a running container `x` whose exec output is cut when the daemon dies.
-    @Test func aFollowedExecRaisesWhenTheDaemonDies() async throws {
-        let daemon = try ScriptedDaemon { request, daemon in
+    /// A daemon with a running container `x` whose attach and exec output is cut when the
+    /// daemon dies (it stops listening, then closes the hijacked connection).
+    func dyingDaemon() throws -> ScriptedDaemon {
+        try ScriptedDaemon { request, daemon in
             switch request {
             case let r where r.hasPrefix("GET /v1.41/containers/x/json"):
                 return .json(#"{"Id":"x","Name":"/x","Config":{"Tty":false},"State":{"Running":true,"Status":"running"}}"#)
             case let r where r.hasPrefix("POST /v1.41/containers/x/exec"):
                 return .json(#"{"Id":"e1"}"#)
-            case let r where r.hasPrefix("POST /v1.41/exec/e1/start"):
+            case let r where r.hasPrefix("POST /v1.41/exec/e1/start"), let r where r.hasPrefix("POST /v1.41/containers/x/attach"):
                 // Some output, then the daemon dies.
                 return .hijack(frame(1, Array("first\nsecond".utf8)), thenDie: true)
             default:
                 return .json("{}")
             }
         }
+    }
+
+    func expected(_ daemon: ScriptedDaemon) -> String {
+        "the connection to the daemon closed before the output ended; the daemon no longer answers (cannot connect to the Docker daemon at unix://\(daemon.path): no such file or directory. Is the daemon running?)"
+    }
+
+    @Test func aFollowedExecRaisesWhenTheDaemonDies() async throws {
+        let daemon = try dyingDaemon()
         defer { daemon.stop() }
         let r = try await dshOn(daemon, """
             let c = docker.containers.get("x")
@@ -157,7 +171,66 @@ func dshOn(_ server: ScriptedDaemon, _ code: String) async throws -> ScriptResul
                 print(e.message)
             }
             """)
-        #expect(r.output == "first\nsecond\nthe connection to the daemon closed before the output ended; the daemon no longer answers (cannot connect to the Docker daemon at unix://\(daemon.path): no such file or directory. Is the daemon running?)\n")
+        #expect(r.output == "first\nsecond\n\(expected(daemon))\n")
+    }
+
+    @Test func aFollowedAttachRaisesWhenTheDaemonDies() async throws {
+        let daemon = try dyingDaemon()
+        defer { daemon.stop() }
+        let r = try await dshOn(daemon, """
+            let c = docker.containers.get("x")
+            try {
+                for line in c.attach() { print(line.text) }
+                print("ended as if complete")
+            } catch e {
+                print(e.request, e.message)
+            }
+            """)
+        #expect(r.output == "first\nsecond\nPOST /containers/x/attach \(expected(daemon))\n")
+    }
+
+    /// Followed logs cut inside a frame header by a daemon that goes away: the line that
+    /// arrived is printed (it used to be lost), then the error; the session still works.
+    @Test func followedLogsCutInsideAFrameDeliverWhatArrivedThenRaise() async throws {
+        let daemon = try ScriptedDaemon { request, _ in
+            switch request {
+            case let r where r.hasPrefix("GET /v1.41/containers/x/json"):
+                return .json(#"{"Id":"x","Name":"/x","Config":{"Tty":false},"State":{"Running":true,"Status":"running"}}"#)
+            case let r where r.hasPrefix("GET /v1.41/containers/x/logs"):
+                let body = frame(1, Array("hello".utf8)) + [1, 0, 0]
+                return .raw(Array("HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\nTransfer-Encoding: chunked\r\n\r\n\(String(body.count, radix: 16))\r\n".utf8) + body + [13, 10])
+            case let r where r.contains(" /_ping ") || r.contains("/v1.41/_ping "):
+                return .json("OK")
+            default:
+                return .json("{}")
+            }
+        }
+        defer { daemon.stop() }
+        let r = try await dshOn(daemon, """
+            let c = docker.containers.get("x")
+            try {
+                for line in c.logs(follow: true) { print(line.text) }
+                print("ended as if complete")
+            } catch e {
+                print(e.kind, e.message)
+            }
+            print(docker.ping())
+            """)
+        #expect(r.output == "hello\ntransport the connection to the daemon closed before the response ended\nOK\n")
+    }
+
+    @Test func aCollectedExecRaisesWhenTheDaemonDies() async throws {
+        let daemon = try dyingDaemon()
+        defer { daemon.stop() }
+        let r = try await dshOn(daemon, """
+            let c = docker.containers.get("x")
+            try {
+                print(c.exec(["sh", "-c", "long"]))
+            } catch e {
+                print(e.kind, e.message)
+            }
+            """)
+        #expect(r.output == "transport \(expected(daemon))\n")
     }
 }
 
@@ -167,6 +240,8 @@ final class ScriptedDaemon: Sendable {
         case json(String)
         /// A 101 then these bytes; `thenDie` stops listening before closing the connection.
         case hijack([UInt8], thenDie: Bool)
+        /// These bytes as they are (a response, or part of one), then the connection closes.
+        case raw([UInt8])
     }
     let path: String
     private let listener: Int32
@@ -230,6 +305,9 @@ final class ScriptedDaemon: Sendable {
             case .hijack(let bytes, let die):
                 send(fd, Array("HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n".utf8) + bytes)
                 if die { stop() }
+                return
+            case .raw(let bytes):
+                send(fd, bytes)
                 return
             }
         }
@@ -300,7 +378,8 @@ struct DockerdRestartTests {
         let logs = session(daemon.host) { p in if p.contains("/logs") { following.withLock { _ = $0.insert("logs") } } }
         let setup = try await onThread {
             try logs.run("""
-                let c = docker.containers.run(\(lit(Engine.image)), cmd: ["sh", "-c", "i=0; while true; do echo line $i; i=$((i+1)); sleep 0.1; done"], network: "none")
+                let c = docker.containers.create(\(lit(Engine.image)), cmd: ["sh", "-c", "i=0; while true; do echo line $i; i=$((i+1)); sleep 0.1; done"], network: "none")
+                c.start()
                 c.Id
                 """)
         }

@@ -71,13 +71,16 @@ struct LoginTests {
 
             """, mode: 0o755)
         try writeFile(dir.path + "/config.json", "{\"credsStore\": \"dshtest\"}")
-        let oldPath = String(cString: getenv("PATH"))
-        setenv("PATH", bin + ":" + oldPath, 1)
-        let out = try await dshWithConfig("""
+        // The real dsh in a child process whose PATH finds the helper (this process's
+        // environment is shared by the tests running beside this one).
+        let root = String(#filePath.split(separator: "/").dropLast(3).joined(separator: "/"))
+        let binary = Engine.environment["DSH_BINARY"] ?? "/" + root + "/.build/debug/dsh"
+        let code = """
             print(docker.login(\(lit(registry)), username: "helper-user", password: "pw").stored)
             print(docker.logout(\(lit(registry))))
-            """, configDir: dir.path)
-        #expect(out == "docker-credential-dshtest\ntrue\n")
+            """
+        let run = runCommand(["env", "PATH=\(bin):" + String(cString: getenv("PATH")), "DOCKER_CONFIG=\(dir.path)", binary, "-c", code])
+        #expect(run.status == 0 && run.output == "docker-credential-dshtest\ntrue\n", "\(run.output)")
         let stored = try JSONValue.decode(Array((readText(dir.path + "/stored.json") ?? "").utf8))
         #expect(stored["ServerURL"]?.string == registry && stored["Username"]?.string == "helper-user" && stored["Secret"]?.string == "pw")
         #expect(readText(dir.path + "/erased.txt") == registry)

@@ -89,7 +89,12 @@ import Glibc
         let doc = try #require(readText(packageRoot + "/docs/docker.md"))
         let table = BindingDoc.operationTable()
         #expect(doc.contains(table), "docs/docker.md's operation table is stale: paste BindingDoc.operationTable() (DSH_PRINT_OPERATION_TABLE=1 prints it)")
-        if Engine.environment["DSH_PRINT_OPERATION_TABLE"] != nil { print(table) }
+        if Engine.environment["DSH_PRINT_OPERATION_TABLE"] != nil {
+            print(table)
+            for name in ["docker.containers.create", "container.stop", "docker.images.list"] {
+                print(BindingDoc.text(BindingTable.entry(qualified: name)!))
+            }
+        }
     }
 
     @Test func hyphenatedAndCamelCaseParametersHaveOneSnakeSpelling() {
@@ -180,5 +185,16 @@ import Glibc
         #expect(create.contains("API fields (checked, nested too):") && create.contains("HostConfig"))
         let stop = BindingDoc.text(BindingTable.entry("container", "stop")!)
         #expect(stop.contains("signal: string  [API 1.42+]"), "\(stop)")
+    }
+
+    @Test func aMisspeltMethodNamesTheClosestOnes() throws {
+        let interp = Interpreter(output: TextSink.capture(), errorOutput: TextSink.capture())
+        DockerBindings.install(into: interp, client: { throw DshError.runtime("no daemon in this test") })
+        do {
+            _ = try interp.evaluate(SourceFile(name: "<t>", text: "docker.containers.lsit"))
+            Issue.record("no error")
+        } catch let e as DshError {
+            #expect(e.message == "containers has no member 'lsit'; did you mean `list`?", "\(e.message)")
+        }
     }
 }

@@ -55,13 +55,7 @@ final class StubDaemon: @unchecked Sendable {
     init(handler: @escaping @Sendable (StubRequest) -> StubReply) throws {
         self.handler = handler
         path = "/tmp/dsh-stub-\(getpid())-\(Int.random(in: 0..<1_000_000)).sock"
-        unlink(path)
-        listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = CountingProxy.address(path)
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard rc == 0, listen(listener, 16) == 0 else { throw CountingProxy.ProxyError() }
+        listener = try CountingProxy.listen(path)
         Thread.detach(ThreadBody { [self] in acceptLoop() })
     }
 
@@ -177,12 +171,20 @@ extension String {
 }
 
 /// Runs dsh `code` against the stub (no engine needed); the script's value or failure.
-func dshOnStub(_ stub: StubDaemon, _ code: String, apiVersion: String? = nil) async throws -> Result<String, ScriptFailure> {
+/// The client's config directory is `configDirectory` (by default a fresh one that does
+/// not exist), never the user's `~/.docker`.
+func dshOnStub(
+    _ stub: StubDaemon, _ code: String, apiVersion: String? = nil,
+    configDirectory: String = "/tmp/dsh-stub-config-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+) async throws -> Result<String, ScriptFailure> {
     let host = stub.host
     return try await onThread {
         let sink = TextSink.capture()
         let interp = Interpreter(output: sink, errorOutput: sink)
-        DockerBindings.install(into: interp, client: { try DockerClient(host: host, apiVersion: apiVersion) })
+        DockerBindings.install(into: interp, client: {
+            try DockerClient(configuration: DockerConfiguration(
+                endpoint: try DockerEndpoint.parse(host, tls: nil), apiVersion: apiVersion, configDirectory: configDirectory))
+        })
         interp.timeLimit = .seconds(30)
         do {
             let v = try interp.evaluate(SourceFile(name: "<stub>", text: code))

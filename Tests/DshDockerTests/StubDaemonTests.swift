@@ -7,6 +7,10 @@ import DshCore
 @testable import DshDocker
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A stub answering `_ping` with `API-Version: version` (none when nil) and the rest
 /// through `routes` (method + path without version and query → reply).
 func makeStub(version: String? = "1.56", _ routes: @escaping @Sendable (StubRequest) -> StubReply? = { _ in nil }) throws -> StubDaemon {
@@ -200,14 +204,22 @@ extension Result where Failure == ScriptFailure {
             }
         }
         defer { stub.stop() }
+        let config = "/tmp/dsh-stub-config-\(getpid())-login"
+        defer { unlink(config + "/config.json"); rmdir(config) }
         let r = try await dshOnStub(stub, """
             let s = docker.images.search("busybox", limit: 3)
             let d = docker.distribution("reg:5000/x:1")
             let l = docker.login("reg:5000", username: "u", password: "p")
             let b = docker.builder.prune(all: true, reserved_space: 1000)
             "${s[0].name} ${d.Descriptor.digest} ${l.Status} ${b.SpaceReclaimed}"
-            """)
+            """, configDirectory: config)
         #expect(try r.get() == "busybox sha256:1 Login Succeeded 0")
+        // Stored as docker login stores it, and removed by logout.
+        let stored = readText(config + "/config.json") ?? ""
+        #expect(stored.contains(#""reg:5000":{"auth":"\#(Base64.encode(Array("u:p".utf8)))"}"#), "\(stored)")
+        let out = try await dshOnStub(stub, #"[docker.logout("reg:5000"), docker.logout("reg:5000")]"#, configDirectory: config)
+        #expect(try out.get() == "[true, false]")
+        #expect(!(readText(config + "/config.json") ?? "").contains("reg:5000"))
         let reqs = stub.requests
         #expect(reqs.contains { $0.path == "/images/search" && $0.query.contains { $0 == ("term", "busybox") } && $0.query.contains { $0 == ("limit", "3") } })
         let auth = try #require(reqs.first { $0.path == "/auth" })
@@ -238,4 +250,25 @@ extension Result where Failure == ScriptFailure {
         #expect(start.bodyText.contains(#""Detach":true"#))
         #expect(stub.requests.contains { $0.path == "/exec/e1/resize" && $0.query.contains { $0 == ("h", "30") } && $0.query.contains { $0 == ("w", "100") } })
     }
+
+    /// `build(auth: ...)` used to be dropped silently: the credentials go in
+    /// `X-Registry-Config`, and `extrahosts: {h: ip}` goes as the list form.
+    @Test func buildSendsAuthAndExtrahosts() async throws {
+        let stub = try makeStub { r in
+            r.path == "/build" ? StubReply(body: "{\"stream\":\"done\"}\n") : nil
+        }
+        defer { stub.stop() }
+        _ = try await dshOnStub(stub, """
+            collect(docker.images.build(tar({Dockerfile: "FROM scratch"}), t: "x:1", extrahosts: {h: "10.1.2.3"},
+                auth: {username: "u", password: "p", serveraddress: "reg:5000"}))
+            """).get()
+        let build = try #require(stub.requests.first { $0.path == "/build" })
+        #expect(build.query.contains { $0 == ("extrahosts", "h:10.1.2.3") } && build.query.contains { $0 == ("t", "x:1") }, "\(build.target)")
+        let header = try #require(build.headers.first { $0.0.lowercased() == "x-registry-config" }?.1)
+        var b64 = header.replacingOccurrences("-", "+").replacingOccurrences("_", "/")
+        while b64.count % 4 != 0 { b64 += "=" }
+        let config = String(decoding: Base64.decode(b64) ?? [], as: UTF8.self)
+        #expect(config.contains(#""reg:5000""#) && config.contains(#""username":"u""#), "\(config)")
+    }
 }
+

@@ -161,4 +161,23 @@ struct InteractiveTerminalTests {
         #expect(stdout == "HELLO\nWORLD\n{\"exit_code\":4,\"detached\":false}\n", "stdout: \(stdout) stderr: \(stderr)")
         #expect(stderr == "err\n")
     }
+
+    /// `run(..., interactive: true)` without a terminal: `docker run -i`.
+    @Test func runInteractiveWithStdinAPipe() throws {
+        guard TestEngine.require() else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        let dsh = try TerminalSession.binaryPath()
+        let code = "print(json(run(env.DSH_TEST_IMAGE, \"tr a-z A-Z; echo e >&2; exit 2\", interactive: true)))"
+        process.arguments = ["-c", "printf 'piped\\n' | \(TerminalSession.shellQuote(dsh)) -c \(TerminalSession.shellQuote(code))"]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(stdout == "PIPED\n{\"exit_code\":2,\"detached\":false}\n", "stdout: \(stdout) stderr: \(stderr)")
+        #expect(stderr == "e\n")
+    }
 }

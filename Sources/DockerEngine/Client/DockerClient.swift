@@ -304,15 +304,16 @@ public final class DockerClient: Sendable {
 
     // MARK: helpers
 
-    /// The check a hijacked stream runs once the daemon closed it: a `GET /_ping` on a
-    /// connection of its own (2 s at most). The daemon closes an attach or exec when the
+    /// The check a hijacked stream runs once the daemon closed it: a `GET /_ping` (a
+    /// refused connection fails at once; a busy daemon has 10 s to answer). The daemon closes an attach or exec when the
     /// process ends and when it dies itself; only an answer tells the two apart, as the
     /// CLI's inspect after the stream does.
     private func daemonStillAnswers(_ method: String, _ path: String) -> @Sendable () async -> (any Error)? {
         let transport = self.transport
         let host = configuration.endpoint.hostHeader
         return {
-            let quick = DockerTimeouts(connect: .seconds(2), responseHeader: .seconds(2), idle: .seconds(2))
+            // A dead daemon refuses the connection at once; a busy one gets time to answer.
+            let quick = DockerTimeouts(connect: .seconds(2), responseHeader: .seconds(10), idle: .seconds(10))
             do {
                 let head = try DockerRequestGate.head(method: "GET", path: "/_ping", query: [], headers: [], version: nil, host: host, body: .empty)
                 let start = try await transport.execute(head: head, body: .empty, upgrade: false, timeouts: quick)

@@ -36,6 +36,8 @@ public enum DockerEndpoint: Sendable, Hashable, CustomStringConvertible {
     case unix(path: String)
     /// A TCP address, plain or TLS.
     case tcp(host: String, port: Int, tls: DockerTLSOptions?)
+    /// A daemon reached through `ssh [-l user] [-p port] -- host docker system dial-stdio`.
+    case ssh(user: String?, host: String, port: Int?)
 
     /// The daemon's default socket, `unix:///var/run/docker.sock`.
     public static let defaultSocket = DockerEndpoint.unix(path: "/var/run/docker.sock")
@@ -67,7 +69,26 @@ public enum DockerEndpoint: Sendable, Hashable, CustomStringConvertible {
             let (host, port) = try splitHostPort(hostPort, defaultPort: effectiveTLS == nil ? 2375 : 2376, original: address)
             return .tcp(host: host, port: port, tls: effectiveTLS)
         case "ssh":
-            throw DockerError.configuration("ssh:// Docker hosts are not supported yet (\(address))")
+            // ssh://[user@]host[:port], no path (as the CLI's connhelper requires).
+            var hostPort = rest
+            if hostPort.hasSuffix("/") { hostPort.removeLast() }
+            guard !hostPort.isEmpty, !hostPort.contains("/") else {
+                throw DockerError.configuration("invalid Docker host \"\(address)\": expected ssh://[user@]host[:port]")
+            }
+            var user: String? = nil
+            if let at = hostPort.lastIndex(of: "@") {
+                user = String(hostPort[..<at])
+                hostPort = String(hostPort[hostPort.index(after: at)...])
+                if user!.isEmpty || user!.contains(":") {
+                    throw DockerError.configuration("invalid Docker host \"\(address)\": a password in an ssh:// address is not supported")
+                }
+            }
+            let hasPort = hostPort.hasPrefix("[") ? hostPort.contains("]:") : hostPort.contains(":")
+            let (host, port) = try splitHostPort(hostPort, defaultPort: 22, original: address)
+            guard !host.hasPrefix("-"), !(user ?? "").hasPrefix("-") else {
+                throw DockerError.configuration("invalid Docker host \"\(address)\"")
+            }
+            return .ssh(user: user, host: host, port: hasPort ? port : nil)
         case "npipe", "fd":
             throw DockerError.configuration("\(scheme):// Docker hosts are not supported on this platform")
         default:
@@ -102,13 +123,15 @@ public enum DockerEndpoint: Sendable, Hashable, CustomStringConvertible {
         case .unix(let path): return "unix://" + path
         case .tcp(let host, let port, _):
             return "tcp://" + (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
+        case .ssh(let user, let host, let port):
+            return "ssh://" + (user.map { $0 + "@" } ?? "") + (host.contains(":") ? "[\(host)]" : host) + (port.map { ":\($0)" } ?? "")
         }
     }
 
     /// The value of the `Host` request header.
     var hostHeader: String {
         switch self {
-        case .unix: return "docker"
+        case .unix, .ssh: return "docker"
         case .tcp(let host, let port, _): return (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
         }
     }

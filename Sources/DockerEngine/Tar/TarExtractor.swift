@@ -42,10 +42,40 @@ public enum TarExtractor {
     public static func extract<S: AsyncSequence>(_ archive: S, to destination: String, options: Options = Options()) async throws -> [String] where S.Element == ByteBuffer {
         mkdirs(destination)
         var state = State(destination: destination, options: options)
+        // A file's data goes to disk piece by piece as it arrives: memory stays bounded
+        // whatever the size of the files.
+        var parser = TarParser(streamsFileData: true)
+        var chunks = archive.makeAsyncIterator()
+        var eof = false
         do {
-            for try await member in TarReader(archive) { try state.add(member) }
+            while true {
+                if let member = try parser.next() {
+                    try state.add(member)
+                    guard state.openFile != nil else { continue }
+                    pieces: while true {
+                        switch parser.nextData() {
+                        case .bytes(let b): try state.writeData(b)
+                        case .end: break pieces
+                        case .needMore:
+                            guard let chunk = try await chunks.next() else {
+                                throw DockerError.archive("the archive ends inside member \(member.entry.path)")
+                            }
+                            parser.append(chunk.readableBytesView)
+                        }
+                    }
+                    try state.closeFile()
+                    continue
+                }
+                if parser.ended { break }
+                if eof {
+                    try parser.finish()
+                    break
+                }
+                if let chunk = try await chunks.next() { parser.append(chunk.readableBytesView) } else { eof = true }
+            }
             try state.finish()
         } catch {
+            state.abandonFile()
             state.removeEscapingLinks()
             throw error
         }
@@ -62,6 +92,8 @@ public enum TarExtractor {
         /// Every link written, checked again at the end (a later member can change where
         /// an earlier link resolves).
         var links: [(rel: String, member: String)] = []
+        /// The regular file being written: its descriptor, path and entry.
+        var openFile: (fd: Int32, full: String, entry: TarEntry)?
 
         init(destination: String, options: Options) {
             self.destination = destination
@@ -105,21 +137,11 @@ public enum TarExtractor {
         private mutating func create(_ entry: TarEntry, _ data: [UInt8], rel: String, full: String, member: String) throws {
             switch entry.kind {
             case .file:
+                // Opened here; its data follows (writeData), then closeFile.
                 let fd = open(full, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
                 guard fd >= 0 else { throw DockerError.archive("cannot create \(full): \(String(cString: strerror(errno)))") }
-                defer { close(fd) }
-                var off = 0
-                while off < data.count {
-                    let n = data[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                    if n < 0 && errno == EINTR { continue }
-                    if n <= 0 { throw DockerError.archive("cannot write \(full): \(String(cString: strerror(errno)))") }
-                    off += n
-                }
-                fchmod(fd, mode_t(entry.mode & 0o7777))
-                if options.restoreTimes {
-                    var times = [timespec(tv_sec: time_t(entry.mtime), tv_nsec: 0), timespec(tv_sec: time_t(entry.mtime), tv_nsec: 0)]
-                    futimens(fd, &times)
-                }
+                openFile = (fd, full, entry)
+                try writeData(data)
             case .symlink(let target):
                 try checkSymlink(target, at: rel, member: member)
                 guard symlink(target, full) == 0 else { throw DockerError.archive("cannot create symlink \(full): \(String(cString: strerror(errno)))") }
@@ -143,6 +165,36 @@ public enum TarExtractor {
             default:
                 break
             }
+        }
+
+        /// Writes the next bytes of the open file.
+        func writeData(_ data: [UInt8]) throws {
+            guard let file = openFile else { return }
+            var off = 0
+            while off < data.count {
+                let n = data[off...].withUnsafeBytes { write(file.fd, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { throw DockerError.archive("cannot write \(file.full): \(String(cString: strerror(errno)))") }
+                off += n
+            }
+        }
+
+        /// Gives the open file its mode and mtime and closes it.
+        mutating func closeFile() throws {
+            guard let file = openFile else { return }
+            openFile = nil
+            fchmod(file.fd, mode_t(file.entry.mode & 0o7777))
+            if options.restoreTimes {
+                var times = [timespec(tv_sec: time_t(file.entry.mtime), tv_nsec: 0), timespec(tv_sec: time_t(file.entry.mtime), tv_nsec: 0)]
+                futimens(file.fd, &times)
+            }
+            guard close(file.fd) == 0 else { throw DockerError.archive("cannot write \(file.full): \(String(cString: strerror(errno)))") }
+        }
+
+        /// Closes the open file after a failure.
+        mutating func abandonFile() {
+            if let file = openFile { close(file.fd) }
+            openFile = nil
         }
 
         /// Refuses a symlink whose target leaves the destination.

@@ -8,7 +8,7 @@ import NIOHTTP1
 /// head before writing it, so a head made any other way is refused too.
 ///
 /// - The method must be an HTTP token (`GET`, `POST`, ...).
-/// - The path must start with `/`; a control character (U+0000–U+001F, U+007F) is refused,
+/// - The path starts with `/` (one is added); a control character (U+0000–U+001F, U+007F) is refused,
 ///   so is a `.` or `..` segment (also percent-encoded: `%2e%2e`); everything but the
 ///   characters RFC 3986 allows in a path is percent-encoded (a `%XX` already there is kept,
 ///   a `?` or `#` is encoded: the query is separate).
@@ -52,16 +52,14 @@ public enum DockerRequestGate {
         return HTTPMethod(rawValue: upper)
     }
 
-    /// The path, percent-encoded; refused when it holds a control character or a `.` or
-    /// `..` segment, or does not start with `/`.
+    /// The path, percent-encoded (a missing leading `/` added); refused when it holds a
+    /// control character or a `.` or `..` segment.
     public static func path(_ path: String) throws -> String {
         if let bad = path.unicodeScalars.first(where: isControl) {
             throw refused("the request path \(quoted(path)) contains the control character \(describe(bad)); line breaks and other control characters cannot be sent")
         }
-        guard path.hasPrefix("/") else {
-            throw refused("the request path \(quoted(path)) must start with /")
-        }
-        let bytes = Array(path.utf8)
+        // A path without its leading slash gets one (as before the gate).
+        let bytes = Array((path.hasPrefix("/") ? path : "/" + path).utf8)
         var out = ""
         out.reserveCapacity(bytes.count)
         var i = 0

@@ -221,30 +221,33 @@ final class HTTPTransport: Sendable {
     private func connectFuture(timeout: Duration) -> EventLoopFuture<HTTPConnection> {
         let sslContext = self.sslContext
         let endpoint = self.endpoint
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<Void> = { channel in
+            channel.eventLoop.makeCompletedFuture {
+                let sync = channel.pipeline.syncOperations
+                if let sslContext, case .tcp(let host, _, _) = endpoint {
+                    let isIP = (try? SocketAddress(ipAddress: host, port: 0)) != nil
+                    try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: isIP ? nil : host))
+                }
+                let encoder = HTTPRequestEncoder()
+                let upgradeSwitch = UpgradeSwitch()
+                let decoder = ByteToMessageHandler(UpgradeAwareDecoder(upgrade: upgradeSwitch))
+                try sync.addHandler(encoder)
+                try sync.addHandler(decoder)
+                try sync.addHandler(HTTPClientHandler(decoder: decoder, upgradeSwitch: upgradeSwitch, encoder: encoder))
+            }
+        }
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(HTTPTransport.timeAmount(timeout))
             .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    if let sslContext, case .tcp(let host, _, _) = endpoint {
-                        let isIP = (try? SocketAddress(ipAddress: host, port: 0)) != nil
-                        try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: isIP ? nil : host))
-                    }
-                    let encoder = HTTPRequestEncoder()
-                    let upgradeSwitch = UpgradeSwitch()
-                    let decoder = ByteToMessageHandler(UpgradeAwareDecoder(upgrade: upgradeSwitch))
-                    try sync.addHandler(encoder)
-                    try sync.addHandler(decoder)
-                    try sync.addHandler(HTTPClientHandler(decoder: decoder, upgradeSwitch: upgradeSwitch, encoder: encoder))
-                }
-            }
+            .channelInitializer(initializer)
         let connected: EventLoopFuture<any Channel>
         switch endpoint {
         case .unix(let path):
             connected = bootstrap.connect(unixDomainSocketPath: path)
         case .tcp(let host, let port, _):
             connected = bootstrap.connect(host: host, port: port)
+        case .ssh(let user, let host, let port):
+            connected = SSHDialer.connect(group: group, user: user, host: host, port: port, initializer: initializer)
         }
         return connected.flatMapErrorThrowing { error in
             if let e = error as? ChannelError, case .connectTimeout = e {

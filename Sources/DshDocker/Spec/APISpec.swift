@@ -68,7 +68,8 @@ struct APIVersions: Sendable, Equatable {
         switch (since > APISpec.oldest, until) {
         case (false, nil): return ""
         case (true, nil): return "API \(since)+"
-        case (_, let u?): return "API \(since > APISpec.oldest ? since.description : "≤\(since)") to \(u)"
+        case (false, let u?): return "API ≤\(u)"
+        case (true, let u?): return "API \(since) to \(u)"
         }
     }
 }

@@ -20,7 +20,7 @@ enum BindingDoc {
         if !params.isEmpty {
             lines.append("  parameters:")
             for (name, p) in params {
-                var line = "    \(Binding.spelling(name)): \(p.type)"
+                var line = "    \(Binding.spelling(name)): \(typeText(p))"
                 if let d = p.defaultValue, d != "\"\"" { line += " = \(d)" }
                 if !p.versions.text.isEmpty { line += "  [\(p.versions.text)]" }
                 if Binding.spelling(name) != name { line += "  (\(name))" }
@@ -47,6 +47,15 @@ enum BindingDoc {
             for (name, what) in b.local.sorted(by: { $0.key < $1.key }) { lines.append("    \(name): \(what)") }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// A parameter's type as a call gives it: `filters` a map of lists, a JSON
+    /// parameter a map or list, `extrahosts` a map or list (see `Query.encode`).
+    static func typeText(_ p: APIParam) -> String {
+        if p.name == "filters" { return "{[string]}" }
+        if p.name == "extrahosts" { return "{string} or [string]" }
+        if p.type == .string, p.doc.contains("JSON") { return "map or list (sent as JSON)" }
+        return p.type.description
     }
 
     /// The type of a body field path (`HostConfig.Memory`).

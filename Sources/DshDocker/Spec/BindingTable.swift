@@ -334,6 +334,7 @@ enum BindingTable {
         Binding("docker", "login", "SystemAuth", "registry", body: ["username": "username", "password": "password"],
                 local: ["registry": "the registry (default: Docker Hub)"],
                 doc: "check credentials with the registry (POST /auth), then store them like the CLI (credential helper, else config.json)"),
+        Binding("docker", "logout", nil, "registry", doc: "remove a registry's stored credentials, as docker logout does; false when there were none"),
         Binding("docker", "distribution", "DistributionInspect", "reference", fills: ["name"],
                 doc: "the registry's descriptor and platforms of an image reference"),
         Binding("docker", "connect", nil, "host", local: ["tls": "{ca, cert, key, verify} or true", "api_version": "pin the API version"],
