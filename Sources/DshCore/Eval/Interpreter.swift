@@ -309,12 +309,13 @@ public final class Interpreter: Runtime {
     func regex(_ pattern: String, _ span: SourceSpan) throws -> Regex<AnyRegexOutput> {
         if let r = regexCache[pattern] { return r }
         do {
-            let r = try Regex(pattern)
+            // The same compile (and error, with the place in the pattern) as `match`.
+            let r = try RegexCache.compile(pattern: pattern)
             if regexCache.count > 256 { regexCache.removeAll() }
             regexCache[pattern] = r
             return r
-        } catch {
-            throw failure("invalid regular expression '\(pattern)': \(error)", span)
+        } catch let e as DshError {
+            throw failure(e.message, span)
         }
     }
 }
