@@ -7,6 +7,8 @@
 //   DockerEngine a Docker Engine API client on SwiftNIO. Knows nothing of the language.
 //   DshDocker    the bindings that join the two (the `docker` global, `tar`, `progress`).
 //   CEditLine    a C shim over the system libedit (C variadics Swift cannot call).
+//   DshHost      host automation a host may install: processes (`sh`, `command`), file
+//                operations, YAML (Yams) and the `dsh test` runner. DshCore stays pure.
 //   DshREPL      the interactive loop, built only on the public APIs above.
 //   dsh          the command-line executable.
 import PackageDescription
@@ -22,6 +24,7 @@ let package = Package(
         .library(name: "DockerEngine", targets: ["DockerEngine"]),
         .library(name: "DshDocker", targets: ["DshDocker"]),
         .library(name: "DshREPL", targets: ["DshREPL"]),
+        .library(name: "DshHost", targets: ["DshHost"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -29,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .target(
@@ -52,6 +56,11 @@ let package = Package(
             dependencies: ["DshCore", "DockerEngine"],
             swiftSettings: strict
         ),
+        .target(
+            name: "DshHost",
+            dependencies: ["DshCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
         .systemLibrary(name: "CLibEdit", path: "Sources/CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "CEditLine", dependencies: ["CLibEdit"]),
         .target(
@@ -62,14 +71,15 @@ let package = Package(
         .executableTarget(
             name: "dsh",
             dependencies: [
-                "DshCore", "DshDocker", "DshREPL", "DockerEngine",
+                "DshCore", "DshDocker", "DshREPL", "DockerEngine", "DshHost",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "DshCoreTests", dependencies: ["DshCore"], swiftSettings: strict),
+        .testTarget(name: "DshCoreTests", dependencies: ["DshCore", "DshHost"], swiftSettings: strict),
+        .testTarget(name: "DshHostTests", dependencies: ["DshHost", "DshCore"], swiftSettings: strict),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"], swiftSettings: strict),
-        .testTarget(name: "DshDockerTests", dependencies: ["DshDocker", "DshCore", "DockerEngine"], swiftSettings: strict),
+        .testTarget(name: "DshDockerTests", dependencies: ["DshDocker", "DshCore", "DockerEngine", "DshHost"], swiftSettings: strict),
         .testTarget(name: "DshREPLTests", dependencies: ["DshREPL", "DshCore"], swiftSettings: strict),
     ]
 )

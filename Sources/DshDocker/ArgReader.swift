@@ -7,10 +7,54 @@ import DshCore
 struct ArgReader {
     let args: Arguments
     let function: String
+    /// The binding's entry, once the arguments were checked against it.
+    var binding: Binding?
+    /// The named arguments that stand for spec parameters, encoded as query parameters
+    /// under the spec's names (set by ``checked(_:_:_:)``).
+    var specQuery: [(String, String)] = []
 
     init(_ args: Arguments, _ function: String) {
         self.args = args
         self.function = function
+    }
+
+    /// Checks every named argument against the binding's entry and the operation's spec
+    /// before anything is sent: a name the entry does not know raises an error naming the
+    /// closest valid ones; a parameter of the wrong type, or one the daemon's API version
+    /// does not have, raises an error saying so. Parameters are encoded into `specQuery`.
+    func checked(_ entry: Binding, _ session: DockerSession, _ runtime: any Runtime) throws -> ArgReader {
+        var out = self
+        out.binding = entry
+        var gates: [VersionGate] = []
+        if let id = entry.operation, let since = BindingTable.newerOperations[id] {
+            let op = APISpec.shared.operation(id)
+            gates.append(VersionGate(what: "\(op.method) \(op.path)", versions: APIVersions(Substring(since.description), "-")))
+        }
+        // The table is read only when there is something to check: a call without named
+        // arguments (`docker.system.version()`) costs no parse at start-up.
+        guard !args.named.isEmpty else {
+            try session.checkVersions(gates, function: function, runtime)
+            return out
+        }
+        let op = entry.operation.map { APISpec.shared.operation($0) }
+        for (name, value) in args.named {
+            if entry.local[name] != nil || entry.body[name] != nil { continue }
+            if let specName = entry.param(named: name), let param = op?.param(specName) {
+                if param.versions.isGated { gates.append(VersionGate(what: name, versions: param.versions)) }
+                out.specQuery += try Query.encode(param, value, argument: name, function: function)
+                continue
+            }
+            if entry.rawBody, let first = name.unicodeScalars.first, first.properties.isUppercase { continue }
+            var candidates = entry.acceptedNames
+            if entry.rawBody, let type = op?.body, let def = APISpec.shared.definition(type) {
+                // API fields too, but not one that differs from a friendly name by case only.
+                let friendly = Set(candidates.map { $0.lowercased() })
+                candidates += def.fields.map(\.name).filter { !friendly.contains($0.lowercased()) }
+            }
+            throw DshError.runtime("\(function): unknown argument `\(name)`" + SpecCheck.hint(name, candidates))
+        }
+        try session.checkVersions(gates, function: function, runtime)
+        return out
     }
 
     /// Refuses named arguments outside `allowed`.
@@ -85,8 +129,19 @@ struct ArgReader {
         }
     }
 
-    /// Named arguments (except `skipping`) as query parameters.
+    /// The checked query of a TTY resize, which needs both `h` and `w`.
+    func sizeQuery() throws -> [(String, String)] {
+        let q = try query()
+        guard q.contains(where: { $0.0 == "h" }), q.contains(where: { $0.0 == "w" }) else {
+            throw DshError.runtime("\(function): give h: and w:")
+        }
+        return q
+    }
+
+    /// Named arguments (except `skipping`) as query parameters; once checked against a
+    /// binding, the spec parameters among them under the spec's names.
     func query(skipping: [String] = []) throws -> [(String, String)] {
+        if binding != nil { return specQuery }
         var out: [(String, String)] = []
         for (name, value) in args.named where !skipping.contains(name) {
             out += try Query.parameters(name, value)
@@ -102,6 +157,70 @@ struct ArgReader {
 
 /// Query-parameter encoding of dsh values.
 enum Query {
+    /// `name=value` pairs for a spec parameter, the value checked against its type:
+    /// booleans `true`/`false`, integers, strings (a number is written out); a list for a
+    /// list parameter is repeated; `filters` takes a map of lists; a parameter the spec
+    /// says is JSON (`buildargs`, `labels`, `cachefrom`) takes a map or a list, sent as
+    /// JSON; `extrahosts` takes `{host: ip}` or `["host:ip"]`, sent as repeated `host:ip`.
+    static func encode(_ param: APIParam, _ value: Value, argument: String, function: String) throws -> [(String, String)] {
+        var v = value
+        if case .object(let o) = value, let plain = o.plainValue { v = plain }
+        if case .null = v { return [] }
+        let name = param.name
+        func wrong(_ what: String) -> DshError {
+            DshError.runtime("\(function): `\(argument)` must be \(what), not \(v.typeName)")
+        }
+        switch param.type {
+        case .boolean:
+            guard case .bool(let b) = v else { throw wrong("true or false") }
+            return [(name, b ? "true" : "false")]
+        case .integer:
+            switch v {
+            case .int(let i): return [(name, String(i))]
+            case .float(let d) where d == d.rounded() && abs(d) < 1e15: return [(name, String(Int(d)))]
+            default: throw wrong("an int")
+            }
+        case .list:
+            switch v {
+            case .list(let l): return try l.items.flatMap { try scalar(name, $0, wrong) }
+            default: return try scalar(name, v, wrong)
+            }
+        default:
+            if name == "filters" {
+                guard case .map = v else { throw wrong("a map such as {label: [\"a=b\"]}") }
+                return [(name, try filters(v))]
+            }
+            if name == "extrahosts" {
+                switch v {
+                case .map(let m): return m.entries.map { (name, "\($0.key):\($0.value.displayString)") }
+                case .list(let l): return try l.items.flatMap { try scalar(name, $0, wrong) }
+                default: return try scalar(name, v, wrong)
+                }
+            }
+            if param.doc.contains("JSON") {
+                switch v {
+                case .map(let m):
+                    let out = MapRef()
+                    for (k, x) in m.entries { out[k] = .string(x.displayString) }
+                    return [(name, try JSON.encode(.map(out)))]
+                case .list: return [(name, try JSON.encode(v))]
+                default: break
+                }
+            }
+            // A list for a plain string parameter repeats it (`t` of a build).
+            if case .list(let l) = v { return try l.items.flatMap { try scalar(name, $0, wrong) } }
+            return try scalar(name, v, wrong)
+        }
+    }
+
+    /// One scalar as a query value (strings as they are, numbers written out).
+    private static func scalar(_ name: String, _ v: Value, _ wrong: (String) -> DshError) throws -> [(String, String)] {
+        switch v {
+        case .string, .int, .float, .bool: return try parameters(name, v)
+        default: throw wrong("a string")
+        }
+    }
+
     /// `name=value` pairs for one named argument: booleans as `true`/`false`, lists as
     /// repeated parameters, maps as JSON; `filters` is normalised to a map of string lists.
     static func parameters(_ name: String, _ value: Value) throws -> [(String, String)] {

@@ -1,6 +1,7 @@
-// BindingObject.swift: the base of the bindings' host objects: methods are looked up
-// by name in a list (so completion sees them) and called through one dispatch
-// function; other members come from `field`.
+// BindingObject.swift: the base of the bindings' host objects: methods are the
+// binding table's entries for the object (plus any the object adds), each call's named
+// arguments are checked against its entry and the spec before dispatch; other members
+// come from `field`.
 import DshCore
 
 /// A host object with a fixed list of methods.
@@ -14,8 +15,14 @@ class BindingObject: HostObject {
     var typeName: String { "object" }
     /// The prefix of method names in messages (`container.stop`).
     var methodPrefix: String { typeName.lowercased() }
-    /// The method names.
-    var methods: [String] { [] }
+    /// The method names: the binding table's entries for `methodPrefix`, then `extraMethods`.
+    var methods: [String] {
+        let names = BindingTable.entries(methodPrefix).map(\.name)
+        return names + extraMethods.filter { !names.contains($0) }
+    }
+    /// Methods without an entry in the binding table (their arguments are checked by
+    /// their own code).
+    var extraMethods: [String] { [] }
     /// The non-method member names.
     var fieldNames: [String] { [] }
 
@@ -30,11 +37,26 @@ class BindingObject: HostObject {
     func member(_ name: String, _ runtime: any Runtime) throws -> Value? {
         if methods.contains(name) {
             let qualified = "\(methodPrefix).\(name)"
-            return .function(NativeFunction(qualified) { [self] args, rt in
-                try self.call(name, ArgReader(args, qualified), rt)
+            let entry = BindingTable.entry(methodPrefix, name)
+            let describe: () -> (doc: String, namedArguments: [String]) = {
+                guard let entry else { return ("", []) }
+                return (BindingDoc.text(entry), entry.acceptedNames)
+            }
+            return .function(NativeFunction(qualified, describe: describe) { [self] args, rt in
+                try session.calling(qualified) {
+                    var reader = ArgReader(args, qualified)
+                    if let entry { reader = try reader.checked(entry, session, rt) }
+                    return try self.call(name, reader, rt)
+                }
             })
         }
-        return try field(name, runtime)
+        if let value = try field(name, runtime) { return value }
+        // A misspelt method: name the closest ones.
+        let near = SpecCheck.closest(name, methods + fieldNames.filter { $0.first?.isLowercase ?? false })
+        if !near.isEmpty {
+            throw DshError.runtime("\(typeName) has no member '\(name)'; did you mean " + near.map { "`\($0)`" }.joined(separator: " or ") + "?")
+        }
+        return nil
     }
 
     var memberNames: [String] { fieldNames + methods }

@@ -9,8 +9,8 @@ enum ContainerMethods {
     static let names = [
         "inspect", "reload", "start", "stop", "restart", "kill", "pause", "unpause", "wait", "remove",
         "logs", "output", "attach", "exec", "top", "changes", "export", "get_archive", "put_archive",
-        "stats", "rename", "update", "resize", "commit",
-    ] + CopyMethods.names + TerminalMethods.names
+        "stats", "rename", "update", "resize", "commit", "stat", "create_exec",
+    ] + CopyMethods.names.filter { $0 != "stat" } + TerminalMethods.names
 
     static func call(_ c: ResourceObject, _ name: String, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
         if CopyMethods.names.contains(name) { return try CopyMethods.call(c, name, args, rt) }
@@ -19,20 +19,19 @@ enum ContainerMethods {
         let id = c.id
         switch name {
         case "start":
-            try args.only([])
-            _ = try s.send(rt, Endpoints.containerStart, id)
+            try args.atMost(0)
+            _ = try s.send(rt, Endpoints.containerStart, id, query: try args.query())
             return .object(c)
         case "stop", "restart":
-            try args.only(["t", "signal"])
-            var q: [(String, String)] = []
-            if let t = try args.int("t", position: 0) { q.append(("t", String(t))) }
-            if let sig = try args.string("signal") { q.append(("signal", sig)) }
+            try args.atMost(1)
+            var q = try args.query()
+            if args.named("t") == nil, let t = try args.int("t", position: 0) { q.append(("t", String(t))) }
             _ = try s.send(rt, name == "stop" ? Endpoints.containerStop : Endpoints.containerRestart, id, query: q, timeouts: .streaming)
             return .object(c)
         case "kill":
-            try args.only(["signal"])
-            var q: [(String, String)] = []
-            if let sig = try args.string("signal", position: 0) { q.append(("signal", sig)) }
+            try args.atMost(1)
+            var q = try args.query()
+            if args.named("signal") == nil, let sig = try args.string("signal", position: 0) { q.append(("signal", sig)) }
             _ = try s.send(rt, Endpoints.containerKill, id, query: q)
             return .object(c)
         case "pause", "unpause":
@@ -51,14 +50,16 @@ enum ContainerMethods {
             if case .map(let m) = result, case .null? = m["Error"] { m.entries.removeValue(forKey: "Error") }
             return result
         case "remove":
-            try args.only(["force", "v", "volumes", "link"])
+            try args.atMost(0)
             let force = try args.bool("force") ?? false
-            var q: [(String, String)] = []
-            if let f = try args.bool("force") { q.append(("force", String(f))) }
-            if let v = try args.bool("v") ?? args.bool("volumes") { q.append(("v", String(v))) }
-            if let l = try args.bool("link") { q.append(("link", String(l))) }
+            let q = try args.query()
             do {
-                _ = try s.send(rt, Endpoints.containerRemove, id, query: q)
+                if try args.bool("link") == true {
+                    // A link is removed by its name (`c2/mylink`), not the container's id.
+                    _ = try s.send(rt, Endpoints.containerRemoveLink, c.ref ?? (c.name.displayString), query: q)
+                } else {
+                    _ = try s.send(rt, Endpoints.containerRemove, id, query: q)
+                }
             } catch let e as DshError where force && e.statusField == 404 {
                 // `remove(force: true)` of a container that is already gone is done
                 // (so `defer { c.remove(force: true) }` is safe after an explicit remove).
@@ -69,9 +70,9 @@ enum ContainerMethods {
         case "attach": return try attach(c, args, rt)
         case "exec": return try exec(c, args, rt)
         case "top":
-            try args.only(["ps_args"])
-            var q: [(String, String)] = []
-            if let p = try args.string("ps_args", position: 0) { q.append(("ps_args", p)) }
+            try args.atMost(1)
+            var q = try args.query()
+            if args.named("ps_args") == nil, let p = try args.string("ps_args", position: 0) { q.append(("ps_args", p)) }
             return try s.json(rt, Endpoints.containerTop, id, query: q)
         case "changes":
             try args.only([])
@@ -82,9 +83,12 @@ enum ContainerMethods {
             try args.only([])
             let response = try s.stream(rt, Endpoints.containerExport, id)
             return .stream(DockerStreams.bytes(label: "export", request: "GET /containers/\(id)/export", response.body))
+        case "create_exec":
+            let execID = try createExec(c, args, rt)
+            return .object(ExecObject(id: execID, container: c, session: s))
         case "get_archive":
-            try args.only(["stream"])
-            let path = try args.string(0, "path")
+            try args.atMost(1)
+            let path = try args.string("path", position: 0) ?? args.string(0, "path")
             let response = try s.stream(rt, Endpoints.containerArchiveGet, id, query: [("path", path)])
             if try args.bool("stream") == true {
                 return .stream(DockerStreams.bytes(label: "archive", request: "GET /containers/\(id)/archive", response.body))
@@ -92,24 +96,23 @@ enum ContainerMethods {
             let bytes = try Blocking.run(rt) { try await response.body.collect(upTo: 1 << 32) }
             return .bytes(bytes)
         case "put_archive":
-            try args.only(["no_overwrite_dir_non_dir", "copy_uidgid"])
-            let path = try args.string(0, "path")
+            try args.atMost(2)
+            let path = try args.string("path", position: 0) ?? args.string(0, "path")
             let body = try BuildContext.requestBody(try args.value(1, "archive (a tar(...) context or bytes)"), args.function, rt)
-            var q: [(String, String)] = [("path", path)]
-            if let b = try args.bool("no_overwrite_dir_non_dir") { q.append(("noOverwriteDirNonDir", String(b))) }
-            if let b = try args.bool("copy_uidgid") { q.append(("copyUIDGID", String(b))) }
+            var q = try args.query().filter { $0.0 != "path" }
+            q.insert(("path", path), at: 0)
             _ = try s.send(rt, Endpoints.containerArchivePut, id, query: q, body: body.body, pump: body.pump, timeouts: .streaming)
             return .null
         case "stats":
-            try args.only(["stream", "one_shot"])
+            try args.atMost(0)
             let streaming = try args.bool("stream") ?? true
-            var q: [(String, String)] = [("stream", String(streaming))]
-            if let o = try args.bool("one_shot") { q.append(("one-shot", String(o))) }
+            var q = try args.query().filter { $0.0 != "stream" }
+            q.insert(("stream", String(streaming)), at: 0)
             if !streaming { return try s.json(rt, Endpoints.containerStats, id, query: q) }
             let response = try s.stream(rt, Endpoints.containerStats, id, query: q)
             return .stream(DockerStreams.json(label: "stats", request: "GET /containers/\(id)/stats", response))
         case "rename":
-            try args.only(["name"])
+            try args.atMost(1)
             guard let newName = try args.string("name", position: 0) else { throw DshError.runtime("\(args.function): missing argument name") }
             _ = try s.send(rt, Endpoints.containerRename, id, query: [("name", newName)])
             c.data["Name"] = .string("/" + newName)
@@ -119,14 +122,11 @@ enum ContainerMethods {
             let body = try updateBody(args)
             return try s.json(rt, Endpoints.containerUpdate, id, body: .map(body))
         case "resize":
-            try args.only(["h", "w", "height", "width"])
-            guard let h = try args.int("h") ?? args.int("height"), let w = try args.int("w") ?? args.int("width") else {
-                throw DshError.runtime("\(args.function): give h: and w:")
-            }
-            _ = try s.send(rt, Endpoints.containerResize, id, query: [("h", String(h)), ("w", String(w))])
+            try args.atMost(0)
+            _ = try s.send(rt, Endpoints.containerResize, id, query: try args.sizeQuery())
             return .object(c)
         case "commit":
-            try args.only(["repo", "tag", "comment", "author", "changes", "pause", "config"])
+            try args.atMost(1)
             var q: [(String, String)] = [("container", id)]
             if var repo = try args.string("repo", position: 0) {
                 var tag = try args.string("tag")
@@ -180,7 +180,7 @@ enum ContainerMethods {
     /// `c.logs(follow:, stdout:, stderr:, tail:, since:, until:, timestamps:, raw:)`: a
     /// stream of `{stream, text}` lines (bytes chunks with `raw: true`).
     static func logs(_ c: ResourceObject, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
-        try args.only(["follow", "stdout", "stderr", "tail", "since", "until", "timestamps", "raw", "details"])
+        try args.atMost(0)
         let follow = try args.bool("follow") ?? false
         let timestamps = try args.bool("timestamps") ?? false
         let raw = try args.bool("raw") ?? false
@@ -219,7 +219,7 @@ enum ContainerMethods {
             ("follow", "false"), ("stdout", "true"), ("stderr", "true"),
         ], timeouts: .default)
         let (out, err) = try Blocking.run(rt) { try await collect(response.frames(tty: tty)) }
-        return .map(["stdout": .string(String(decoding: out, as: UTF8.self)), "stderr": .string(String(decoding: err, as: UTF8.self))])
+        return .map(["stdout": DockerStreams.output(out), "stderr": DockerStreams.output(err)])
     }
 
     /// Gathers stdout and stderr of demultiplexed output.
@@ -236,15 +236,22 @@ enum ContainerMethods {
     /// output lines, or with `stream: false` the whole `{stdout, stderr}` once the
     /// container's output ends. `stdin:` is written, then half-closed.
     static func attach(_ c: ResourceObject, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
-        try args.only(["stdin", "stream", "logs", "stdout", "stderr", "raw"])
+        try args.atMost(0)
         let feed = try args.named("stdin").map { try StdinFeed($0, args.function) }
         let streaming = try args.bool("stream") ?? true
         let raw = try args.bool("raw") ?? false
         let tty = try tty(c, rt)
-        let q: [(String, String)] = [
-            ("stream", "true"), ("stdin", String(feed != nil)), ("stdout", String(try args.bool("stdout") ?? true)),
+        // Collecting from a container that is not running: there is nothing to wait for
+        // (stream=true would wait for it to start again, for ever).
+        var follow = true
+        if !streaming, case .map(let m) = try c.inspectValue(rt), case .map(let state)? = m["State"], case .bool(false)? = state["Running"] {
+            follow = false
+        }
+        var q: [(String, String)] = [
+            ("stream", String(follow)), ("stdin", String(feed != nil)), ("stdout", String(try args.bool("stdout") ?? true)),
             ("stderr", String(try args.bool("stderr") ?? true)), ("logs", String(try args.bool("logs") ?? false)),
         ]
+        if let keys = try args.string("detach_keys") ?? args.string("detachKeys") { q.append(("detachKeys", keys)) }
         let hijacked = try c.session.hijack(rt, Endpoints.containerAttach, c.id, query: q)
         return try finishHijack(hijacked, feed: feed, streaming: streaming, raw: raw, tty: tty, label: "attach",
                                 request: "POST /containers/\(c.id)/attach", args.function, rt, exitCode: nil)
@@ -289,24 +296,69 @@ enum ContainerMethods {
         }
         let m = MapRef()
         if let exitCode { m["exit_code"] = try exitCode(rt) }
-        m["stdout"] = .string(String(decoding: out, as: UTF8.self))
-        m["stderr"] = .string(String(decoding: err, as: UTF8.self))
+        m["stdout"] = DockerStreams.output(out)
+        m["stderr"] = DockerStreams.output(err)
         return .map(m)
     }
 
-    /// `c.exec(cmd, stdin:, stream:, env:, workdir:, user:, tty:, privileged:, raw:)`:
+    /// `c.exec(cmd, stdin:, stream:, env:, workdir:, user:, tty:, privileged:, raw:, detach:)`:
     /// runs `cmd` (a list, or a string run by `sh -c`) in the running container and
-    /// returns `{exit_code, stdout, stderr}`, or a stream of lines with `stream: true`.
+    /// returns `{exit_code, stdout, stderr}`, or a stream of lines with `stream: true`, or
+    /// with `detach: true` starts it and returns the Exec object at once.
     static func exec(_ c: ResourceObject, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
-        try args.only(["stdin", "stream", "env", "workdir", "user", "tty", "privileged", "raw", "cmd"])
-        guard let cmdValue = args.named("cmd", position: 0) else { throw DshError.runtime("\(args.function): missing the command") }
-        let cmd = try ContainerSpec.command(cmdValue, "cmd")
+        try args.atMost(1)
         let feed = try args.named("stdin").map { try StdinFeed($0, args.function) }
         let tty = try args.bool("tty") ?? false
-        let (execID, hijacked) = try ExecStart.start(c, cmd: cmd, attachStdin: feed != nil, tty: tty, args, rt)
-        return try finishHijack(hijacked, feed: feed, streaming: try args.bool("stream") ?? false, raw: try args.bool("raw") ?? false,
-                                tty: tty, label: "exec", request: "POST /exec/\(execID)/start", args.function, rt,
-                                exitCode: { rt in try execExitCode(c.session, execID, rt) })
+        let detach = try args.bool("detach") ?? false
+        let execID = try createExec(c, args, rt, attachStdin: feed != nil && !detach)
+        if detach {
+            _ = try c.session.json(rt, Endpoints.execStart, execID, body: .map(["Detach": .bool(true), "Tty": .bool(tty)]))
+            return .object(ExecObject(id: execID, container: c, session: c.session))
+        }
+        return try startExec(c.session, execID, feed: feed, tty: tty, stream: try args.bool("stream") ?? false,
+                             raw: try args.bool("raw") ?? false, args.function, rt)
+    }
+
+    /// `POST /containers/{id}/exec` from the friendly arguments and API fields; the exec's id.
+    static func createExec(_ c: ResourceObject, _ args: ArgReader, _ rt: any Runtime, attachStdin: Bool? = nil) throws -> String {
+        guard let cmdValue = args.named("cmd", position: 0) else { throw DshError.runtime("\(args.function): missing the command") }
+        let body = MapRef()
+        if let attachStdin {
+            body["AttachStdin"] = .bool(attachStdin)
+        } else {
+            body["AttachStdin"] = .bool(try args.bool("stdin") ?? false)
+        }
+        body["AttachStdout"] = .bool(true)
+        body["AttachStderr"] = .bool(true)
+        body["Tty"] = .bool(try args.bool("tty") ?? false)
+        body["Cmd"] = try ContainerSpec.command(cmdValue, "cmd")
+        if let env = args.named("env") { body["Env"] = try ContainerSpec.keyValueList(env, "env") }
+        if let w = try args.string("workdir") { body["WorkingDir"] = .string(w) }
+        if let u = try args.string("user") { body["User"] = .string(u) }
+        if let p = try args.bool("privileged") { body["Privileged"] = .bool(p) }
+        if let k = try args.string("detach_keys") { body["DetachKeys"] = .string(k) }
+        if let size = args.named("console_size") { body["ConsoleSize"] = size }
+        for (k, v) in args.args.named {
+            if let first = k.unicodeScalars.first, first.properties.isUppercase { body[k] = v }
+        }
+        let created = try c.session.json(rt, Endpoints.containerExec, c.id, body: .map(body))
+        guard case .map(let m) = created, case .string(let execID)? = m["Id"] else {
+            throw DshError.runtime("exec: the daemon returned no exec id")
+        }
+        return execID
+    }
+
+    /// `POST /exec/{id}/start` on a hijacked connection: the result, or a stream.
+    static func startExec(
+        _ s: DockerSession, _ execID: String, feed: StdinFeed?, tty: Bool, stream: Bool, raw: Bool, _ function: String, _ rt: any Runtime
+    ) throws -> Value {
+        let start = MapRef()
+        start["Detach"] = .bool(false)
+        start["Tty"] = .bool(tty)
+        let hijacked = try s.hijack(rt, Endpoints.execStart, execID, body: .map(start))
+        return try finishHijack(hijacked, feed: feed, streaming: stream, raw: raw,
+                                tty: tty, label: "exec", request: "POST /exec/\(execID)/start", function, rt,
+                                exitCode: { rt in try execExitCode(s, execID, rt) })
     }
 
     /// The exit code of a finished exec (the daemon sets it once the process is reaped).

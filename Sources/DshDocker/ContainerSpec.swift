@@ -9,6 +9,20 @@ import DshCore
 
 /// The API request made from friendly create arguments.
 struct ContainerSpec {
+    /// The friendly names and the API field each sets (for the binding table: checking,
+    /// `:doc`, completion). `name` and `platform` are query parameters.
+    static let friendly: [String: String] = [
+        "image": "Image", "cmd": "Cmd", "command": "Cmd", "entrypoint": "Entrypoint", "env": "Env", "labels": "Labels",
+        "workdir": "WorkingDir", "working_dir": "WorkingDir", "user": "User", "hostname": "Hostname", "tty": "Tty",
+        "stdin": "OpenStdin", "open_stdin": "OpenStdin", "attach": "AttachStdout", "stop_signal": "StopSignal",
+        "healthcheck": "Healthcheck", "exposed_ports": "ExposedPorts", "network": "HostConfig.NetworkMode",
+        "network_mode": "HostConfig.NetworkMode", "binds": "HostConfig.Binds", "volumes": "HostConfig.Binds",
+        "mounts": "HostConfig.Mounts", "auto_remove": "HostConfig.AutoRemove", "rm": "HostConfig.AutoRemove",
+        "privileged": "HostConfig.Privileged", "memory": "HostConfig.Memory", "cpus": "HostConfig.NanoCpus",
+        "restart": "HostConfig.RestartPolicy", "init": "HostConfig.Init", "read_only": "HostConfig.ReadonlyRootfs",
+        "cap_add": "HostConfig.CapAdd", "cap_drop": "HostConfig.CapDrop", "ports": "HostConfig.PortBindings",
+    ]
+
     /// The JSON body.
     var body: MapRef
     /// Query parameters (`name`, `platform`).
@@ -96,11 +110,17 @@ struct ContainerSpec {
         }
     }
 
-    /// `{A: "1"}` or `["A=1"]` as `["A=1"]`.
+    /// `{A: "1"}` or `["A=1"]` as `["A=1"]`; a nil value (`{A: nil}`) is the bare name
+    /// `"A"`, which the daemon reads as "take A from the environment" (create) or "remove
+    /// A" (service update).
     static func keyValueList(_ v: Value, _ name: String) throws -> Value {
         switch v {
         case .list: return v
-        case .map(let m): return .list(m.entries.map { .string("\($0.key)=\($0.value.displayString)") })
+        case .map(let m):
+            return .list(m.entries.map { entry -> Value in
+                if case .null = entry.value { return .string(entry.key) }
+                return .string("\(entry.key)=\(entry.value.displayString)")
+            })
         default: throw DshError.runtime("\(name): expected a map or a list of \"KEY=value\" strings")
         }
     }

@@ -21,7 +21,7 @@ enum CopyMethods {
     static func pathStat(_ c: ResourceObject, _ path: String, _ rt: any Runtime) throws -> ArchiveCopy.PathStat? {
         let response: DockerResponse
         do {
-            response = try c.session.send(rt, Endpoints.containerArchiveHead, c.id, query: [("path", path)])
+            response = try c.session.send(rt, Endpoints.containerArchiveInfo, c.id, query: [("path", path)])
         } catch let e as DshError where e.statusField == 404 {
             // 404 is both "no such container" and "no such path"; only the former says so.
             if case .error(let err)? = e.value, case .string(let m)? = err.fields["message"], m.lowercased().contains("no such container") {

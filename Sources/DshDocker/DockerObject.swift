@@ -10,9 +10,10 @@ final class DockerObject: BindingObject {
 
     override var typeName: String { "docker" }
     override var methodPrefix: String { "docker" }
-    override var methods: [String] { ["connect", "request", "events", "version", "info", "ping", "df", "ps", "login", "logout"] }
+    override var extraMethods: [String] { ["ps", "logout"] }
     override var fieldNames: [String] {
-        ["containers", "images", "networks", "volumes", "services", "tasks", "nodes", "secrets", "configs", "swarm", "system", "host", "read_only"]
+        ["containers", "images", "networks", "volumes", "services", "tasks", "nodes", "secrets", "configs", "plugins",
+         "swarm", "system", "builder", "host", "read_only"]
     }
 
     override var displayString: String {
@@ -24,10 +25,11 @@ final class DockerObject: BindingObject {
         if let cached = collections[name] { return cached }
         let value: Value
         switch name {
-        case "containers", "images", "networks", "volumes", "services", "tasks", "nodes", "secrets", "configs":
+        case "containers", "images", "networks", "volumes", "services", "tasks", "nodes", "secrets", "configs", "plugins":
             value = .object(ResourceCollection(kind: ResourceKind(rawValue: String(name.dropLast()))!, session: session))
         case "system": value = .object(SystemObject(session: session))
         case "swarm": value = .object(SwarmObject(session: session))
+        case "builder": value = .object(BuilderObject(session: session))
         case "host": return .string(try session.client().endpoint.description)
         case "read_only": return .bool(session.readOnly)
         default: return nil
@@ -40,10 +42,13 @@ final class DockerObject: BindingObject {
         switch name {
         case "connect": return try connect(args)
         case "request": return try request(args, rt)
-        case "ps": return try Views.ps(session, args, rt)
         case "login": return try LoginMethods.login(session, args, rt)
         case "logout": return try LoginMethods.logout(session, args, rt)
+        case "ps": return try Views.ps(session, args, rt)
         case "df": return try Views.df(session, args, rt)
+        case "distribution":
+            try args.atMost(1)
+            return try session.json(rt, Endpoints.distribution, try args.string(0, "image reference"))
         default: return try SystemObject.call(session, name, args, rt)
         }
     }
@@ -82,9 +87,9 @@ final class DockerObject: BindingObject {
         return .object(DockerObject(session: newSession))
     }
 
-    /// `docker.request(method, path, query: {...}, body: ..., stream: false, headers: {...})`.
+    /// `docker.request(method, path, query: {...}, body: ..., stream: false, headers: {...},
+    /// full: false)`: any endpoint, unchecked. `full: true` returns `{status, headers, body}`.
     private func request(_ args: ArgReader, _ rt: any Runtime) throws -> Value {
-        try args.only(["query", "body", "stream", "headers"])
         let method = try args.string(0, "method").uppercased()
         var path = try args.string(1, "path")
         var query: [(String, String)] = []
@@ -121,9 +126,24 @@ final class DockerObject: BindingObject {
             return .stream(DockerStreams.json(label: "request", request: request, response))
         }
         let bytes = try Blocking.run(rt) { try await response.body.collect(upTo: 256 << 20) }
-        let contentType = (response.contentType ?? "").lowercased()
-        if contentType.contains("json") { return try DockerSession.decode(bytes, request: request) }
+        let decoded = try DockerObject.decodeBody(bytes, contentType: response.contentType, request: request)
+        guard try args.bool("full") == true else { return decoded }
+        let headerMap = MapRef()
+        for (name, value) in response.headers {
+            if case .string(let previous)? = headerMap[name] {
+                headerMap[name] = Value.string(previous + ", " + value)
+            } else {
+                headerMap[name] = Value.string(value)
+            }
+        }
+        return .map(["status": .int(response.status), "headers": .map(headerMap), "body": decoded])
+    }
+
+    /// A response body as a value: JSON decoded, text as a string, else bytes; nil when empty.
+    static func decodeBody(_ bytes: [UInt8], contentType: String?, request: String) throws -> Value {
+        let contentType = (contentType ?? "").lowercased()
         if bytes.isEmpty { return .null }
+        if contentType.contains("json") { return try DockerSession.decode(bytes, request: request) }
         if contentType.hasPrefix("text/") || contentType.isEmpty {
             if let s = String(validatingUTF8Bytes: bytes) { return .string(s) }
         }
@@ -169,7 +189,6 @@ extension String {
 final class SystemObject: BindingObject {
     override var typeName: String { "system" }
     override var methodPrefix: String { "docker.system" }
-    override var methods: [String] { ["info", "version", "ping", "df", "events"] }
 
     override func call(_ name: String, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
         try SystemObject.call(session, name, args, rt)
@@ -188,10 +207,10 @@ final class SystemObject: BindingObject {
             let r = try s.send(rt, Endpoints.ping)
             return .string(r.text)
         case "df":
-            try args.only(["type"])
+            try args.atMost(0)
             return try s.json(rt, Endpoints.df, query: try args.query())
         case "events":
-            try args.only(["since", "until", "filters"])
+            try args.atMost(0)
             var q: [(String, String)] = []
             for (k, v) in args.args.named {
                 if case .float(let d) = v, k != "filters" { q.append((k, String(d))) } else { q += try Query.parameters(k, v) }
@@ -208,20 +227,15 @@ final class SystemObject: BindingObject {
 final class SwarmObject: BindingObject {
     override var typeName: String { "swarm" }
     override var methodPrefix: String { "docker.swarm" }
-    override var methods: [String] { ["init", "join", "leave", "inspect", "update", "unlock", "unlock_key"] }
 
-    static let friendly: [String: String] = [
-        "listen_addr": "ListenAddr", "advertise_addr": "AdvertiseAddr", "data_path_addr": "DataPathAddr",
-        "data_path_port": "DataPathPort", "default_addr_pool": "DefaultAddrPool", "force_new_cluster": "ForceNewCluster",
-        "subnet_size": "SubnetSize", "spec": "Spec", "remote_addrs": "RemoteAddrs", "join_token": "JoinToken",
-    ]
-
+    /// The body: a positional map, API fields, and the entry's friendly names.
     private func body(_ args: ArgReader) throws -> MapRef {
         let body = MapRef()
         if case .map(let raw)? = args.args[0] { for (k, v) in raw.entries { body[k] = v } }
+        let friendly = args.binding?.body ?? [:]
         for (k, v) in args.args.named {
             if let first = k.unicodeScalars.first, first.properties.isUppercase { body[k] = v; continue }
-            guard let key = SwarmObject.friendly[k] else { throw DshError.runtime("\(args.function): unknown argument '\(k)'") }
+            guard let key = friendly[k] else { continue }
             if key == "RemoteAddrs", case .string = v { body[key] = .list([v]) } else { body[key] = v }
         }
         return body
@@ -255,13 +269,11 @@ final class SwarmObject: BindingObject {
             var q: [(String, String)] = []
             if case .map(let v)? = m["Version"], let idx = v["Index"] { q.append(("version", idx.displayString)) }
             if case .map(let raw)? = args.args[0] { for (k, v) in raw.entries { spec[k] = v } }
+            q += try args.query()
+            let friendly = args.binding?.body ?? [:]
             for (k, v) in args.args.named {
-                switch k {
-                case "rotate_worker_token": q.append(("rotateWorkerToken", v.displayString))
-                case "rotate_manager_token": q.append(("rotateManagerToken", v.displayString))
-                case "rotate_manager_unlock_key": q.append(("rotateManagerUnlockKey", v.displayString))
-                default: spec[k] = v
-                }
+                if let key = friendly[k] { spec[key] = k == "labels" ? try ContainerSpec.stringMap(v, k) : v }
+                else if let first = k.unicodeScalars.first, first.properties.isUppercase { spec[k] = v }
             }
             _ = try s.json(rt, Endpoints.swarmUpdate, query: q, body: .map(spec))
             return .null
@@ -276,5 +288,17 @@ final class SwarmObject: BindingObject {
         default:
             throw DshError.runtime("docker.swarm has no method '\(name)'")
         }
+    }
+}
+
+/// `docker.builder`: the build cache (`prune`).
+final class BuilderObject: BindingObject {
+    override var typeName: String { "builder" }
+    override var methodPrefix: String { "docker.builder" }
+
+    override func call(_ name: String, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
+        guard name == "prune" else { throw DshError.runtime("docker.builder has no method '\(name)'") }
+        try args.atMost(0)
+        return try session.json(rt, Endpoints.buildPrune, query: try args.query())
     }
 }

@@ -15,6 +15,9 @@ final class DockerSession: Sendable {
     let readOnly: Bool
     /// The trace hook given to clients the bindings make themselves (`docker.connect`).
     let trace: DockerTraceHook?
+    /// The binding being called (`docker.containers.create`), for the messages of the
+    /// body check.
+    private let currentFunction = Mutex<String?>(nil)
 
     init(client: @escaping @Sendable () throws -> DockerClient, readOnly: Bool, trace: DockerTraceHook?) {
         self.makeClient = client
@@ -32,6 +35,39 @@ final class DockerSession: Sendable {
             slot = made
             return made
         }
+    }
+
+    /// Runs `body` with `function` as the binding being called.
+    func calling<T>(_ function: String, _ body: () throws -> T) rethrows -> T {
+        let previous = currentFunction.withLock { slot in
+            let p = slot
+            slot = function
+            return p
+        }
+        defer { currentFunction.withLock { $0 = previous } }
+        return try body()
+    }
+
+    /// The API version in use (negotiated on first need).
+    func apiVersion(_ runtime: any Runtime) throws -> APIVersion {
+        let client = try client()
+        return try Blocking.run(runtime) { try await client.apiVersion() }
+    }
+
+    /// Throws when the daemon's API version lacks something in `gates`.
+    func checkVersions(_ gates: [VersionGate], function: String, _ runtime: any Runtime) throws {
+        guard gates.contains(where: { $0.versions.isGated }) else { return }
+        try SpecCheck.versions(gates, daemon: try apiVersion(runtime), function: function)
+    }
+
+    /// Checks a JSON request body against the operation's schema (and the daemon's
+    /// version) before it is sent.
+    func checkBody(_ body: Value, _ endpoint: Endpoint, _ runtime: any Runtime) throws {
+        guard let op = APISpec.shared.operations[endpoint.operation], op.body != nil else { return }
+        let function = currentFunction.withLock { $0 } ?? endpoint.description
+        var gates: [VersionGate] = []
+        try SpecCheck.body(body, op, function: function, gates: &gates)
+        try checkVersions(gates, function: function, runtime)
     }
 
     /// Throws the read-only error for a method that is not GET or HEAD.
@@ -72,6 +108,7 @@ final class DockerSession: Sendable {
         try checkAllowed(endpoint.method, path)
         let client = try client()
         let method = endpoint.method
+        if let body { try checkBody(body, endpoint, runtime) }
         let requestBody = try body.map { try DockerSession.jsonBody($0) } ?? .empty
         let response = try Blocking.call(runtime) { cancellation in
             try client.requestBlocking(method, path, query: query, headers: headers, body: requestBody, timeouts: timeouts, cancellation: cancellation)
@@ -126,6 +163,7 @@ final class DockerSession: Sendable {
         try checkAllowed(endpoint.method, path)
         let client = try client()
         let method = endpoint.method
+        if let body { try checkBody(body, endpoint, runtime) }
         let requestBody = try body.map { try DockerSession.jsonBody($0) } ?? .empty
         return try Blocking.run(runtime) {
             try await client.hijack(method, path, query: query, body: requestBody)

@@ -141,6 +141,13 @@ enum DockerStreams {
         make(label: label, request: request, frames, transform: { $0.array }, convert: { .bytes($0) }, cleanup: cleanup)
     }
 
+    /// A process's collected output (`exec`, `output`, `run`): text when it is valid
+    /// UTF-8, else the exact bytes (never text with U+FFFD in place of bytes).
+    static func output(_ bytes: [UInt8]) -> Value {
+        if let text = String(validating: bytes, as: UTF8.self) { return .string(text) }
+        return .bytes(bytes)
+    }
+
     /// A body as bytes chunks (export, save, get_archive).
     static func bytes(label: String, request: String, _ body: DockerByteStream) -> PushStream<[UInt8]> {
         make(label: label, request: request, body, transform: { Array($0.readableBytesView) }, convert: { .bytes($0) })

@@ -1,6 +1,7 @@
 // Endpoints.swift: the one table of every Engine API endpoint the bindings call.
 // Each call site names its endpoint from this table, so the table is complete by
-// construction; a test checks every entry against the official API spec.
+// construction; each names its operation in the vendored specs, and a test checks that
+// the method and path are the spec's.
 import DockerEngine
 
 /// One Engine API endpoint: a method and a path template such as `/containers/{id}/start`.
@@ -9,10 +10,13 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     public let method: String
     /// The path template; `{name}` marks a parameter.
     public let template: String
+    /// The operation's id in the Engine API spec (`ContainerStart`).
+    public let operation: String
 
-    init(_ method: String, _ template: String) {
+    init(_ method: String, _ template: String, _ operation: String) {
         self.method = method
         self.template = template
+        self.operation = operation
     }
 
     /// `POST /containers/{id}/start`.
@@ -80,102 +84,121 @@ extension Substring {
 /// Every endpoint the bindings call.
 public enum Endpoints {
     // System
-    static let ping = Endpoint("GET", "/_ping")
-    static let version = Endpoint("GET", "/version")
-    static let info = Endpoint("GET", "/info")
-    static let df = Endpoint("GET", "/system/df")
-    static let events = Endpoint("GET", "/events")
+    static let ping = Endpoint("GET", "/_ping", "SystemPing")
+    static let version = Endpoint("GET", "/version", "SystemVersion")
+    static let info = Endpoint("GET", "/info", "SystemInfo")
+    static let df = Endpoint("GET", "/system/df", "SystemDataUsage")
+    static let events = Endpoint("GET", "/events", "SystemEvents")
     // Containers
-    static let containerList = Endpoint("GET", "/containers/json")
-    static let containerCreate = Endpoint("POST", "/containers/create")
-    static let containerInspect = Endpoint("GET", "/containers/{id}/json")
-    static let containerTop = Endpoint("GET", "/containers/{id}/top")
-    static let containerLogs = Endpoint("GET", "/containers/{id}/logs")
-    static let containerChanges = Endpoint("GET", "/containers/{id}/changes")
-    static let containerExport = Endpoint("GET", "/containers/{id}/export")
-    static let containerStats = Endpoint("GET", "/containers/{id}/stats")
-    static let containerResize = Endpoint("POST", "/containers/{id}/resize")
-    static let containerStart = Endpoint("POST", "/containers/{id}/start")
-    static let containerStop = Endpoint("POST", "/containers/{id}/stop")
-    static let containerRestart = Endpoint("POST", "/containers/{id}/restart")
-    static let containerKill = Endpoint("POST", "/containers/{id}/kill")
-    static let containerUpdate = Endpoint("POST", "/containers/{id}/update")
-    static let containerRename = Endpoint("POST", "/containers/{id}/rename")
-    static let containerPause = Endpoint("POST", "/containers/{id}/pause")
-    static let containerUnpause = Endpoint("POST", "/containers/{id}/unpause")
-    static let containerAttach = Endpoint("POST", "/containers/{id}/attach")
-    static let containerWait = Endpoint("POST", "/containers/{id}/wait")
-    static let containerRemove = Endpoint("DELETE", "/containers/{id}")
-    static let containerArchiveGet = Endpoint("GET", "/containers/{id}/archive")
-    static let containerArchivePut = Endpoint("PUT", "/containers/{id}/archive")
-    static let containerArchiveHead = Endpoint("HEAD", "/containers/{id}/archive")
-    static let execResize = Endpoint("POST", "/exec/{id}/resize")
-    static let auth = Endpoint("POST", "/auth")
-    static let containerPrune = Endpoint("POST", "/containers/prune")
-    static let containerExec = Endpoint("POST", "/containers/{id}/exec")
-    static let execStart = Endpoint("POST", "/exec/{id}/start")
-    static let execInspect = Endpoint("GET", "/exec/{id}/json")
-    static let commit = Endpoint("POST", "/commit")
+    static let containerList = Endpoint("GET", "/containers/json", "ContainerList")
+    static let containerCreate = Endpoint("POST", "/containers/create", "ContainerCreate")
+    static let containerInspect = Endpoint("GET", "/containers/{id}/json", "ContainerInspect")
+    static let containerTop = Endpoint("GET", "/containers/{id}/top", "ContainerTop")
+    static let containerLogs = Endpoint("GET", "/containers/{id}/logs", "ContainerLogs")
+    static let containerChanges = Endpoint("GET", "/containers/{id}/changes", "ContainerChanges")
+    static let containerExport = Endpoint("GET", "/containers/{id}/export", "ContainerExport")
+    static let containerStats = Endpoint("GET", "/containers/{id}/stats", "ContainerStats")
+    static let containerResize = Endpoint("POST", "/containers/{id}/resize", "ContainerResize")
+    static let containerStart = Endpoint("POST", "/containers/{id}/start", "ContainerStart")
+    static let containerStop = Endpoint("POST", "/containers/{id}/stop", "ContainerStop")
+    static let containerRestart = Endpoint("POST", "/containers/{id}/restart", "ContainerRestart")
+    static let containerKill = Endpoint("POST", "/containers/{id}/kill", "ContainerKill")
+    static let containerUpdate = Endpoint("POST", "/containers/{id}/update", "ContainerUpdate")
+    static let containerRename = Endpoint("POST", "/containers/{id}/rename", "ContainerRename")
+    static let containerPause = Endpoint("POST", "/containers/{id}/pause", "ContainerPause")
+    static let containerUnpause = Endpoint("POST", "/containers/{id}/unpause", "ContainerUnpause")
+    static let containerAttach = Endpoint("POST", "/containers/{id}/attach", "ContainerAttach")
+    static let containerWait = Endpoint("POST", "/containers/{id}/wait", "ContainerWait")
+    static let containerRemove = Endpoint("DELETE", "/containers/{id}", "ContainerDelete")
+    /// The same operation for a link (`c2/mylink`): the path keeps the link's `/`.
+    static let containerRemoveLink = Endpoint("DELETE", "/containers/{name}", "ContainerDelete")
+    static let containerArchiveGet = Endpoint("GET", "/containers/{id}/archive", "ContainerArchive")
+    static let containerArchivePut = Endpoint("PUT", "/containers/{id}/archive", "PutContainerArchive")
+    static let containerPrune = Endpoint("POST", "/containers/prune", "ContainerPrune")
+    static let containerExec = Endpoint("POST", "/containers/{id}/exec", "ContainerExec")
+    static let execStart = Endpoint("POST", "/exec/{id}/start", "ExecStart")
+    static let execInspect = Endpoint("GET", "/exec/{id}/json", "ExecInspect")
+    static let commit = Endpoint("POST", "/commit", "ImageCommit")
     // Images
-    static let imageList = Endpoint("GET", "/images/json")
-    static let build = Endpoint("POST", "/build")
-    static let imageCreate = Endpoint("POST", "/images/create")
-    static let imageInspect = Endpoint("GET", "/images/{name}/json")
-    static let imageHistory = Endpoint("GET", "/images/{name}/history")
-    static let imagePush = Endpoint("POST", "/images/{name}/push")
-    static let imageTag = Endpoint("POST", "/images/{name}/tag")
-    static let imageRemove = Endpoint("DELETE", "/images/{name}")
-    static let imagePrune = Endpoint("POST", "/images/prune")
-    static let imageGet = Endpoint("GET", "/images/{name}/get")
-    static let imageGetAll = Endpoint("GET", "/images/get")
-    static let imageLoad = Endpoint("POST", "/images/load")
+    static let imageList = Endpoint("GET", "/images/json", "ImageList")
+    static let build = Endpoint("POST", "/build", "ImageBuild")
+    static let imageCreate = Endpoint("POST", "/images/create", "ImageCreate")
+    static let imageInspect = Endpoint("GET", "/images/{name}/json", "ImageInspect")
+    static let imageHistory = Endpoint("GET", "/images/{name}/history", "ImageHistory")
+    static let imagePush = Endpoint("POST", "/images/{name}/push", "ImagePush")
+    static let imageTag = Endpoint("POST", "/images/{name}/tag", "ImageTag")
+    static let imageRemove = Endpoint("DELETE", "/images/{name}", "ImageDelete")
+    static let imagePrune = Endpoint("POST", "/images/prune", "ImagePrune")
+    static let imageGet = Endpoint("GET", "/images/{name}/get", "ImageGet")
+    static let imageGetAll = Endpoint("GET", "/images/get", "ImageGetAll")
+    static let imageLoad = Endpoint("POST", "/images/load", "ImageLoad")
     // Networks
-    static let networkList = Endpoint("GET", "/networks")
-    static let networkInspect = Endpoint("GET", "/networks/{id}")
-    static let networkRemove = Endpoint("DELETE", "/networks/{id}")
-    static let networkCreate = Endpoint("POST", "/networks/create")
-    static let networkConnect = Endpoint("POST", "/networks/{id}/connect")
-    static let networkDisconnect = Endpoint("POST", "/networks/{id}/disconnect")
-    static let networkPrune = Endpoint("POST", "/networks/prune")
+    static let networkList = Endpoint("GET", "/networks", "NetworkList")
+    static let networkInspect = Endpoint("GET", "/networks/{id}", "NetworkInspect")
+    static let networkRemove = Endpoint("DELETE", "/networks/{id}", "NetworkDelete")
+    static let networkCreate = Endpoint("POST", "/networks/create", "NetworkCreate")
+    static let networkConnect = Endpoint("POST", "/networks/{id}/connect", "NetworkConnect")
+    static let networkDisconnect = Endpoint("POST", "/networks/{id}/disconnect", "NetworkDisconnect")
+    static let networkPrune = Endpoint("POST", "/networks/prune", "NetworkPrune")
     // Volumes
-    static let volumeList = Endpoint("GET", "/volumes")
-    static let volumeCreate = Endpoint("POST", "/volumes/create")
-    static let volumeInspect = Endpoint("GET", "/volumes/{name}")
-    static let volumeRemove = Endpoint("DELETE", "/volumes/{name}")
-    static let volumePrune = Endpoint("POST", "/volumes/prune")
+    static let volumeList = Endpoint("GET", "/volumes", "VolumeList")
+    static let volumeCreate = Endpoint("POST", "/volumes/create", "VolumeCreate")
+    static let volumeInspect = Endpoint("GET", "/volumes/{name}", "VolumeInspect")
+    static let volumeRemove = Endpoint("DELETE", "/volumes/{name}", "VolumeDelete")
+    static let volumePrune = Endpoint("POST", "/volumes/prune", "VolumePrune")
     // Swarm
-    static let swarmInspect = Endpoint("GET", "/swarm")
-    static let swarmInit = Endpoint("POST", "/swarm/init")
-    static let swarmJoin = Endpoint("POST", "/swarm/join")
-    static let swarmLeave = Endpoint("POST", "/swarm/leave")
-    static let swarmUpdate = Endpoint("POST", "/swarm/update")
-    static let swarmUnlockKey = Endpoint("GET", "/swarm/unlockkey")
-    static let swarmUnlock = Endpoint("POST", "/swarm/unlock")
+    static let swarmInspect = Endpoint("GET", "/swarm", "SwarmInspect")
+    static let swarmInit = Endpoint("POST", "/swarm/init", "SwarmInit")
+    static let swarmJoin = Endpoint("POST", "/swarm/join", "SwarmJoin")
+    static let swarmLeave = Endpoint("POST", "/swarm/leave", "SwarmLeave")
+    static let swarmUpdate = Endpoint("POST", "/swarm/update", "SwarmUpdate")
+    static let swarmUnlockKey = Endpoint("GET", "/swarm/unlockkey", "SwarmUnlockkey")
+    static let swarmUnlock = Endpoint("POST", "/swarm/unlock", "SwarmUnlock")
     // Services, tasks, nodes
-    static let serviceList = Endpoint("GET", "/services")
-    static let serviceCreate = Endpoint("POST", "/services/create")
-    static let serviceInspect = Endpoint("GET", "/services/{id}")
-    static let serviceRemove = Endpoint("DELETE", "/services/{id}")
-    static let serviceUpdate = Endpoint("POST", "/services/{id}/update")
-    static let serviceLogs = Endpoint("GET", "/services/{id}/logs")
-    static let taskList = Endpoint("GET", "/tasks")
-    static let taskInspect = Endpoint("GET", "/tasks/{id}")
-    static let taskLogs = Endpoint("GET", "/tasks/{id}/logs")
-    static let nodeList = Endpoint("GET", "/nodes")
-    static let nodeInspect = Endpoint("GET", "/nodes/{id}")
-    static let nodeRemove = Endpoint("DELETE", "/nodes/{id}")
-    static let nodeUpdate = Endpoint("POST", "/nodes/{id}/update")
+    static let serviceList = Endpoint("GET", "/services", "ServiceList")
+    static let serviceCreate = Endpoint("POST", "/services/create", "ServiceCreate")
+    static let serviceInspect = Endpoint("GET", "/services/{id}", "ServiceInspect")
+    static let serviceRemove = Endpoint("DELETE", "/services/{id}", "ServiceDelete")
+    static let serviceUpdate = Endpoint("POST", "/services/{id}/update", "ServiceUpdate")
+    static let serviceLogs = Endpoint("GET", "/services/{id}/logs", "ServiceLogs")
+    static let taskList = Endpoint("GET", "/tasks", "TaskList")
+    static let taskInspect = Endpoint("GET", "/tasks/{id}", "TaskInspect")
+    static let taskLogs = Endpoint("GET", "/tasks/{id}/logs", "TaskLogs")
+    static let nodeList = Endpoint("GET", "/nodes", "NodeList")
+    static let nodeInspect = Endpoint("GET", "/nodes/{id}", "NodeInspect")
+    static let nodeRemove = Endpoint("DELETE", "/nodes/{id}", "NodeDelete")
+    static let nodeUpdate = Endpoint("POST", "/nodes/{id}/update", "NodeUpdate")
     // Secrets and configs
-    static let secretList = Endpoint("GET", "/secrets")
-    static let secretCreate = Endpoint("POST", "/secrets/create")
-    static let secretInspect = Endpoint("GET", "/secrets/{id}")
-    static let secretRemove = Endpoint("DELETE", "/secrets/{id}")
-    static let secretUpdate = Endpoint("POST", "/secrets/{id}/update")
-    static let configList = Endpoint("GET", "/configs")
-    static let configCreate = Endpoint("POST", "/configs/create")
-    static let configInspect = Endpoint("GET", "/configs/{id}")
-    static let configRemove = Endpoint("DELETE", "/configs/{id}")
-    static let configUpdate = Endpoint("POST", "/configs/{id}/update")
+    static let secretList = Endpoint("GET", "/secrets", "SecretList")
+    static let secretCreate = Endpoint("POST", "/secrets/create", "SecretCreate")
+    static let secretInspect = Endpoint("GET", "/secrets/{id}", "SecretInspect")
+    static let secretRemove = Endpoint("DELETE", "/secrets/{id}", "SecretDelete")
+    static let secretUpdate = Endpoint("POST", "/secrets/{id}/update", "SecretUpdate")
+    static let configList = Endpoint("GET", "/configs", "ConfigList")
+    static let configCreate = Endpoint("POST", "/configs/create", "ConfigCreate")
+    static let configInspect = Endpoint("GET", "/configs/{id}", "ConfigInspect")
+    static let configRemove = Endpoint("DELETE", "/configs/{id}", "ConfigDelete")
+    static let configUpdate = Endpoint("POST", "/configs/{id}/update", "ConfigUpdate")
+    // Operations bound in the second wave
+    static let containerArchiveInfo = Endpoint("HEAD", "/containers/{id}/archive", "ContainerArchiveInfo")
+    static let execResize = Endpoint("POST", "/exec/{id}/resize", "ExecResize")
+    static let imageSearch = Endpoint("GET", "/images/search", "ImageSearch")
+    static let imageAttestations = Endpoint("GET", "/images/{name}/attestations", "ImageAttestations")
+    static let distribution = Endpoint("GET", "/distribution/{name}/json", "DistributionInspect")
+    static let auth = Endpoint("POST", "/auth", "SystemAuth")
+    static let buildPrune = Endpoint("POST", "/build/prune", "BuildPrune")
+    static let volumeUpdate = Endpoint("PUT", "/volumes/{name}", "VolumeUpdate")
+    static let pluginList = Endpoint("GET", "/plugins", "PluginList")
+    static let pluginPrivileges = Endpoint("GET", "/plugins/privileges", "GetPluginPrivileges")
+    static let pluginPull = Endpoint("POST", "/plugins/pull", "PluginPull")
+    static let pluginInspect = Endpoint("GET", "/plugins/{name}/json", "PluginInspect")
+    static let pluginRemove = Endpoint("DELETE", "/plugins/{name}", "PluginDelete")
+    static let pluginEnable = Endpoint("POST", "/plugins/{name}/enable", "PluginEnable")
+    static let pluginDisable = Endpoint("POST", "/plugins/{name}/disable", "PluginDisable")
+    static let pluginUpgrade = Endpoint("POST", "/plugins/{name}/upgrade", "PluginUpgrade")
+    static let pluginCreate = Endpoint("POST", "/plugins/create", "PluginCreate")
+    static let pluginPush = Endpoint("POST", "/plugins/{name}/push", "PluginPush")
+    static let pluginSet = Endpoint("POST", "/plugins/{name}/set", "PluginSet")
 
     /// Every endpoint above, for the spec-coverage test and documentation.
     public static let all: [Endpoint] = [
@@ -194,6 +217,8 @@ public enum Endpoints {
         taskList, taskInspect, taskLogs, nodeList, nodeInspect, nodeRemove, nodeUpdate,
         secretList, secretCreate, secretInspect, secretRemove, secretUpdate,
         configList, configCreate, configInspect, configRemove, configUpdate,
-        containerArchiveHead, execResize, auth,
+        containerArchiveInfo, execResize, imageSearch, imageAttestations, distribution, auth, buildPrune, volumeUpdate,
+        pluginList, pluginPrivileges, pluginPull, pluginInspect, pluginRemove, pluginEnable, pluginDisable, pluginUpgrade,
+        pluginCreate, pluginPush, pluginSet,
     ]
 }

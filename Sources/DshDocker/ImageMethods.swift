@@ -6,7 +6,7 @@ import DshCore
 import NIOCore
 
 enum ImageMethods {
-    static let names = ["inspect", "reload", "tag", "history", "remove", "push", "save"]
+    static let names = ["inspect", "reload", "tag", "history", "remove", "push", "save", "attestations", "distribution"]
 
     static func call(_ i: ResourceObject, _ name: String, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
         let s = i.session
@@ -14,7 +14,7 @@ enum ImageMethods {
         let ref = i.ref ?? i.id
         switch name {
         case "tag":
-            try args.only(["repo", "tag"])
+            try args.atMost(1)
             var repo = try args.string("repo", position: 0) ?? ""
             var tag = try args.string("tag")
             if repo.isEmpty { throw DshError.runtime("\(args.function): missing \"repo:tag\"") }
@@ -24,23 +24,37 @@ enum ImageMethods {
             _ = try s.send(rt, Endpoints.imageTag, ref, query: q)
             return .object(i)
         case "history":
-            try args.only([])
-            return try s.json(rt, Endpoints.imageHistory, ref)
+            try args.atMost(0)
+            return try s.json(rt, Endpoints.imageHistory, ref, query: try args.query())
         case "remove":
-            try args.only(["force", "noprune"])
-            var q: [(String, String)] = []
-            if let f = try args.bool("force") { q.append(("force", String(f))) }
-            if let n = try args.bool("noprune") { q.append(("noprune", String(n))) }
-            return try s.json(rt, Endpoints.imageRemove, ref, query: q)
+            try args.atMost(0)
+            return try s.json(rt, Endpoints.imageRemove, ref, query: try args.query())
         case "push":
-            try args.only(["tag", "auth"])
-            var target = try args.string("tag", position: 0)
-            if target == nil, case .string(let first) = i.name { target = first }
+            // The reference the image was fetched by (else its first tag); a bare tag
+            // (`push("v2")`) pushes that repository's tag, a full reference pushes it.
+            try args.atMost(1)
+            let base: String? = i.reference ?? { if case .string(let n) = i.name { return n }; return nil }()
+            var target = base
+            if let given = try args.string("tag", position: 0) {
+                if given.contains("/") || given.contains(":") || given.contains("@") {
+                    target = given
+                } else {
+                    guard let base else { throw DshError.runtime("\(args.function): the image has no repository to tag \(given) in; give repo:tag") }
+                    target = (splitTag(base)?.0 ?? base) + ":" + given
+                }
+            }
             guard let target else { throw DshError.runtime("\(args.function): the image has no tag to push; give one: push(\"registry/repo:tag\")") }
-            return try push(s, target, auth: args.named("auth"), rt)
+            let extra = try args.query().filter { $0.0 != "tag" }
+            return try push(s, target, auth: args.named("auth"), extraQuery: extra, rt)
+        case "attestations":
+            try args.atMost(0)
+            return try s.json(rt, Endpoints.imageAttestations, ref, query: try args.query())
+        case "distribution":
+            try args.atMost(0)
+            return try s.json(rt, Endpoints.distribution, ref)
         case "save":
-            try args.only([])
-            let response = try s.stream(rt, Endpoints.imageGet, ref)
+            try args.atMost(0)
+            let response = try s.stream(rt, Endpoints.imageGet, ref, query: try args.query())
             return .stream(DockerStreams.bytes(label: "save", request: "GET /images/\(ref)/get", response.body))
         default:
             throw DshError.runtime("Image has no method '\(name)'")
@@ -83,7 +97,7 @@ enum ImageMethods {
     /// `POST /images/create`: a stream of the daemon's progress messages. A reference
     /// without a tag pulls `latest` (never every tag).
     static func pull(_ s: DockerSession, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
-        try args.only(["tag", "auth", "platform", "all_tags"])
+        try args.atMost(1)
         let ref = try args.string(0, "image reference")
         var image = ref
         var tag = try args.string("tag")
@@ -100,10 +114,11 @@ enum ImageMethods {
     }
 
     /// `POST /images/{name}/push`: a stream of the daemon's progress messages.
-    static func push(_ s: DockerSession, _ ref: String, auth: Value?, _ rt: any Runtime) throws -> Value {
+    static func push(_ s: DockerSession, _ ref: String, auth: Value?, extraQuery: [(String, String)] = [], _ rt: any Runtime) throws -> Value {
         var name = ref
         var q: [(String, String)] = []
         if let (r, t) = splitTag(ref) { name = r; q.append(("tag", t)) }
+        q += extraQuery
         let creds = try credentials(s, ref, auth)
         let response = try s.stream(rt, Endpoints.imagePush, name, query: q, headers: [("X-Registry-Auth", RegistryAuth.authHeader(creds))])
         return .stream(DockerStreams.json(label: "push", request: "POST /images/\(name)/push", response))
@@ -113,37 +128,41 @@ enum ImageMethods {
     /// a failing step raises the daemon's message. Every known credential is sent in
     /// `X-Registry-Config`.
     static func build(_ s: DockerSession, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
+        try args.atMost(1)
         let context = try args.value(0, "context (tar(\"dir\"), tar({...}) or bytes)")
-        var q: [(String, String)] = []
-        for (name, value) in args.args.named {
-            switch name {
-            case "auth": continue
-            case "buildargs", "labels", "cachefrom", "extrahosts":
-                if case .list = value, name == "cachefrom" { q.append((name, try JSON.encode(value))); continue }
-                guard case .map(let m) = value else {
-                    if name == "extrahosts" { q += try Query.parameters(name, value); continue }
-                    throw DshError.runtime("\(args.function): \(name) must be a map")
-                }
-                let out = MapRef()
-                for (k, v) in m.entries { out[k] = .string(v.displayString) }
-                q.append((name, try JSON.encode(.map(out))))
-            case "tag", "tags": q += try Query.parameters("t", value)
-            default: q += try Query.parameters(name, value)
-            }
-        }
+        let q = try args.query()
         let body = try BuildContext.requestBody(context, args.function, rt)
         var headers: [(String, String)] = []
-        if let auth = try registryAuth(s) { headers.append(("X-Registry-Config", RegistryAuth.configHeader(auth.allCredentials()))) }
+        if let given = args.named("auth") {
+            headers.append(("X-Registry-Config", RegistryAuth.configHeader(try buildCredentials(s, given, args.function))))
+        } else if let auth = try registryAuth(s) {
+            headers.append(("X-Registry-Config", RegistryAuth.configHeader(auth.allCredentials())))
+        }
         let response = try s.stream(rt, Endpoints.build, query: q, headers: headers, body: body.body, pump: body.pump,
                                     timeouts: DockerTimeouts(responseHeader: nil, idle: nil))
         return .stream(DockerStreams.json(label: "build", request: "POST /build", response))
     }
 
+    /// The credentials of `build(auth: ...)`: one `{username, password, serveraddress}`
+    /// or a map of registry → `{username, password}`.
+    static func buildCredentials(_ s: DockerSession, _ given: Value, _ function: String) throws -> [RegistryCredentials] {
+        guard case .map(let m) = given else { throw DshError.runtime("\(function): auth must be {username:, password:, serveraddress:} or {registry: {...}}") }
+        if m["username"] != nil || m["identitytoken"] != nil || m["password"] != nil {
+            let server: String
+            if case .string(let a)? = m["serveraddress"] { server = a } else { server = "https://index.docker.io/v1/" }
+            return [try credentials(s, server, given).map { c in var c = c; c.serverAddress = server; return c }].compactMap { $0 }
+        }
+        return try m.entries.compactMap { (server, value) in
+            try credentials(s, server, value).map { c in var c = c; c.serverAddress = server; return c }
+        }
+    }
+
     /// `POST /images/load`: loads a tar (bytes or a stream of bytes); a stream of messages.
     static func load(_ s: DockerSession, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
-        try args.only(["quiet"])
+        try args.atMost(1)
         let body = try BuildContext.requestBody(try args.value(0, "archive (bytes or a stream of bytes)"), args.function, rt)
-        let q: [(String, String)] = [("quiet", String(try args.bool("quiet") ?? false))]
+        var q = try args.query().filter { $0.0 != "quiet" }
+        q.insert(("quiet", String(try args.bool("quiet") ?? false)), at: 0)
         let response = try s.stream(rt, Endpoints.imageLoad, query: q, body: body.body, pump: body.pump,
                                     timeouts: DockerTimeouts(responseHeader: nil, idle: nil))
         return .stream(DockerStreams.json(label: "load", request: "POST /images/load", response))
@@ -151,9 +170,9 @@ enum ImageMethods {
 
     /// `GET /images/get?names=`: a tar of the images as a stream of bytes.
     static func save(_ s: DockerSession, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
-        try args.only([])
+        try args.atMost(1)
         let names = try args.value(0, "image names")
-        var q: [(String, String)] = []
+        var q = try args.query()
         switch names {
         case .string(let n): q.append(("names", n))
         case .list(let l): for item in l.items { q.append(("names", item.displayString)) }

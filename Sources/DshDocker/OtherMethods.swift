@@ -9,10 +9,13 @@ enum OtherMethods {
         let id = r.id
         switch (r.kind, name) {
         case (.network, "connect"), (.network, "disconnect"):
-            try args.only(["container", "force", "aliases", "config"])
+            try args.atMost(1)
             guard let target = args.named("container", position: 0) else { throw DshError.runtime("\(args.function): missing the container") }
             let body = MapRef()
             body["Container"] = .string(containerID(target))
+            for (k, v) in args.args.named {
+                if let first = k.unicodeScalars.first, first.properties.isUppercase { body[k] = v }
+            }
             if name == "connect" {
                 let endpoint = MapRef()
                 if case .map(let cfg)? = args.named("config") { for (k, v) in cfg.entries { endpoint[k] = v } }
@@ -24,19 +27,25 @@ enum OtherMethods {
             _ = try s.json(rt, name == "connect" ? Endpoints.networkConnect : Endpoints.networkDisconnect, id, body: .map(body))
             return .object(r)
         case (.network, "remove"):
-            try args.only([])
+            try args.atMost(0)
             _ = try s.send(rt, Endpoints.networkRemove, id)
             return .null
         case (.volume, "remove"):
-            try args.only(["force"])
-            var q: [(String, String)] = []
-            if let f = try args.bool("force") { q.append(("force", String(f))) }
-            _ = try s.send(rt, Endpoints.volumeRemove, id, query: q)
+            try args.atMost(0)
+            _ = try s.send(rt, Endpoints.volumeRemove, id, query: try args.query())
             return .null
+        case (.volume, "update"):
+            // Cluster volumes only: the current spec merged with what is given.
+            let current = r.spec
+            if case .map(let raw)? = args.args[0] { for (k, v) in raw.entries { current[k] = v } }
+            for (k, v) in args.args.named { current[k] = v }
+            var version = "0"
+            if case .map(let cv)? = r.data["ClusterVolume"], case .map(let ver)? = cv["Version"], let idx = ver["Index"] { version = idx.displayString }
+            _ = try s.json(rt, Endpoints.volumeUpdate, id, query: [("version", version)], body: .map(["Spec": .map(current)]))
+            return .object(r)
         case (.service, "remove"), (.node, "remove"), (.secret, "remove"), (.config, "remove"):
-            try args.only(r.kind == .node ? ["force"] : [])
-            var q: [(String, String)] = []
-            if let f = try args.bool("force") { q.append(("force", String(f))) }
+            try args.atMost(0)
+            let q = try args.query()
             let endpoint: Endpoint = [.service: Endpoints.serviceRemove, .node: Endpoints.nodeRemove,
                                       .secret: Endpoints.secretRemove, .config: Endpoints.configRemove][r.kind]!
             _ = try s.send(rt, endpoint, id, query: q)
@@ -47,16 +56,17 @@ enum OtherMethods {
             try r.reload(rt)
             let spec = r.spec
             if case .map(let raw)? = args.args[0] { for (k, v) in raw.entries { spec[k] = v } }
-            var q: [(String, String)] = [("version", r.versionIndex)]
+            let q: [(String, String)] = [("version", r.versionIndex)] + (try args.query())
+            let specParams = Set(q.map(\.0))
             for (k, v) in args.args.named {
                 if let first = k.unicodeScalars.first, first.properties.isUppercase { ServiceSpec.merge(k, v, into: spec); continue }
+                if let p = args.binding?.param(named: k), specParams.contains(p) { continue }
                 if r.kind == .service {
-                    if k == "registry_auth_from" { q.append(("registryAuthFrom", v.displayString)); continue }
                     try ServiceSpec.apply(k, v, to: spec, function: args.function)
                 } else if k == "labels" {
                     spec["Labels"] = try ContainerSpec.stringMap(v, k)
-                } else if r.kind == .node, k == "availability" || k == "role" {
-                    spec[k == "role" ? "Role" : "Availability"] = v
+                } else if r.kind == .node, k == "availability" || k == "role" || k == "name" {
+                    spec[k.prefix(1).uppercased() + k.dropFirst()] = v
                 } else {
                     throw DshError.runtime("\(args.function): unknown argument '\(k)' (use Spec fields such as Labels: {...})")
                 }
@@ -67,7 +77,7 @@ enum OtherMethods {
             try r.reload(rt)
             return .object(r)
         case (.service, "scale"):
-            try args.only(["replicas"])
+            try args.atMost(1)
             guard let n = try args.int("replicas", position: 0) else { throw DshError.runtime("\(args.function): missing the replica count") }
             try r.reload(rt)
             let spec = r.spec
@@ -76,7 +86,7 @@ enum OtherMethods {
             try r.reload(rt)
             return .object(r)
         case (.service, "logs"), (.task, "logs"):
-            try args.only(["follow", "stdout", "stderr", "tail", "since", "timestamps", "details", "raw"])
+            try args.atMost(0)
             let follow = try args.bool("follow") ?? false
             let timestamps = try args.bool("timestamps") ?? false
             var q: [(String, String)] = [
@@ -93,7 +103,7 @@ enum OtherMethods {
             if try args.bool("raw") == true { return .stream(DockerStreams.chunks(label: "logs", request: request, response.frames(tty: tty))) }
             return .stream(DockerStreams.lines(label: "logs", request: request, response.lines(tty: tty), timestamps: timestamps))
         case (.service, "tasks"):
-            try args.only(["filters"])
+            try args.atMost(0)
             let filters = MapRef()
             if case .map(let extra)? = args.named("filters") { for (k, v) in extra.entries { filters[k] = v } }
             filters["service"] = .list([.string(id)])

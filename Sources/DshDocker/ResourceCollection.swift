@@ -18,19 +18,7 @@ final class ResourceCollection: BindingObject {
     override var methodPrefix: String { "docker.\(kind.plural)" }
     override var displayString: String { "<docker.\(kind.plural)>" }
 
-    override var methods: [String] {
-        var m = ["list", "get"]
-        switch kind {
-        case .container, .network, .volume, .service, .secret, .config: m.append("create")
-        default: break
-        }
-        switch kind {
-        case .container, .image, .network, .volume: m.append("prune")
-        default: break
-        }
-        if kind == .image { m += ["pull", "push", "build", "load", "save", "ls"] }
-        return m
-    }
+    override var extraMethods: [String] { kind == .image ? ["ls"] : [] }
 
     private var listEndpoint: Endpoint {
         switch kind {
@@ -43,11 +31,15 @@ final class ResourceCollection: BindingObject {
         case .node: return Endpoints.nodeList
         case .secret: return Endpoints.secretList
         case .config: return Endpoints.configList
+        case .plugin: return Endpoints.pluginList
         }
     }
 
     override func call(_ name: String, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
         let s = session
+        if kind == .plugin, name == "privileges" || name == "install" || name == "create" {
+            return try PluginMethods.collection(s, name, args, rt)
+        }
         if kind == .image && name == "ls" { return try Views.images(s, args, rt) }
         switch name {
         case "list":
@@ -56,14 +48,14 @@ final class ResourceCollection: BindingObject {
             if kind == .volume, case .map(let m) = result { result = m["Volumes"] ?? .null }
             return try ResourceObject.makeList(kind, s, result)
         case "get":
-            try args.only([])
+            try args.atMost(1)
             let ref: String
             switch try args.value(0, "id or name") {
             case .string(let id): ref = id
             case .object(let o as ResourceObject): ref = o.id
             case let other: throw DshError.runtime("\(args.function): expected an id or a name, not \(other.typeName)")
             }
-            let made = try ResourceObject.make(kind, s, try s.json(rt, kind.inspect, ref))
+            let made = try ResourceObject.make(kind, s, try s.json(rt, kind.inspect, ref, query: try args.query()))
             if case .object(let o as ResourceObject) = made { o.ref = ref }
             return made
         case "create": return try create(args, rt)
@@ -74,11 +66,24 @@ final class ResourceCollection: BindingObject {
             return try s.json(rt, endpoint, query: try args.query())
         case "pull": return try ImageMethods.pull(s, args, rt)
         case "push":
-            try args.only(["auth"])
-            return try ImageMethods.push(s, try args.string(0, "image reference"), auth: args.named("auth"), rt)
+            try args.atMost(1)
+            var ref = try args.string(0, "image reference")
+            if let tag = try args.string("tag") { ref = (ImageMethods.splitTag(ref)?.0 ?? ref) + ":" + tag }
+            return try ImageMethods.push(s, ref, auth: args.named("auth"), extraQuery: try args.query().filter { $0.0 != "tag" }, rt)
         case "build": return try ImageMethods.build(s, args, rt)
         case "load": return try ImageMethods.load(s, args, rt)
         case "save": return try ImageMethods.save(s, args, rt)
+        case "search":
+            try args.atMost(1)
+            var q = try args.query()
+            if let term = args.args[0] {
+                guard case .string(let t) = term else { throw DshError.runtime("\(args.function): the search term must be a string") }
+                q.removeAll { $0.0 == "term" }
+                q.insert(("term", t), at: 0)
+            }
+            guard q.contains(where: { $0.0 == "term" }) else { throw DshError.runtime("\(args.function): missing the search term") }
+            return try s.json(rt, Endpoints.imageSearch, query: q)
+
         default: throw DshError.runtime("docker.\(kind.plural) has no method '\(name)'")
         }
     }
@@ -93,19 +98,15 @@ final class ResourceCollection: BindingObject {
             guard case .map(let m) = created, case .string(let id)? = m["Id"] else { throw DshError.runtime("create: the daemon returned no Id") }
             return try ResourceObject.make(.container, s, try s.json(rt, Endpoints.containerInspect, id))
         case .network:
-            let body = try simpleBody(args, friendly: [
-                "name": "Name", "driver": "Driver", "internal": "Internal", "attachable": "Attachable",
-                "labels": "Labels", "options": "Options", "ipam": "IPAM", "enable_ipv6": "EnableIPv6",
-                "check_duplicate": "CheckDuplicate", "scope": "Scope", "ingress": "Ingress",
-            ])
+            let body = try simpleBody(args)
             let created = try s.json(rt, Endpoints.networkCreate, body: .map(body))
             guard case .map(let m) = created, case .string(let id)? = m["Id"] else { throw DshError.runtime("create: the daemon returned no Id") }
             return try ResourceObject.make(.network, s, try s.json(rt, Endpoints.networkInspect, id))
         case .volume:
-            let body = try simpleBody(args, friendly: ["name": "Name", "driver": "Driver", "labels": "Labels", "driver_opts": "DriverOpts"])
+            let body = try simpleBody(args)
             return try ResourceObject.make(.volume, s, try s.json(rt, Endpoints.volumeCreate, body: .map(body)))
         case .secret, .config:
-            let body = try simpleBody(args, friendly: ["name": "Name", "labels": "Labels", "data": "Data", "templating": "Templating", "driver": "Driver"])
+            let body = try simpleBody(args)
             switch body["Data"] {
             case .string(let text)?: body["Data"] = .string(base64(Array(text.utf8)))
             case .bytes(let b)?: body["Data"] = .string(base64(b))
@@ -124,9 +125,10 @@ final class ResourceCollection: BindingObject {
         }
     }
 
-    /// A body from a positional map, capitalised API fields and friendly names. A
-    /// positional string is the name.
-    private func simpleBody(_ args: ArgReader, friendly: [String: String]) throws -> MapRef {
+    /// A body from a positional map, capitalised API fields and the entry's friendly
+    /// names. A positional string is the name.
+    private func simpleBody(_ args: ArgReader) throws -> MapRef {
+        let friendly = args.binding?.body ?? [:]
         let body = MapRef()
         switch args.args[0] {
         case .map(let raw)?: for (k, v) in raw.entries { body[k] = v }
@@ -136,7 +138,7 @@ final class ResourceCollection: BindingObject {
         for (k, v) in args.args.named {
             if let first = k.unicodeScalars.first, first.properties.isUppercase { body[k] = v; continue }
             guard let key = friendly[k] else {
-                throw DshError.runtime("\(args.function): unknown argument '\(k)' (accepted: \(friendly.keys.sorted().joined(separator: ", ")), or API fields)")
+                throw DshError.runtime("\(args.function): unknown argument `\(k)`" + SpecCheck.hint(k, friendly.keys.sorted()))
             }
             body[key] = k == "labels" ? try ContainerSpec.stringMap(v, k) : v
         }

@@ -7,7 +7,7 @@ import DshCore
 
 /// The kinds of resources.
 enum ResourceKind: String, Sendable, CaseIterable {
-    case container, image, network, volume, service, task, node, secret, config
+    case container, image, network, volume, service, task, node, secret, config, plugin
 
     /// `Container`, `Image`, ...
     var typeName: String { rawValue.prefix(1).uppercased() + rawValue.dropFirst() }
@@ -18,7 +18,7 @@ enum ResourceKind: String, Sendable, CaseIterable {
     var idKey: String {
         switch self {
         case .container, .image, .network: return "Id"
-        case .volume: return "Name"
+        case .volume, .plugin: return "Name"
         case .service, .task, .node, .secret, .config: return "ID"
         }
     }
@@ -35,20 +35,16 @@ enum ResourceKind: String, Sendable, CaseIterable {
         case .node: return Endpoints.nodeInspect
         case .secret: return Endpoints.secretInspect
         case .config: return Endpoints.configInspect
+        case .plugin: return Endpoints.pluginInspect
         }
     }
 
-    /// The methods of a resource of this kind.
-    var methods: [String] {
+    /// Methods of a resource of this kind beyond its binding-table entries.
+    var extraMethods: [String] {
         switch self {
         case .container: return ContainerMethods.names
         case .image: return ImageMethods.names
-        case .network: return ["inspect", "reload", "connect", "disconnect", "remove"]
-        case .volume: return ["inspect", "reload", "remove"]
-        case .service: return ["inspect", "reload", "update", "remove", "logs", "tasks", "scale"]
-        case .task: return ["inspect", "reload", "logs"]
-        case .node: return ["inspect", "reload", "update", "remove"]
-        case .secret, .config: return ["inspect", "reload", "update", "remove"]
+        default: return []
         }
     }
 }
@@ -87,8 +83,16 @@ final class ResourceObject: BindingObject {
 
     override var typeName: String { kind.typeName }
     override var methodPrefix: String { kind.rawValue }
-    override var methods: [String] { kind.methods }
+    override var extraMethods: [String] { kind.extraMethods }
     override var fieldNames: [String] { ["id", "name"] + Array(data.entries.keys) }
+
+    /// The reference an image was fetched by, when it is a name (not its id).
+    var reference: String? {
+        guard kind == .image, let ref, !ref.isEmpty else { return nil }
+        let bareID = id.hasPrefix("sha256:") ? String(id.dropFirst(7)) : id
+        if ref == id || bareID.hasPrefix(ref) || ref.hasPrefix("sha256:") { return nil }
+        return ref
+    }
 
     /// The identifier used in API paths.
     var id: String {
@@ -110,9 +114,10 @@ final class ResourceObject: BindingObject {
             }
             return .null
         case .image:
+            if let reference { return .string(reference) }
             if case .list(let tags)? = data["RepoTags"], let first = str(tags.items.first) { return .string(first) }
             return .null
-        case .network, .volume: return data["Name"] ?? .null
+        case .network, .volume, .plugin: return data["Name"] ?? .null
         case .service, .secret, .config: return spec("Name") ?? .null
         case .node:
             if case .map(let d)? = data["Description"], let h = d["Hostname"] { return h }
@@ -145,30 +150,31 @@ final class ResourceObject: BindingObject {
     override var summary: Value? { Views.summary(self) }
 
     /// Inspects the resource afresh.
-    func inspectValue(_ runtime: any Runtime) throws -> Value {
-        try session.json(runtime, kind.inspect, id)
+    func inspectValue(_ runtime: any Runtime, query: [(String, String)] = []) throws -> Value {
+        try session.json(runtime, kind.inspect, id, query: query)
     }
 
     /// Replaces the data with a fresh inspect.
-    func reload(_ runtime: any Runtime) throws {
-        guard case .map(let m) = try inspectValue(runtime) else { return }
+    func reload(_ runtime: any Runtime, query: [(String, String)] = []) throws {
+        guard case .map(let m) = try inspectValue(runtime, query: query) else { return }
         data = m
     }
 
     override func call(_ name: String, _ args: ArgReader, _ runtime: any Runtime) throws -> Value {
         switch name {
         case "inspect":
-            try args.only([])
-            return try ResourceObject.make(kind, session, try inspectValue(runtime))
+            try args.atMost(0)
+            return try ResourceObject.make(kind, session, try inspectValue(runtime, query: try args.query()))
         case "reload":
-            try args.only([])
-            try reload(runtime)
+            try args.atMost(0)
+            try reload(runtime, query: try args.query())
             return .object(self)
         default: break
         }
         switch kind {
         case .container: return try ContainerMethods.call(self, name, args, runtime)
         case .image: return try ImageMethods.call(self, name, args, runtime)
+        case .plugin: return try PluginMethods.call(self, name, args, runtime)
         default: return try OtherMethods.call(self, name, args, runtime)
         }
     }

@@ -4,6 +4,22 @@
 import DshCore
 
 enum ServiceSpec {
+    /// The friendly names and the Spec field each sets (for the binding table).
+    static let friendly: [String: String] = [
+        "name": "Name", "labels": "Labels", "image": "TaskTemplate.ContainerSpec.Image",
+        "cmd": "TaskTemplate.ContainerSpec.Command", "command": "TaskTemplate.ContainerSpec.Command",
+        "args": "TaskTemplate.ContainerSpec.Args", "env": "TaskTemplate.ContainerSpec.Env",
+        "workdir": "TaskTemplate.ContainerSpec.Dir", "user": "TaskTemplate.ContainerSpec.User",
+        "container_labels": "TaskTemplate.ContainerSpec.Labels", "mounts": "TaskTemplate.ContainerSpec.Mounts",
+        "tty": "TaskTemplate.ContainerSpec.TTY", "stop_grace_period": "TaskTemplate.ContainerSpec.StopGracePeriod",
+        "healthcheck": "TaskTemplate.ContainerSpec.HealthCheck", "replicas": "Mode.Replicated.Replicas", "mode": "Mode",
+        "network": "TaskTemplate.Networks", "networks": "TaskTemplate.Networks",
+        "restart_condition": "TaskTemplate.RestartPolicy.Condition", "max_attempts": "TaskTemplate.RestartPolicy.MaxAttempts",
+        "constraints": "TaskTemplate.Placement.Constraints", "force_update": "TaskTemplate.ForceUpdate",
+        "ports": "EndpointSpec.Ports", "update_parallelism": "UpdateConfig.Parallelism", "update_delay": "UpdateConfig.Delay",
+        "update_order": "UpdateConfig.Order",
+    ]
+
     /// The spec made from a call's arguments (a positional map is the raw spec).
     static func make(_ args: ArgReader) throws -> MapRef {
         let spec = MapRef()
@@ -65,7 +81,16 @@ enum ServiceSpec {
         case "max_attempts": sub(task, "RestartPolicy")["MaxAttempts"] = value
         case "constraints": sub(task, "Placement")["Constraints"] = value
         case "force_update":
-            if case .int(let n)? = task["ForceUpdate"] { task["ForceUpdate"] = .int(n + 1) } else { task["ForceUpdate"] = .int(1) }
+            // An int sets the counter; true bumps it (current + 1), which makes the
+            // swarm redeploy the tasks; false changes nothing.
+            var current = 0
+            if case .int(let n)? = task["ForceUpdate"] { current = n }
+            switch value {
+            case .int(let n): task["ForceUpdate"] = .int(n)
+            case .bool(true): task["ForceUpdate"] = .int(current + 1)
+            case .bool(false): break
+            default: throw DshError.runtime("\(function): force_update must be true, false or an int, not \(value.typeName)")
+            }
         case "ports":
             guard case .map(let m) = value else { throw DshError.runtime("ports: expected {\"80/tcp\": 8080}") }
             var ports: [Value] = []

@@ -47,24 +47,9 @@ final class StdinFeed: Sendable {
         try await stream.closeWrite()
     }
 
-    /// The bytes of one input value: strings as UTF-8, bytes as they are, lists as
-    /// lines (each string gets a `\n` unless it has one). Stream items that are strings
-    /// are lines too.
+    /// The bytes of one input value (`ProcessInput.bytes`: the rule host processes share).
     static func bytes(_ value: Value, _ function: String, line: Bool = false) throws -> [UInt8] {
-        switch value {
-        case .string(let s):
-            var b = Array(s.utf8)
-            if line && b.last != 0x0a { b.append(0x0a) }
-            return b
-        case .bytes(let b): return b
-        case .list(let l):
-            var out: [UInt8] = []
-            for item in l.items { out += try bytes(item, function, line: true) }
-            return out
-        case .null: return []
-        default:
-            throw DshError.runtime("\(function): stdin must be a string, bytes, a list of lines or a stream, not \(value.typeName)")
-        }
+        try ProcessInput.bytes(value, function, line: line)
     }
 }
 

@@ -10,7 +10,9 @@ public enum StdlibSource {
 # `run` and `wait_healthy` are globals; `import "containers"` works too.
 
 # Runs `cmd` (a list, or a string for `sh -c`) in a new container of `image` and
-# returns {exit_code, stdout, stderr} with the output exactly as written. The
+# returns {exit_code, stdout, stderr} with the output exactly as written (a string
+# when it is valid UTF-8, else bytes; the container logs with the `local` driver,
+# which keeps bytes, where the default json-file driver stores text). The
 # container has no network unless `network:` says otherwise, and is removed
 # whatever happens (`rm: false` keeps it). `stdin:` (a string, bytes, a list of
 # lines or a stream) is written to the process, then closed.
@@ -30,7 +32,7 @@ fn run(image, cmd = nil, network = "none", env = nil, workdir = nil, user = nil,
         workdir: workdir, user: user, entrypoint: entrypoint, labels: labels,
         stdin: stdin != nil || interactive, name: name, tty: tty, ports: ports,
         volumes: _binds_for_run(volumes), mounts: mounts, rm: detach && rm == true,
-        HostConfig: _restart_for_run(restart))
+        HostConfig: {LogConfig: {Type: "local"}} + (_restart_for_run(restart) ?? {}))
     if detach {
         return c.start()
     }

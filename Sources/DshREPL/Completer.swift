@@ -135,7 +135,25 @@ struct Completer {
         }
         guard !fragment.isEmpty else { return Completions(fragment: "", candidates: []) }
         if case .number? = toks.last { return Completions(fragment: fragment, candidates: []) }
-        return Completions(fragment: fragment, candidates: Completer.filter(Completer.keywords + globals(), fragment))
+        let named = namedArguments(before: toks).map { $0 + ":" }
+        return Completions(fragment: fragment, candidates: Completer.filter(named, fragment) + Completer.filter(Completer.keywords + globals(), fragment))
+    }
+
+    /// The named arguments of the call whose argument list `tokens` end in, at the start
+    /// of an argument (after `(` or `,`): what the function says it takes (a Docker
+    /// binding's come from the same entries that check its calls).
+    private func namedArguments(before tokens: ArraySlice<Token>) -> [String] {
+        guard case .punct(let p)? = tokens.last, p == "(" || p == "," else { return [] }
+        let open: Int
+        if p == "(" {
+            open = tokens.endIndex - 1
+        } else {
+            guard let o = Completer.openParen(in: tokens) else { return [] }
+            open = o
+        }
+        guard let path = Completer.path(endingAt: tokens[tokens.startIndex..<open]),
+              case .function(let f)? = resolve(path), let native = f as? NativeFunction else { return [] }
+        return native.namedArguments
     }
 
     /// The path whose last token ends `tokens` (`a.b[0].c`), or nil when it holds

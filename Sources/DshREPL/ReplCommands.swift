@@ -57,7 +57,11 @@ enum ReplCommand: Equatable {
         guard let value = resolve(path) else { return "no such name: \(name)" }
         switch value {
         case .function(let f):
-            if let native = f as? NativeFunction, !native.doc.isEmpty { return "\(name): \(native.doc)" }
+            if let native = f as? NativeFunction, !native.doc.isEmpty {
+                // A multi-line help (a Docker binding's: call, endpoint, parameters) is
+                // shown as it is; it starts with the call.
+                return native.doc.contains("\n") ? native.doc : "\(name): \(native.doc)"
+            }
             return "\(name): function \(f.name)"
         case .object(let o):
             let members = o.memberNames

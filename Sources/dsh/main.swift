@@ -3,6 +3,7 @@
 import ArgumentParser
 import DshCore
 import DshDocker
+import DshHost
 import DshREPL
 #if canImport(Glibc)
 import Glibc
@@ -23,6 +24,7 @@ struct DshCommand: ParsableCommand {
             dsh [--trace] -c CODE [ARGS...]
             dsh [--trace] - [ARGS...]      (script on standard input)
             dsh                            (interactive, when standard input is a terminal)
+            dsh test [PATH] [--filter TEXT] (run the *_test.dsh files under PATH)
             """,
         version: "dsh \(dshVersion)"
     )
@@ -85,6 +87,8 @@ func installHostBindings(_ interp: Interpreter) {
     let trace = getenv("DSH_TRACE") != nil ? DockerBindings.traceToStandardError() : nil
     let readOnly = getenv("DSH_READ_ONLY").map { String(cString: $0) == "1" } ?? false
     DockerBindings.install(into: interp, readOnly: readOnly, trace: trace)
+    // Host processes and file changes are absent in read-only mode (docs/language.md).
+    HostBindings.install(into: interp, capabilities: readOnly ? .readOnly : .all)
 }
 
 /// Runs the interactive REPL and returns the exit status.
@@ -184,6 +188,9 @@ func plainOptions(_ own: [String]) -> (code: String?, trace: Bool)? {
     return (code, trace)
 }
 
+if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "test" {
+    exit(runTestCommand(Array(CommandLine.arguments.dropFirst(2))))
+}
 let (dshOptions, scriptPart) = splitCommandLine(Array(CommandLine.arguments.dropFirst()))
 scriptArguments = scriptPart
 if let plain = plainOptions(dshOptions) {

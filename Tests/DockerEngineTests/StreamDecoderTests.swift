@@ -182,7 +182,7 @@ struct StreamDecoderTests {
         // Raw: one stream, a line cut at the cap.
         let raw = try await collect(DockerLineBatches(.chunks([ByteBuffer(bytes: Array("abcdefg\nxy".utf8))]), multiplexed: false, maxLineBytes: 4)).flatMap { $0 }
         #expect(raw.map(\.text) == ["abcd", "efg", "xy"])
-        // A system error after a line: the line first, then the error (partial lines are dropped).
+        // A system error after a line: the lines first (the unfinished one too), then the error.
         let failing = frame(1, Array("before\npartial".utf8)) + frame(3, Array("exec failed".utf8)) + frame(1, Array("after\n".utf8))
         var seen: [String] = []
         do {
@@ -193,7 +193,7 @@ struct StreamDecoderTests {
         } catch let e as DockerError {
             #expect(e.kind == .systemError && e.message == "exec failed")
         }
-        #expect(seen == ["before"])
+        #expect(seen == ["before", "partial"])
         // A body cut inside a frame fails, as DockerFrames does.
         let cut = Array(frame(1, Array("whole\nhalf".utf8)).dropLast(2))
         await #expect(throws: DockerError.self) { _ = try await collect(DockerLineBatches(.chunks([ByteBuffer(bytes: cut)]), multiplexed: true)) }
@@ -228,16 +228,16 @@ struct StreamDecoderTests {
         #expect(throws: DockerError.self) { try sink.receive(&failing) }
         _ = sink.flush()
         sink.finish(DockerError(kind: .systemError, message: "exec failed"))
-        #expect(receiver.batches.flatMap { $0 }.map(\.text) == ["before"])
+        #expect(receiver.batches.flatMap { $0 }.map(\.text) == ["before", "partial"])
         #expect(receiver.ends == 1 && (receiver.error as? DockerError)?.kind == .systemError)
-        // A body cut inside a frame: finish reports it (and drops the partial line).
+        // A body cut inside a frame: finish delivers what arrived, then reports it.
         let cutReceiver = RecordingReceiver()
         let cutSink = LineSink(multiplexed: true, maxLineBytes: 1 << 20, receiver: cutReceiver)
         var cut = ByteBuffer(bytes: Array(frame(1, Array("whole\nhalf".utf8)).dropLast(2)))
         try cutSink.receive(&cut)
         #expect(cutSink.flush())
         cutSink.finish(nil)
-        #expect(cutReceiver.batches.flatMap { $0 }.map(\.text) == ["whole"])
+        #expect(cutReceiver.batches.flatMap { $0 }.map(\.text) == ["whole", "ha"])
         #expect((cutReceiver.error as? DockerError)?.kind == .protocolError)
         // A full receiver: flush says stop.
         let full = RecordingReceiver(room: false)

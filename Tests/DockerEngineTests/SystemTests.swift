@@ -27,8 +27,8 @@ struct SystemTests {
         #expect(try await client.apiVersion() == APIVersion(major: 1, minor: 30))
         let v = try await client.request("GET", "/version")
         #expect(v.status == 200)
-        // The daemon reflects nothing of the prefix, but /_ping was never needed.
-        #expect(paths.all == ["/version"])
+        // The trace shows the prefix; /_ping was never needed.
+        #expect(paths.all == ["/v1.30/version"])
     }
 
     @Test func missingContainerIs404WithTheDaemonMessage() async throws {
@@ -74,7 +74,8 @@ struct SystemTests {
         #expect(negotiated == min(try #require(version["ApiVersion"]?.string.flatMap(APIVersion.init)), APIVersion.clientMaximum))
         _ = try await client.info()
         _ = try await client.version()
-        #expect(log.lines == ["GET /version 200", "GET /info 200", "GET /version 200"])
+        // The negotiating request has no prefix; the trace shows the others' prefix.
+        #expect(log.lines == ["GET /version 200", "GET /v\(negotiated)/info 200", "GET /v\(negotiated)/version 200"])
 
         let pingLog = Log()
         let pinging = try DockerClient(environment: env, traceHook: { e in pingLog.lock.withLock { $0.append("\(e.method) \(e.path)") } })
@@ -86,7 +87,7 @@ struct SystemTests {
         let otherLog = Log()
         let other = try DockerClient(environment: env, traceHook: { e in otherLog.lock.withLock { $0.append("\(e.method) \(e.path)") } })
         _ = try await other.info()
-        #expect(otherLog.lines == ["GET /_ping", "GET /info"])
+        #expect(otherLog.lines == ["GET /_ping", "GET /v\(negotiated)/info"])
 
         var pinnedEnv = env
         pinnedEnv["DOCKER_API_VERSION"] = "1.40"

@@ -12,6 +12,7 @@ final class ScriptedServer: Sendable {
     let path: String
     private let listener: Int32
     private let accepted = Counter()
+    private let stopped = Atomic<Bool>(false)
 
     /// A count shared with the accepting thread.
     final class Counter: Sendable {
@@ -55,7 +56,9 @@ final class ScriptedServer: Sendable {
         try DockerClient(host: "unix://\(path)", apiVersion: "1.41")
     }
 
+    /// Stops listening (once): later connections are refused, as by a dead daemon.
     func stop() {
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
         shutdown(listener, Int32(SHUT_RDWR))
         Glibc.close(listener)
         unlink(path)
@@ -93,8 +96,16 @@ final class ScriptedConnection: @unchecked Sendable {
     }
 
     /// Writes `text`.
-    func write(_ text: String) {
-        let bytes = Array(text.utf8)
+    func write(_ text: String) { writeBytes(Array(text.utf8)) }
+
+    /// Makes the close that ends the script a reset (`SO_LINGER` 0).
+    func resetOnClose() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+    }
+
+    /// Writes `bytes`.
+    func writeBytes(_ bytes: [UInt8]) {
         var off = 0
         while off < bytes.count {
             let n = bytes[off...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

@@ -19,6 +19,7 @@
 import Foundation
 import Testing
 import DshCore
+import DshHost
 
 #if canImport(Glibc)
 import Glibc
@@ -150,6 +151,7 @@ private func runGoldenCase(_ rel: String, text: String, arguments: [String]) asy
         let interp = Interpreter(output: out, errorOutput: err)
         interp.arguments = arguments
         interp.moduleSearchPaths = [GoldenPaths.repo.appendingPathComponent("stdlib").standardizedFileURL.path]
+        HostBindings.install(into: interp)  // files, YAML, processes: as the dsh command has them
         interp.timeLimit = .seconds(60)
         // A second guard in case the wall-clock limit itself is broken: cancel after 90 s.
         let canceller = Canceller(interp)

@@ -18,14 +18,20 @@ final class CountingProxy: @unchecked Sendable {
     init(upstream: String) throws {
         self.upstream = upstream
         path = "/tmp/dsh-proxy-\(getpid())-\(Int.random(in: 0..<1_000_000)).sock"
-        unlink(path)
-        listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = CountingProxy.address(path)
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard rc == 0, listen(listener, 16) == 0 else { throw ProxyError() }
+        listener = try CountingProxy.listen(path)
         Thread.detach(ThreadBody { [self] in acceptLoop() })
+    }
+
+    /// A socket listening on the unix path `path` (replaced if it exists).
+    static func listen(_ path: String) throws -> Int32 {
+        unlink(path)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = address(path)
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard rc == 0, Glibc.listen(fd, 16) == 0 else { close(fd); throw ProxyError() }
+        return fd
     }
 
     struct ProxyError: Error {}

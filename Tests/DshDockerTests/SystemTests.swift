@@ -117,8 +117,9 @@ struct SystemTests {
             try { docker.request("GET", "/containers/json", query: {password: "hunter2secret"}) } catch e { }
             """, trace: trace.hook)
         let lines = trace.all
-        #expect(lines.contains { $0.hasPrefix("GET /containers/json?all=true -> 200") }, "\(lines)")
-        #expect(lines.contains { $0.hasPrefix("POST /images/create?fromImage=") }, "\(lines)")
+        // Paths as sent, with the version prefix.
+        #expect(lines.contains { $0.hasPrefix("GET /v1.") && $0.contains("/containers/json?all=true -> 200") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("POST /v1.") && $0.contains("/images/create?fromImage=") }, "\(lines)")
         #expect(!lines.joined().contains("hunter2secret"), "\(lines)")
         #expect(lines.contains { $0.contains("password=%2A%2A%2A") || $0.contains("password=***") }, "\(lines)")
     }

@@ -148,3 +148,25 @@ private func makeCompleter(live: (@Sendable (CompletionContext) -> [String])? = 
     #expect(text == "a   c\nbb  d")
     #expect(REPL.columns(["x", "y", "z"], width: 80, limit: 2).hasSuffix("... and 1 more"))
 }
+
+@Test func completesNamedArgumentsOfACallFromTheFunction() {
+    let list = NativeFunction("docker.containers.list", describe: { ("help", ["all", "filters", "limit", "size"]) }) { _, _ in .null }
+    let c = Completer(globals: { ["docker", "filter"] }, resolve: { path in
+        path == [.name("docker"), .member("list")] ? .function(list) : nil
+    })
+    #expect(c.complete("docker.list(fi").candidates == ["filters:", "filter"])
+    #expect(c.complete("docker.list(all: true, li").candidates == ["limit:"])
+    #expect(c.complete("x(fi").candidates == ["filter"], "an unknown function offers globals only")
+    #expect(list.doc == "help")
+}
+
+@Test func docShowsAMultiLineHelpAsItIs() {
+    let interp = Interpreter()
+    let create = NativeFunction("docker.containers.create", describe: { ("docker.containers.create(name:)\n  create a container", ["name"]) }) { _, _ in .null }
+    let line = NativeFunction("f", doc: "one line") { _, _ in .null }
+    let text = ReplCommand.docText(for: "docker.containers.create", interpreter: interp) { path in
+        path.count == 3 ? .function(create) : nil
+    }
+    #expect(text == "docker.containers.create(name:)\n  create a container")
+    #expect(ReplCommand.docText(for: "f", interpreter: interp) { _ in .function(line) } == "f: one line")
+}

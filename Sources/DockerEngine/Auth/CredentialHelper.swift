@@ -19,9 +19,14 @@ enum CredentialHelper {
         let text = String(decoding: out.prefix(512), as: UTF8.self)
         if text.contains("credentials not found") { return nil }
         if status == 127 {
-            throw DockerError(kind: .credentials, message: "\(program) is not installed (config.json names it)")
+            throw DockerError(kind: .credentials, message: notInstalled(helper))
         }
         throw DockerError(kind: .credentials, message: "\(program) get failed for \(server) (exit \(status))")
+    }
+
+    /// The message for a helper that is not on PATH.
+    static func notInstalled(_ helper: String) -> String {
+        "docker-credential-\(helper) is not installed (config.json names it)"
     }
 
     /// Runs `program` from PATH, feeding `input`, and returns its status and stdout.

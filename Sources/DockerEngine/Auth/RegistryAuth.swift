@@ -95,7 +95,14 @@ public struct RegistryAuth: Sendable {
             return try fromHelper(helper, server: key)
         }
         if let store = config.credsStore, !store.isEmpty {
-            if let c = try fromHelper(store, server: key) { return c }
+            do {
+                if let c = try fromHelper(store, server: key) { return c }
+            } catch let e as DockerError where e.message == CredentialHelper.notInstalled(store) {
+                // The CLI goes on without the store (a config.json copied from Docker
+                // Desktop names "desktop"): so does this, after saying so once.
+                DockerWarnings.shared.warnOnce(
+                    "\(e.message); going on without it (with config.json's auths, else anonymously)")
+            }
         }
         guard let auths = config.auths else { return nil }
         // Exact key first, then any key whose hostname matches.

@@ -23,7 +23,8 @@ public final class DockerClient: Sendable {
         self.logger = logger
         self.traceHook = traceHook
         self.transport = try HTTPTransport(endpoint: configuration.endpoint)
-        if let pinned = configuration.apiVersion, let v = APIVersion(pinned) {
+        if let pinned = configuration.apiVersion, !pinned.isEmpty {
+            let v = try APIVersion.pinned(pinned)
             negotiated.withLock { $0 = v }
         }
     }
@@ -56,8 +57,8 @@ public final class DockerClient: Sendable {
     /// Throws when the daemon is older than ``APIVersion/minimum``.
     public func apiVersion() async throws -> APIVersion {
         if let v = negotiated.withLock({ $0 }) { return v }
-        let head = makeHead(.GET, uri: "/_ping", headers: [])
-        let trace = traced("GET", "/_ping", query: [])
+        let head = try requestHead("GET", "/_ping", query: [], headers: [], body: .empty, version: nil)
+        let trace = traced("GET", "/_ping", query: [], version: nil)
         let start: ResponseStart
         do {
             start = try await transport.execute(head: head, body: .empty, upgrade: false, timeouts: .default)
@@ -73,8 +74,8 @@ public final class DockerClient: Sendable {
     /// ``requestBlocking(_:_:query:headers:body:timeouts:maxBodyBytes:cancellation:)``).
     private func apiVersionBlocking(_ sockets: UnixSocketTransport, cancellation: DockerCancellation?) throws -> APIVersion {
         if let v = negotiated.withLock({ $0 }) { return v }
-        let head = makeHead(.GET, uri: "/_ping", headers: [])
-        let trace = traced("GET", "/_ping", query: [])
+        let head = try requestHead("GET", "/_ping", query: [], headers: [], body: .empty, version: nil)
+        let trace = traced("GET", "/_ping", query: [], version: nil)
         let whole: HTTPWholeResponse
         do {
             whole = try sockets.execute(head: head, body: nil, timeouts: .default, limit: 1 << 16, errorLimit: 1 << 16, cancellation: cancellation)
@@ -86,8 +87,11 @@ public final class DockerClient: Sendable {
     }
 
     /// Settles the version from a response's `API-Version` header (see ``apiVersion()``).
+    /// A daemon that sends none is spoken to at ``APIVersion/clientMaximum``, as the
+    /// docker CLI's client does (it predates versioned pings only if older than 1.24,
+    /// which no supported daemon is).
     private func negotiate(_ headers: HTTPHeaders, path: String) throws -> APIVersion {
-        let server = headers.first(name: "API-Version").flatMap(APIVersion.init) ?? APIVersion.minimum
+        let server = headers.first(name: "API-Version").flatMap(APIVersion.init) ?? APIVersion.clientMaximum
         if server < APIVersion.minimum {
             throw DockerError(
                 kind: .versionTooOld,
@@ -142,10 +146,11 @@ public final class DockerClient: Sendable {
                 try await self.request(method, path, query: query, headers: headers, body: body, timeouts: timeouts, maxBodyBytes: maxBodyBytes)
             }
         }
+        try checkBeforeNegotiating(method, path, query: query, headers: headers, body: body)
         let inline = negotiatesInline(method, path, query)
         var version = inline ? APIVersion.minimum : try apiVersionBlocking(sockets, cancellation: cancellation)
-        let head = requestHead(method, path, query: query, headers: headers, body: body, version: inline ? nil : version)
-        let trace = traced(method, path, query: query)
+        let head = try requestHead(method, path, query: query, headers: headers, body: body, version: inline ? nil : version)
+        let trace = traced(method, path, query: query, version: inline ? nil : version)
         let whole: HTTPWholeResponse
         do {
             whole = try sockets.execute(
@@ -161,19 +166,38 @@ public final class DockerClient: Sendable {
         return DockerResponse(status: status, headers: whole.head.headers, body: whole.body)
     }
 
-    /// The head of a request: `path` with the version prefix and query (bare when `version`
-    /// is nil: a request that negotiates the version itself), the caller's headers and the
-    /// body's Content-Type unless the caller set one.
+    /// The head of a request, made and checked by ``DockerRequestGate``: `path` with the
+    /// version prefix and query (bare when `version` is nil: a request that negotiates the
+    /// version itself), the caller's headers and the body's Content-Type unless the caller
+    /// set one.
     private func requestHead(
         _ method: String, _ path: String, query: [(String, String)], headers: [(String, String)],
         body: DockerRequestBody, version: APIVersion?
-    ) -> HTTPRequestHead {
-        let uri = version.map { versionedURI(path, query: query, version: $0) } ?? path
+    ) throws -> HTTPRequestHead {
         var allHeaders = headers
         if let ct = body.contentType, !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
             allHeaders.append(("Content-Type", ct))
         }
-        return makeHead(HTTPMethod(rawValue: method.uppercased()), uri: uri, headers: allHeaders, body: body)
+        do {
+            return try DockerRequestGate.head(
+                method: method, path: path, query: query, headers: allHeaders, version: version,
+                host: configuration.endpoint.hostHeader, body: body)
+        } catch var e as DockerError {
+            e.method = method.uppercased()
+            e.path = path
+            traceHook?(DockerTraceEvent(method: method.uppercased(), path: DockerTrace.redactedPath(path, query: query), status: nil, duration: .zero, error: e.message))
+            throw e
+        }
+    }
+
+    /// Refuses a request the gate would refuse before the version is negotiated, so that
+    /// not even the negotiating ping is sent for it (once negotiated, making the head checks).
+    private func checkBeforeNegotiating(
+        _ method: String, _ path: String, query: [(String, String)], headers: [(String, String)], body: DockerRequestBody
+    ) throws {
+        if negotiated.withLock({ $0 }) == nil {
+            _ = try requestHead(method, path, query: query, headers: headers, body: body, version: nil)
+        }
     }
 
     /// Runs `operation` on a Task and blocks this thread until it ends; `cancellation`
@@ -196,10 +220,11 @@ public final class DockerClient: Sendable {
         _ method: String, _ path: String, query: [(String, String)] = [], headers: [(String, String)] = [],
         body: DockerRequestBody = .empty, timeouts: DockerTimeouts = .streaming
     ) async throws -> DockerStreamingResponse {
+        try checkBeforeNegotiating(method, path, query: query, headers: headers, body: body)
         let inline = negotiatesInline(method, path, query)
         var version = inline ? APIVersion.minimum : try await apiVersion()
-        let head = requestHead(method, path, query: query, headers: headers, body: body, version: inline ? nil : version)
-        let trace = traced(method, path, query: query)
+        let head = try requestHead(method, path, query: query, headers: headers, body: body, version: inline ? nil : version)
+        let trace = traced(method, path, query: query, version: inline ? nil : version)
         let start: ResponseStart
         do {
             start = try await transport.execute(head: head, body: body, upgrade: false, timeouts: timeouts)
@@ -225,9 +250,10 @@ public final class DockerClient: Sendable {
         tty: Bool, maxLineBytes: Int = DockerLines<DockerFrames<DockerByteStream>>.defaultMaxLineBytes,
         receiver: any DockerLineReceiver
     ) async throws -> (status: Int, headers: HTTPHeaders) {
+        try checkBeforeNegotiating(method, path, query: query, headers: [], body: .empty)
         let version = try await apiVersion()
-        let head = requestHead(method, path, query: query, headers: [], body: .empty, version: version)
-        let trace = traced(method, path, query: query)
+        let head = try requestHead(method, path, query: query, headers: [], body: .empty, version: version)
+        let trace = traced(method, path, query: query, version: version)
         let start: ResponseStart
         do {
             start = try await transport.execute(head: head, body: .empty, upgrade: false, timeouts: timeouts) { head in
@@ -253,15 +279,15 @@ public final class DockerClient: Sendable {
         _ method: String, _ path: String, query: [(String, String)] = [], headers: [(String, String)] = [],
         body: DockerRequestBody = .empty
     ) async throws -> DockerHijackedStream {
+        let upgradeHeaders = headers + [("Connection", "Upgrade"), ("Upgrade", "tcp")]
+        try checkBeforeNegotiating(method, path, query: query, headers: upgradeHeaders, body: body)
         let version = try await apiVersion()
-        let uri = versionedURI(path, query: query, version: version)
-        var allHeaders = headers + [("Connection", "Upgrade"), ("Upgrade", "tcp")]
-        if let ct = body.contentType { allHeaders.append(("Content-Type", ct)) }
-        let head = makeHead(HTTPMethod(rawValue: method.uppercased()), uri: uri, headers: allHeaders, body: body)
-        let trace = traced(method, path, query: query)
+        let head = try requestHead(method, path, query: query, headers: upgradeHeaders, body: body, version: version)
+        let trace = traced(method, path, query: query, version: version)
         let start: ResponseStart
         do {
-            start = try await transport.execute(head: head, body: body, upgrade: true, timeouts: .streaming)
+            start = try await transport.execute(
+                head: head, body: body, upgrade: true, timeouts: .streaming, hijackEndCheck: daemonStillAnswers(method.uppercased(), path))
         } catch {
             throw trace.failed(error)
         }
@@ -278,31 +304,37 @@ public final class DockerClient: Sendable {
 
     // MARK: helpers
 
-    func versionedURI(_ path: String, query: [(String, String)], version: APIVersion) -> String {
-        var p = path.hasPrefix("/") ? path : "/" + path
-        if !(p.hasPrefix("/v1.") || p.hasPrefix("/v2.")) { p = "/v\(version)" + p }
-        return p + DockerQuery.encode(query)
-    }
-
-    func makeHead(_ method: HTTPMethod, uri: String, headers: [(String, String)], body: DockerRequestBody = .empty) -> HTTPRequestHead {
-        var h = HTTPHeaders()
-        h.add(name: "Host", value: configuration.endpoint.hostHeader)
-        h.add(name: "User-Agent", value: "dsh-docker/1")
-        for (k, v) in headers { h.add(name: k, value: v) }
-        switch body.storage {
-        case .empty:
-            if method == .POST || method == .PUT { h.add(name: "Content-Length", value: "0") }
-        case .bytes(let b):
-            h.add(name: "Content-Length", value: String(b.readableBytes))
-        case .stream:
-            h.add(name: "Transfer-Encoding", value: "chunked")
+    /// The check a hijacked stream runs once the daemon closed it: a `GET /_ping` (a
+    /// refused connection fails at once; a busy daemon has 10 s to answer). The daemon closes an attach or exec when the
+    /// process ends and when it dies itself; only an answer tells the two apart, as the
+    /// CLI's inspect after the stream does.
+    private func daemonStillAnswers(_ method: String, _ path: String) -> @Sendable () async -> (any Error)? {
+        let transport = self.transport
+        let host = configuration.endpoint.hostHeader
+        return {
+            // A dead daemon refuses the connection at once; a busy one gets time to answer.
+            let quick = DockerTimeouts(connect: .seconds(2), responseHeader: .seconds(10), idle: .seconds(10))
+            do {
+                let head = try DockerRequestGate.head(method: "GET", path: "/_ping", query: [], headers: [], version: nil, host: host, body: .empty)
+                let start = try await transport.execute(head: head, body: .empty, upgrade: false, timeouts: quick)
+                _ = try await start.body.collect(upTo: 1 << 16)
+                return nil
+            } catch {
+                let why = (error as? DockerError)?.message ?? "\(error)"
+                return DockerError.transport(
+                    "the connection to the daemon closed before the output ended; the daemon no longer answers (\(why))",
+                    method: method, path: path)
+            }
         }
-        return HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: h)
     }
 
-    /// Starts the trace of one request (its path shown with secret query values redacted).
-    private func traced(_ method: String, _ path: String, query: [(String, String)]) -> TracedRequest {
-        TracedRequest(client: self, method: method, path: path, tracePath: DockerTrace.redactedPath(path, query: query), started: .now)
+    /// Starts the trace of one request: its path as sent, with the `/vX.Y` prefix of
+    /// `version` (none for a request that negotiates the version itself) and secret query
+    /// values redacted.
+    private func traced(_ method: String, _ path: String, query: [(String, String)], version: APIVersion?) -> TracedRequest {
+        var shown = path
+        if let version, !(path.hasPrefix("/v1.") || path.hasPrefix("/v2.")) { shown = "/v\(version)" + path }
+        return TracedRequest(client: self, method: method.uppercased(), path: path, tracePath: DockerTrace.redactedPath(shown, query: query), started: .now)
     }
 
     static func annotate(_ error: any Error, method: String, path: String) -> any Error {

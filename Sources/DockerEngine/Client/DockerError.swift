@@ -41,6 +41,9 @@ public struct DockerError: Error, Sendable, CustomStringConvertible, Equatable {
         case archive
         /// Registry credentials could not be found or a helper failed.
         case credentials
+        /// The request was refused before anything was sent: a method, path or header
+        /// that would not go on the wire as given (a line break, a `..` segment).
+        case invalidRequest
     }
 
     /// What went wrong, coarsely.

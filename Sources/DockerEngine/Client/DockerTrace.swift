@@ -5,7 +5,8 @@
 public struct DockerTraceEvent: Sendable, CustomStringConvertible {
     /// The HTTP method.
     public var method: String
-    /// The path and redacted query, without the version prefix.
+    /// The path as sent (with its `/vX.Y` prefix, none for the request that negotiates
+    /// the version) and the redacted query.
     public var path: String
     /// The HTTP status, nil when no response arrived.
     public var status: Int?
@@ -14,7 +15,7 @@ public struct DockerTraceEvent: Sendable, CustomStringConvertible {
     /// The error, when the request failed before a response.
     public var error: String?
 
-    /// `GET /containers/json -> 200 (3 ms)`.
+    /// `GET /v1.41/containers/json -> 200 (3 ms)`.
     public var description: String {
         let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         let took = ms < 10 ? String(Double(Int(ms * 10)) / 10) : String(Int(ms))

@@ -68,7 +68,11 @@ public struct DockerConfiguration: Sendable {
         let tls = verify || !(env["DOCKER_TLS"] ?? "").isEmpty
         guard tls else { return nil }
         let certPath = (env["DOCKER_CERT_PATH"].flatMap { $0.isEmpty ? nil : $0 }) ?? configDir
-        return DockerTLSOptions(directory: certPath, verify: verify)
+        var options = DockerTLSOptions(directory: certPath, verify: verify)
+        // As the CLI: verifying needs ca.pem, so a missing one is an error ("open
+        // .../ca.pem: no such file or directory") rather than a silent use of system roots.
+        if verify, options.caFile == nil { options.caFile = FileSystem.join(certPath, "ca.pem") }
+        return options
     }
 
     /// The docker endpoint of a stored context: `contexts/meta/<sha256(name)>/meta.json`,

@@ -43,14 +43,18 @@ public enum DockerEndpoint: Sendable, Hashable, CustomStringConvertible {
     public static let defaultSocket = DockerEndpoint.unix(path: "/var/run/docker.sock")
 
     /// Parses a `DOCKER_HOST`-style address: `unix:///path`, `tcp://host:port`,
-    /// `http://host:port`, `https://host:port` (TLS). A TCP address without a port gets
+    /// `http://host:port`, `https://host:port` (TLS), and as the CLI does a bare
+    /// `host:port` (TCP) or `/path` (a unix socket). A TCP address without a port gets
     /// 2376 with TLS and 2375 without, as the CLI does. `tls` applies to TCP only.
     public static func parse(_ address: String, tls: DockerTLSOptions? = nil) throws -> DockerEndpoint {
         let trimmed = address.trimmingSpaces
         guard let schemeEnd = trimmed.firstRange(of: "://") else {
             // The CLI reads a bare path as a unix socket and a bare host:port as TCP.
             if trimmed.hasPrefix("/") { return .unix(path: trimmed) }
-            throw DockerError.configuration("invalid Docker host \"\(address)\": expected unix:// or tcp://")
+            guard !trimmed.isEmpty, !trimmed.contains("/") else {
+                throw DockerError.configuration("invalid Docker host \"\(address)\": expected unix:///path, tcp://host:port or host:port")
+            }
+            return try parse("tcp://" + trimmed, tls: tls)
         }
         let scheme = trimmed[..<schemeEnd.lowerBound].lowercased()
         let rest = String(trimmed[schemeEnd.upperBound...])

@@ -11,8 +11,9 @@ import Darwin
 
 /// The JSON messages of a streamed body (pull, push, build, load, events, stats), each as
 /// its raw bytes, found incrementally across chunk boundaries in linear time. Messages may
-/// be separated by newlines or simply concatenated. A message larger than the limit, or
-/// bytes that cannot start a message, end the sequence with a ``DockerError``.
+/// be separated by newlines or simply concatenated. A message larger than the limit, nested
+/// deeper than 512 levels, or bytes that cannot start a message end the sequence with a
+/// ``DockerError`` (after the messages before them).
 public struct DockerJSONMessages<Base: AsyncSequence>: AsyncSequence where Base.Element == ByteBuffer {
     /// A message's bytes (one JSON object or array).
     public typealias Element = [UInt8]
@@ -40,6 +41,8 @@ public struct DockerJSONMessages<Base: AsyncSequence>: AsyncSequence where Base.
         var ready: [[UInt8]] = []
         var readyIndex = 0
         var done = false
+        /// An error met in a chunk, thrown after the messages before it.
+        var failure: (any Error)?
 
         /// The next message, nil at the end.
         public mutating func next() async throws -> [UInt8]? {
@@ -51,9 +54,18 @@ public struct DockerJSONMessages<Base: AsyncSequence>: AsyncSequence where Base.
                 }
                 ready.removeAll(keepingCapacity: true)
                 readyIndex = 0
+                if let failure {
+                    self.failure = nil
+                    done = true
+                    throw failure
+                }
                 if done { return nil }
                 if let chunk = try await base.next() {
-                    try chunk.withUnsafeReadableBytes { try splitter.feed($0, into: &ready) }
+                    do {
+                        try chunk.withUnsafeReadableBytes { try splitter.feed($0, into: &ready) }
+                    } catch {
+                        failure = error
+                    }
                 } else {
                     done = true
                     try splitter.finish()
@@ -101,6 +113,9 @@ extension DockerCheckedJSONMessages: Sendable where Base: Sendable {}
 /// The incremental scanner: tracks string/escape state and nesting depth so each byte is
 /// looked at once, whatever the chunking.
 struct JSONMessageSplitter {
+    /// The deepest nesting a message may have (the daemon's are a few levels deep; a
+    /// decoder must never recurse as deep as a hostile stream asks).
+    static let maxDepth = 512
     let maxMessageBytes: Int
     private var pending: [UInt8] = []
     private var depth = 0
@@ -159,7 +174,11 @@ struct JSONMessageSplitter {
             }
             switch raw[i] {
             case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                if depth > JSONMessageSplitter.maxDepth {
+                    throw DockerError.protocolError("a JSON message in the stream nests deeper than \(JSONMessageSplitter.maxDepth) levels")
+                }
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 depth -= 1
                 if depth == 0 {

@@ -90,17 +90,21 @@ final class LineSink: HTTPBodySink {
 
     func finish(_ error: (any Error)?) {
         if let error {
+            // The unfinished last line arrived too: it goes before the error.
+            splitter.finish(into: &held)
+            _ = flush()
             receiver.finish(error)
             return
         }
+        // What arrived is delivered, then the error of a body cut inside a frame.
+        splitter.finish(into: &held)
+        _ = flush()
         do {
             try frames.finish()
         } catch {
             receiver.finish(error)
             return
         }
-        splitter.finish(into: &held)
-        _ = flush()
         receiver.finish(nil)
     }
 }

@@ -50,13 +50,16 @@ public struct DockerLines<Base: AsyncSequence>: AsyncSequence where Base.Element
         var ready: [DockerOutputLine] = []
         var readyIndex = 0
         var done = false
+        /// The error that ended the output, thrown after the lines that arrived before it.
+        var failure: (any Error)?
 
         init(base: Base.AsyncIterator, maxLineBytes: Int) {
             self.base = base
             self.splitter = DockerLineSplitter(maxLineBytes: maxLineBytes)
         }
 
-        /// The next line, nil at the end.
+        /// The next line, nil at the end; an error that ended the output comes after the
+        /// lines before it (an unfinished last line included).
         public mutating func next() async throws -> DockerOutputLine? {
             while true {
                 if readyIndex < ready.count {
@@ -65,8 +68,21 @@ public struct DockerLines<Base: AsyncSequence>: AsyncSequence where Base.Element
                 }
                 ready.removeAll(keepingCapacity: true)
                 readyIndex = 0
+                if let failure {
+                    self.failure = nil
+                    throw failure
+                }
                 if done { return nil }
-                guard let chunk = try await base.next() else {
+                let chunk: DockerOutputChunk?
+                do {
+                    chunk = try await base.next()
+                } catch {
+                    done = true
+                    failure = error
+                    splitter.finish(into: &ready)
+                    continue
+                }
+                guard let chunk else {
                     done = true
                     splitter.finish(into: &ready)
                     continue
@@ -193,16 +209,34 @@ public struct DockerLineBatches: AsyncSequence, Sendable {
         public mutating func next() async throws -> [DockerOutputLine]? {
             while true {
                 if let failure {
-                    self.failure = nil
+                    // An unfinished last line goes before the error.
                     done = true
+                    var rest: [DockerOutputLine] = []
+                    lines.finish(into: &rest)
+                    if !rest.isEmpty { return rest }
+                    self.failure = nil
                     throw failure
                 }
                 if done { return nil }
                 var out: [DockerOutputLine] = []
-                guard var chunk = try await base.next() else {
+                let next: ByteBuffer?
+                do {
+                    next = try await base.next()
+                } catch {
                     done = true
-                    try frames.finish()
                     lines.finish(into: &out)
+                    if out.isEmpty { throw error }
+                    failure = error
+                    return out
+                }
+                guard var chunk = next else {
+                    done = true
+                    // What arrived is delivered, then the error of a body cut inside a frame.
+                    lines.finish(into: &out)
+                    do { try frames.finish() } catch {
+                        if out.isEmpty { throw error }
+                        failure = error
+                    }
                     return out.isEmpty ? nil : out
                 }
                 // Decode into a local (swapped out, so its arrays stay uniquely referenced).

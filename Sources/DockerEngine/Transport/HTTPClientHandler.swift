@@ -65,6 +65,8 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var id = 0
     private var reply: HTTPReply?
     private var upgradeRequested = false
+    /// Confirms the end of a hijacked stream (see ``RawStreamHandler``).
+    private var hijackEndCheck: (@Sendable () async -> (any Error)?)?
     private var upgradeHead: HTTPResponseHead?
     private var headerTimeout: TimeAmount?
     private var idleTimeout: TimeAmount?
@@ -81,19 +83,24 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Body bytes a sink received in this read cycle (see ``read(context:)``).
     private var cycleBytes = 0
     private var keepAlive = true
+    /// Why the connection failed before an exchange began (a TLS handshake the daemon refused).
+    private var closedBecause: DockerError?
     /// When the current wait times out (nil: no timeout running).
     @exclusivity(unchecked) private var deadline: NIODeadline?
     private var deadlineWait = Wait.head(.zero)
     private var timer: Scheduled<Void>?
     private var timerAt: NIODeadline?
     /// The decoder and encoder to remove on upgrade.
-    let decoder: ByteToMessageHandler<HTTPResponseDecoder>
+    let decoder: ByteToMessageHandler<UpgradeAwareDecoder>
+    /// Tells the decoder the connection switched to the raw stream.
+    let upgradeSwitch: UpgradeSwitch
     let encoder: HTTPRequestEncoder
     /// Called on the event loop when a response ended and the connection can carry another.
     var onReusable: (() -> Void)?
 
-    init(decoder: ByteToMessageHandler<HTTPResponseDecoder>, encoder: HTTPRequestEncoder) {
+    init(decoder: ByteToMessageHandler<UpgradeAwareDecoder>, upgradeSwitch: UpgradeSwitch, encoder: HTTPRequestEncoder) {
         self.decoder = decoder
+        self.upgradeSwitch = upgradeSwitch
         self.encoder = encoder
     }
 
@@ -107,15 +114,21 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: requests
 
     /// Starts an exchange: the caller then writes the head and body parts through the channel.
-    func begin(reply: HTTPReply, upgrade: Bool, headerTimeout: TimeAmount?, idleTimeout: TimeAmount?) -> Int {
+    func begin(
+        reply: HTTPReply, upgrade: Bool, headerTimeout: TimeAmount?, idleTimeout: TimeAmount?,
+        hijackEndCheck: (@Sendable () async -> (any Error)?)? = nil
+    ) -> Int {
         id += 1
         guard phase == .idle else {
-            reply.fail(DockerError.transport(phase == .closed ? "the connection to the daemon closed" : "internal error: the connection is busy"))
+            reply.fail(phase == .closed
+                ? (closedBecause ?? DockerError.transport("the connection to the daemon closed"))
+                : DockerError.transport("internal error: the connection is busy"))
             return id
         }
         phase = .awaitingHead
         self.reply = reply
         self.upgradeRequested = upgrade
+        self.hijackEndCheck = hijackEndCheck
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
         return id
@@ -363,11 +376,13 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
-        let raw = RawStreamHandler()
+        let raw = RawStreamHandler(endCheck: hijackEndCheck)
+        hijackEndCheck = nil
         do {
             let pipeline = context.pipeline.syncOperations
             try pipeline.addHandler(raw, position: .after(decoder))
             let stream = raw.makeStream(eventLoop: context.eventLoop)
+            upgradeSwitch.switched = true
             onReusable = nil
             // Removing the decoder forwards the bytes it buffered after the 101 headers to `raw`.
             pipeline.removeHandler(context: context, promise: nil)
@@ -391,16 +406,16 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        failPending(DockerError.transport("the connection to the daemon closed before the response ended"))
+        failPending(DockerError.transport(TransportErrors.closedEarly))
         cancelTimer()
         onReusable = nil  // it holds the connection: break the cycle
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        let message: String
-        if let e = error as? DockerError { message = e.message } else { message = "\(error)" }
-        failPending(DockerError.transport(message))
+        let mapped = TransportErrors.connection(error)
+        if closedBecause == nil { closedBecause = mapped }
+        failPending(mapped)
         context.close(promise: nil)
     }
 

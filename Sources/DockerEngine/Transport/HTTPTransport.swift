@@ -163,18 +163,28 @@ final class HTTPTransport: Sendable {
     }
 
     static func makeSSLContext(_ tls: DockerTLSOptions) throws -> NIOSSLContext {
+        try TransportErrors.checkTLSFiles(tls)
         var config = TLSConfiguration.makeClientConfiguration()
         config.minimumTLSVersion = .tlsv12
         if let ca = tls.caFile { config.trustRoots = .file(ca) }
         config.certificateVerification = tls.verify ? .fullVerification : .none
-        do {
-            if let cert = tls.certFile, let key = tls.keyFile {
+        if let cert = tls.certFile, let key = tls.keyFile {
+            do {
                 config.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
-                config.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+            } catch {
+                throw DockerError.configuration("cannot load the TLS client certificate \(cert): it is not a PEM certificate")
             }
+            do {
+                config.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+            } catch {
+                throw DockerError.configuration("cannot load the TLS client key \(key): it is not a PEM private key")
+            }
+        }
+        do {
             return try NIOSSLContext(configuration: config)
         } catch {
-            throw DockerError.configuration("cannot load the TLS files (\(tls.caFile ?? "-"), \(tls.certFile ?? "-"), \(tls.keyFile ?? "-")): \(error)")
+            let files = [tls.caFile, tls.certFile, tls.keyFile].compactMap { $0 }.joined(separator: ", ")
+            throw DockerError.configuration("cannot use the TLS files (\(files)): the CA is not a PEM certificate or the key does not match the certificate")
         }
     }
 
@@ -219,10 +229,11 @@ final class HTTPTransport: Sendable {
                     try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: isIP ? nil : host))
                 }
                 let encoder = HTTPRequestEncoder()
-                let decoder = ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes))
+                let upgradeSwitch = UpgradeSwitch()
+                let decoder = ByteToMessageHandler(UpgradeAwareDecoder(upgrade: upgradeSwitch))
                 try sync.addHandler(encoder)
                 try sync.addHandler(decoder)
-                try sync.addHandler(HTTPClientHandler(decoder: decoder, encoder: encoder))
+                try sync.addHandler(HTTPClientHandler(decoder: decoder, upgradeSwitch: upgradeSwitch, encoder: encoder))
             }
         }
         let bootstrap = ClientBootstrap(group: group)
@@ -242,7 +253,7 @@ final class HTTPTransport: Sendable {
             if let e = error as? ChannelError, case .connectTimeout = e {
                 throw DockerError(kind: .timeout, message: "connecting to \(endpoint) timed out")
             }
-            throw DockerError.transport("cannot connect to the Docker daemon at \(endpoint): \(HTTPTransport.describe(error)). Is the daemon running?")
+            throw TransportErrors.connect(error, endpoint: endpoint)
         }.flatMapThrowing { [weak self] channel in
             self?.nioConnectionsOpened.add(1, ordering: .relaxed)
             // On the channel's event loop (the connect completes there).
@@ -263,15 +274,18 @@ final class HTTPTransport: Sendable {
         return "\(error)"
     }
 
-    /// Sends one request and returns once the response head arrived. The body stream
+    /// Sends one request and returns once the response head arrived (a head that
+    /// ``DockerRequestGate/verify(_:)`` refuses is never sent). The body stream
     /// must be consumed (or dropped) by the caller; the connection returns to the pool
     /// when the response ends, or closes when the consumer stops early.
     /// With `sink`, a body with a status below 400 goes to the sink it makes for the head
     /// instead of the returned (then empty) body stream.
     func execute(
         head: HTTPRequestHead, body: DockerRequestBody, upgrade: Bool, timeouts: DockerTimeouts,
-        sink: (@Sendable (HTTPResponseHead) -> any HTTPBodySink)? = nil
+        sink: (@Sendable (HTTPResponseHead) -> any HTTPBodySink)? = nil,
+        hijackEndCheck: (@Sendable () async -> (any Error)?)? = nil
     ) async throws -> ResponseStart {
+        try DockerRequestGate.verify(head)
         var attempt = 0
         while true {
             attempt += 1
@@ -279,7 +293,7 @@ final class HTTPTransport: Sendable {
             let conn: HTTPConnection
             if let pooled { conn = pooled } else { conn = try await connect(timeout: timeouts.connect) }
             do {
-                return try await exchange(conn, head: head, body: body, upgrade: upgrade, timeouts: timeouts, sink: sink)
+                return try await exchange(conn, head: head, body: body, upgrade: upgrade, timeouts: timeouts, sink: sink, hijackEndCheck: hijackEndCheck)
             } catch let error as DockerError where error.kind == .transport && pooled != nil && attempt == 1 && body.isReplayable {
                 // A kept-alive connection the daemon had closed meanwhile: retry once on a new one.
                 continue
@@ -289,7 +303,7 @@ final class HTTPTransport: Sendable {
 
     private func exchange(
         _ conn: HTTPConnection, head: HTTPRequestHead, body: DockerRequestBody, upgrade: Bool, timeouts: DockerTimeouts,
-        sink: (@Sendable (HTTPResponseHead) -> any HTTPBodySink)?
+        sink: (@Sendable (HTTPResponseHead) -> any HTTPBodySink)?, hijackEndCheck: (@Sendable () async -> (any Error)?)?
     ) async throws -> ResponseStart {
         let channel = conn.channel
         let eventLoop = channel.eventLoop
@@ -299,7 +313,7 @@ final class HTTPTransport: Sendable {
             handler.value.begin(
                 reply: sink.map { .sink(promise, makeSink: $0) } ?? .stream(promise), upgrade: upgrade,
                 headerTimeout: timeouts.responseHeader.map(HTTPTransport.timeAmount),
-                idleTimeout: timeouts.idle.map(HTTPTransport.timeAmount)
+                idleTimeout: timeouts.idle.map(HTTPTransport.timeAmount), hijackEndCheck: hijackEndCheck
             )
         }.get()
 
@@ -317,14 +331,21 @@ final class HTTPTransport: Sendable {
                     try await HTTPTransport.writeStreamedBody(channel, head: head, iterator: makeIterator())
                 }
             } catch {
-                // The daemon may have answered (an error) before reading the whole body.
-                if let early = try? await promise.futureResult.wait(orTimeout: .milliseconds(200), eventLoop: eventLoop) {
+                // The daemon may have answered (an error) before reading the whole body, or
+                // the connection failed (a TLS handshake) and the handler knows why.
+                switch try await promise.futureResult.result(within: .milliseconds(200), eventLoop: eventLoop) {
+                case .success(let early)?:
                     return early
+                case .failure(let cause as DockerError)?:
+                    channel.close(promise: nil)
+                    throw cause
+                default:
+                    break
                 }
                 channel.close(promise: nil)
                 if error is CancellationError { throw error }
                 if let e = error as? DockerError { throw e }
-                throw DockerError.transport("sending the request failed: \(HTTPTransport.describe(error))", method: head.method.rawValue, path: head.uri)
+                throw TransportErrors.connection(error)
             }
             eventLoop.execute { handler.value.requestSent(id: id) }
             return try await promise.futureResult.get()
@@ -385,16 +406,13 @@ final class HTTPTransport: Sendable {
 }
 
 extension EventLoopFuture {
-    /// The value if the future completes within `timeout`, else nil (the future keeps running).
-    func wait(orTimeout timeout: TimeAmount, eventLoop: any EventLoop) async throws -> Value? where Value: Sendable {
-        let race = eventLoop.makePromise(of: Value?.self)
+    /// The result if the future completes within `timeout`, else nil (the future keeps running).
+    func result(within timeout: TimeAmount, eventLoop: any EventLoop) async throws -> Result<Value, any Error>? where Value: Sendable {
+        let race = eventLoop.makePromise(of: Result<Value, any Error>?.self)
         let timer = eventLoop.scheduleTask(in: timeout) { race.succeed(nil) }
         self.whenComplete { result in
             timer.cancel()
-            switch result {
-            case .success(let v): race.succeed(v)
-            case .failure: race.succeed(nil)
-            }
+            race.succeed(result)
         }
         return try await race.futureResult.get()
     }

@@ -14,6 +14,17 @@ final class RawStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var readPaused = false
     private var pendingRead = false
     private var finished = false
+    /// Whether the daemon's end of the stream was seen (and is being confirmed).
+    private var endSeen = false
+    /// Asks whether the daemon still answers once its side closed: an attach or exec ends
+    /// with the daemon closing the connection, whether the process ended or the daemon
+    /// died; nil means it still answers (the output is complete), else the error to end
+    /// the stream with.
+    private let endCheck: (@Sendable () async -> (any Error)?)?
+
+    init(endCheck: (@Sendable () async -> (any Error)?)? = nil) {
+        self.endCheck = endCheck
+    }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
@@ -58,21 +69,35 @@ final class RawStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if let error { source?.finish(error) } else { source?.finish() }
     }
 
+    /// The daemon closed its side: the stream ends once `endCheck` confirmed the daemon
+    /// still answers, else with the error it gave.
+    private func daemonClosed(_ context: ChannelHandlerContext) {
+        guard !finished, !endSeen else { return }
+        endSeen = true
+        guard let endCheck else { finish(); return }
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        Task {
+            let error = await endCheck()
+            eventLoop.execute { loopBound.value.finish(error) }
+        }
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let e = event as? ChannelEvent, e == .inputClosed {
-            finish()
+            daemonClosed(context)
             return
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        finish()
+        daemonClosed(context)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        finish(DockerError.transport("hijacked stream failed: \(error)"))
+        finish(TransportErrors.connection(error))
         context.close(promise: nil)
     }
 

@@ -86,25 +86,20 @@ final class UnixSocketTransport: Sendable {
         }
     }
 
-    /// The bytes of a request head. A line break inside the URI or a header is refused
-    /// (it would let a value smuggle in headers of its own).
+    /// The bytes of a request head, once ``DockerRequestGate/verify(_:)`` passed it (a line
+    /// break inside the target or a header would let a value smuggle in a request of its own).
     static func encode(_ head: HTTPRequestHead) throws -> [UInt8] {
+        try DockerRequestGate.verify(head)
         var out: [UInt8] = []
         out.reserveCapacity(256)
-        func add(_ s: String) throws {
-            for b in s.utf8 {
-                if b == 13 || b == 10 { throw DockerError.protocolError("a request line or header contains a line break: \(s.debugDescription)") }
-                out.append(b)
-            }
-        }
-        try add(head.method.rawValue)
+        out.append(contentsOf: head.method.rawValue.utf8)
         out.append(32)
-        try add(head.uri)
-        out.append(contentsOf: Array(" HTTP/1.1\r\n".utf8))
+        out.append(contentsOf: head.uri.utf8)
+        out.append(contentsOf: " HTTP/1.1\r\n".utf8)
         for (name, value) in head.headers {
-            try add(name)
+            out.append(contentsOf: name.utf8)
             out.append(contentsOf: [58, 32])
-            try add(value)
+            out.append(contentsOf: value.utf8)
             out.append(contentsOf: [13, 10])
         }
         out.append(contentsOf: [13, 10])

@@ -84,11 +84,21 @@ public enum BuiltinDocs {
         "base64_decode": "base64_decode(s): the bytes of standard or URL-safe base64 text",
         // System
         "read_file": "read_file(path, bytes: false): the file's text (UTF-8), or its bytes",
-        "write_file": "write_file(path, content, append: false): write a string or bytes to a file (created 0644)",
+        "write_file": "write_file(path, content, append: false): write a string or bytes, or drain a stream of them (strings as lines), to a file (created 0644)",
         "exists": "exists(path): whether a file or directory exists at path",
         "glob": "glob(pattern): sorted paths matching a shell pattern (* ? [..] and ** for any depth)",
         "sleep": "sleep(seconds): wait (Ctrl-C interrupts at once)",
         "now": "now(): seconds since the Unix epoch, as a float",
         "table": "table(rows, columns: [...]): write records (maps or objects) as an aligned table like docker ps",
+        // Regular expressions, paths, testing
+        "match": "match(s, re): the first match of the regular expression re in s as {text, groups, named, start, end}, or nil",
+        "find_all": "find_all(s, re): every non-overlapping match of re in s, as match records",
+        "re_replace": "re_replace(s, re, template, count?): matches replaced by template ($0, $1, ${name}, $$) or by f(match)",
+        "re_split": "re_split(s, re, max?): the pieces of s between matches of re",
+        "path_join": "path_join(a, b, ...): the parts joined with /; an absolute part starts over",
+        "basename": "basename(path): the last component (trailing slashes ignored)",
+        "dirname": "dirname(path): all but the last component (\".\" for a bare name)",
+        "with_timeout": "with_timeout(seconds, f): f() stopped at the deadline (processes killed, sleeps woken), then a catchable error with timed_out: true",
+        "assert_eq": "assert_eq(a, b, msg?): raise an error showing both values and where they differ unless a == b",
     ]
 }

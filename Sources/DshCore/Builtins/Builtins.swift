@@ -1,6 +1,6 @@
 // Builtins.swift: the registry of built-in functions (CONTRACT §3); each theme lives
 // in its own file (BuiltinsCore, BuiltinsSequence, BuiltinsString, BuiltinsData,
-// BuiltinsSystem) and lists its functions here.
+// BuiltinsSystem, BuiltinsRegex, BuiltinsPaths, BuiltinsTesting) and lists its functions here.
 
 /// The built-in functions every interpreter starts with.
 public enum Builtins {
@@ -19,5 +19,6 @@ public enum Builtins {
     /// Every built-in with its body.
     static var all: [(String, NativeBody)] {
         coreFunctions + sequenceFunctions + stringFunctions + dataFunctions + systemFunctions + timeFunctions
+            + regexFunctions + pathFunctions + testingFunctions + deadlineFunctions
     }
 }

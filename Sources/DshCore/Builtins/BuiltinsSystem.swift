@@ -46,17 +46,34 @@ extension Builtins {
         return .string(s)
     }
 
-    /// `write_file(path, content, append: false)`: writes a string (UTF-8) or bytes; nil.
+    /// `write_file(path, content, append: false)`: writes a string (UTF-8) or bytes, or
+    /// drains a stream into the file item by item (bytes as they are, each string as a
+    /// line), in constant memory; nil. Any other value is an error.
     static func writeFile(_ args: Arguments, _ rt: any Runtime) throws -> Value {
         try args.expect("write_file", 2, 2, named: ["append"])
         let path = try Expect.string(args.at(0), "write_file", "the path")
-        let data: [UInt8]
+        let append = args.flag("append")
         switch args.at(1) {
-        case .string(let s): data = Array(s.utf8)
-        case .bytes(let b): data = b
-        case let v: data = Array(v.displayString.utf8)
+        case .string(let s): try FileIO.write(path, Array(s.utf8), append: append)
+        case .bytes(let b): try FileIO.write(path, b, append: append)
+        case .stream(let stream):
+            defer { stream.close() }
+            let file = try FileIO.Writer(path, append: append)
+            defer { file.close() }
+            var index = 0
+            while let item = try stream.next(rt) {
+                switch item {
+                case .bytes(let b): try file.write(b)
+                case .string(let s): try file.write(Array((s + "\n").utf8))
+                case let v:
+                    throw DshError.runtime("write_file: item \(index) of the stream is a \(v.typeName), not bytes or a string (\(path) holds the items before it)")
+                }
+                index += 1
+                try rt.checkInterrupt()
+            }
+        case let v:
+            throw DshError.runtime("write_file: the content must be a string, bytes or a stream of them, not a \(v.typeName) (use str(...) or json(...) first)")
         }
-        try FileIO.write(path, data, append: args.flag("append"))
         return .null
     }
 
@@ -157,22 +174,51 @@ enum FileIO {
 
     /// Writes (or appends) `data` to the file at `path`, creating it (mode 0644).
     static func write(_ path: String, _ data: [UInt8], append: Bool) throws {
-        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)
-        let fd = open(path, flags, 0o644)
-        guard fd >= 0 else { throw DshError.runtime("write_file: cannot open \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var offset = 0
-        try data.withUnsafeBytes { buf in
-            while offset < buf.count {
-                let n = Glibc_write(fd, buf.baseAddress! + offset, buf.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw DshError.runtime("write_file: cannot write \(path): \(String(cString: strerror(errno)))")
+        let file = try Writer(path, append: append)
+        defer { file.close() }
+        try file.write(data)
+    }
+
+    /// A file open for writing (created 0644, truncated unless appending).
+    final class Writer {
+        let path: String
+        private var fd: Int32
+
+        init(_ path: String, append: Bool) throws {
+            let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)
+            fd = open(path, flags, 0o644)
+            self.path = path
+            guard fd >= 0 else { throw DshError.runtime("write_file: cannot open \(path): \(String(cString: strerror(errno)))") }
+        }
+
+        /// Writes all of `data`.
+        func write(_ data: [UInt8]) throws {
+            var offset = 0
+            try data.withUnsafeBytes { buf in
+                while offset < buf.count {
+                    let n = Glibc_write(fd, buf.baseAddress! + offset, buf.count - offset)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw DshError.runtime("write_file: cannot write \(path): \(String(cString: strerror(errno)))")
+                    }
+                    offset += n
                 }
-                offset += n
             }
         }
+
+        /// Closes the file (once).
+        func close() {
+            if fd >= 0 { _ = Glibc_close(fd) }
+            fd = -1
+        }
+
+        deinit { close() }
     }
+}
+
+@inline(__always)
+private func Glibc_close(_ fd: Int32) -> Int32 {
+    close(fd)
 }
 
 @inline(__always)
@@ -219,24 +265,7 @@ enum Glob {
 
     /// Entries of `dir` (name, is a real directory, not a symlink).
     private static func entries(_ dir: String) -> [(String, Bool)] {
-        guard let d = opendir(dir.isEmpty ? "." : dir) else { return [] }
-        defer { closedir(d) }
-        var out: [(String, Bool)] = []
-        while let e = readdir(d) {
-            let name = withUnsafePointer(to: &e.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name == "." || name == ".." { continue }
-            var isDir: Bool
-            let t = e.pointee.d_type
-            if t == UInt8(DT_DIR) { isDir = true }
-            else if t == UInt8(DT_UNKNOWN) {
-                var st = stat()
-                isDir = lstat(join(dir, name), &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
-            } else { isDir = false }
-            out.append((name, isDir))
-        }
-        return out
+        (DirectoryEntries.read(dir.isEmpty ? "." : dir) ?? []).map { ($0.name, $0.isDirectory) }
     }
 
     private static func walk(dir: String, parts: [String], index: Int, results: inout Set<String>, _ rt: any Runtime) throws {

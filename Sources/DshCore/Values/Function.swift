@@ -54,8 +54,14 @@ struct UnaryForm {
 public final class NativeFunction: FunctionValue {
     /// The Swift body.
     public let body: (Arguments, any Runtime) throws -> Value
-    /// One line of help, shown by the REPL's `:doc`.
-    public let doc: String
+    /// Help, shown by the REPL's `:doc` (computed when asked when the function was made
+    /// with a `describe` closure).
+    public var doc: String { describe?().doc ?? fixedDoc }
+    /// The named arguments the function takes, for the REPL's completion (empty when
+    /// unknown).
+    public var namedArguments: [String] { describe?().namedArguments ?? [] }
+    private let fixedDoc: String
+    private let describe: (() -> (doc: String, namedArguments: [String]))?
 
     /// The same function for a call with exactly one positional argument, when it has
     /// such a form (`str(x)`, `len(x)`): the compiler calls it without making an
@@ -65,7 +71,21 @@ public final class NativeFunction: FunctionValue {
     /// Makes a native function.
     public init(_ name: String, doc: String = "", _ body: @escaping (Arguments, any Runtime) throws -> Value) {
         self.body = body
-        self.doc = doc
+        self.fixedDoc = doc
+        self.describe = nil
+        self.unary = nil
+        super.init(name: name)
+    }
+
+    /// Makes a native function whose help and named arguments are computed only when
+    /// the REPL asks (`:doc`, completion), so making the function stays cheap.
+    public init(
+        _ name: String, describe: @escaping () -> (doc: String, namedArguments: [String]),
+        _ body: @escaping (Arguments, any Runtime) throws -> Value
+    ) {
+        self.body = body
+        self.fixedDoc = ""
+        self.describe = describe
         self.unary = nil
         super.init(name: name)
     }
@@ -74,7 +94,8 @@ public final class NativeFunction: FunctionValue {
     init(_ name: String, doc: String, _ body: @escaping (Arguments, any Runtime) throws -> Value,
          unary: UnaryForm?) {
         self.body = body
-        self.doc = doc
+        self.fixedDoc = doc
+        self.describe = nil
         self.unary = unary
         super.init(name: name)
     }
