@@ -30,11 +30,11 @@ func slowCheck(_ vm: VM) throws {
     let interp = vm.pointee.interpreter
     let token = interp.currentToken
     if token.isCancelled { throw DshError(.interrupted, token.reason) }
-    if vm.pointee.steps >= vm.pointee.stepLimit, let budget = interp.maxSteps {
-        throw DshError(.interrupted, "step budget of \(budget) exceeded")
+    if vm.pointee.steps >= vm.pointee.stepLimit {
+        throw DshError(.interrupted, vm.pointee.stepLimitReason)
     }
     if vm.pointee.deadline != 0, monotonicNanos() >= vm.pointee.deadline {
-        let reason = "time limit of \(interp.timeLimit.map { "\($0)" } ?? "?") exceeded"
+        let reason = vm.pointee.deadlineReason
         token.cancel(reason: reason)
         throw DshError(.interrupted, reason)
     }
@@ -125,29 +125,33 @@ func invokeSlow(_ vm: VM, _ closure: Closure) throws {
             _ = try proto.body(vm)
         } catch {
             let result = vm.pointee.returnValue
-            try? runDefers(vm, down: mark)
+            try? runDefers(vm, down: mark, after: error)
             vm.pointee.returnValue = result
             throw error
         }
         let result = vm.pointee.returnValue
         vm.pointee.returnValue = .null
-        try runDefers(vm, down: mark)
+        try runDefers(vm, down: mark, after: nil)
         vm.pointee.returnValue = result
     } else {
         _ = try proto.body(vm)
     }
 }
 
-/// Runs the deferred blocks registered above `mark`, last first. The first error
-/// raised by one of them is thrown after all have run.
-func runDefers(_ vm: VM, down mark: Int) throws {
+/// Runs the deferred blocks registered above `mark`, last first, the function being
+/// left by `error` when there is one; after a stop each block runs on a cleanup
+/// allowance of its own (see `runCleanup`). The first error raised by one of them is
+/// thrown after all have run.
+func runDefers(_ vm: VM, down mark: Int, after error: (any Error)?) throws {
     var firstError: (any Error)?
     while vm.pointee.deferStack.count > mark {
         let block = vm.pointee.deferStack.removeLast()
         do {
-            let argBase = vm.pointee.sp
-            defer { vm.pointee.pop(to: argBase) }
-            _ = try invoke(vm, block, argBase: argBase, argc: 0)
+            try runCleanup(vm, after: error) {
+                let argBase = vm.pointee.sp
+                defer { vm.pointee.pop(to: argBase) }
+                _ = try invoke(vm, block, argBase: argBase, argc: 0)
+            }
         } catch {
             if firstError == nil { firstError = error }
         }
