@@ -148,4 +148,42 @@ private func failure(_ interp: Interpreter, _ source: String) -> DshError? {
         #expect(lines.all.joined() == "one\ntwo 2\n")
         #expect(lines.all.first == "one\n")
     }
+
+    @Test func errorsCarryABacktrace() throws {
+        let interp = Interpreter(output: .capture(), errorOutput: .capture())
+        let source = """
+            fn inner(x) {
+                return len(x)
+            }
+            fn outer(x) {
+                let y = x
+                return inner(y)
+            }
+            [1] | map(v => outer(v))
+            """
+        do {
+            _ = try interp.evaluate(source, name: "bt.dsh")
+            Issue.record("no error")
+        } catch let e as DshError {
+            #expect(e.backtrace.map(\.function) == ["inner", "outer", "<lambda>", "<script>"])
+            #expect(e.backtrace.map { $0.span.map { "\($0.line):\($0.column)" } ?? "-" } == ["2:12", "6:12", "8:16", "8:7"])
+            #expect(e.backtraceReport == """
+                  at inner (bt.dsh:2:12)
+                  at outer (bt.dsh:6:12)
+                  at <lambda> (bt.dsh:8:16)
+                  at <script> (bt.dsh:8:7)
+                """)
+        }
+        // A deep recursion keeps the innermost and outermost frames only.
+        do {
+            _ = try interp.evaluate("fn down(n) { if n == 0 { return len(1) }\nreturn down(n - 1) }\ndown(500)")
+            Issue.record("no error")
+        } catch let e as DshError {
+            #expect(e.backtrace.count == 64)
+            #expect(e.elidedFrames == 501 + 1 - 64)
+            #expect(e.backtrace.first?.function == "down")
+            #expect(e.backtrace.last?.function == "<script>")
+            #expect(e.backtraceReport.contains("  ... 438 more\n"))
+        }
+    }
 }

@@ -6,10 +6,19 @@
 func attachSpan(_ error: any Error, _ span: SourceSpan) -> any Error {
     if var e = error as? DshError {
         if e.span == nil { e.span = span }
+        if e.unwindSpan == nil { e.unwindSpan = span }
         return e
     }
     if error is ExitRequest || error is OptionalChainNil { return error }
     return DshError(.runtime, "\(error)", span: span)
+}
+
+/// Adds the frame of the function `proto` that `error` is leaving to its backtrace.
+@inline(never)
+func leaving(_ proto: FunctionProto, _ error: any Error) -> any Error {
+    guard var e = error as? DshError else { return error }
+    e.enter(BacktraceFrame(function: proto.name, span: e.backtrace.isEmpty ? (e.span ?? e.unwindSpan) : e.unwindSpan))
+    return e
 }
 
 /// A runtime error at `span`.
@@ -65,14 +74,18 @@ func invoke(_ vm: VM, _ closure: Closure, argBase: Int, argc: Int, checkMissing:
     vm.pointee.base = argBase
     vm.pointee.sp = top
     defer { vm.pointee.base = savedBase }
-    if argc < proto.paramCount || checkMissing {
-        try fillDefaults(vm, proto, argc: argc)
-    }
-    if proto.isPlain {
-        if let e = proto.returnedExpr { return try e.run(vm) }
-        _ = try proto.body(vm)
-    } else {
-        try invokeSlow(vm, closure)
+    do {
+        if argc < proto.paramCount || checkMissing {
+            try fillDefaults(vm, proto, argc: argc)
+        }
+        if proto.isPlain {
+            if let e = proto.returnedExpr { return try e.run(vm) }
+            _ = try proto.body(vm)
+        } else {
+            try invokeSlow(vm, closure)
+        }
+    } catch {
+        throw leaving(proto, error)
     }
     // Move the result out (no copy), leaving `.null` behind.
     var result = Value.null
