@@ -155,4 +155,30 @@ private func packageFile(_ relative: String) -> String? {
         // end snippet
         #expect(log == ["released"])
     }
+
+    @Test func codableBridge() throws {
+        let interp = Interpreter()
+        // snippet: codable
+        struct Service: Codable { var name: String; var replicas: Int }
+        interp.define("svc", try interp.value(from: Service(name: "web", replicas: 2)))
+        let scaled = try interp.evaluate("svc.replicas = 5\nsvc").decode(Service.self)
+        print(scaled.replicas)                    // 5
+        // end snippet
+        #expect(scaled.replicas == 5 && scaled.name == "web")
+    }
+
+    @Test func streamItems() async throws {
+        let interp = Interpreter()
+        // snippet: items
+        var n = 0
+        interp.define("ticks", .stream(ClosureStream(label: "ticks") { _ in n += 1; return .int(n) }))
+        var seen: [SendableValue] = []
+        for try await item in interp.items(of: try interp.evaluate("ticks | map(t => t * 10)")) {
+            seen.append(item)
+            if seen.count == 3 { break }          // leaving the loop closes the stream
+        }
+        print(seen)                               // [.int(10), .int(20), .int(30)]
+        // end snippet
+        #expect(seen == [.int(10), .int(20), .int(30)])
+    }
 }
