@@ -181,4 +181,19 @@ private func packageFile(_ relative: String) -> String? {
         // end snippet
         #expect(seen == [.int(10), .int(20), .int(30)])
     }
+
+    @Test func typedArguments() throws {
+        let interp = Interpreter()
+        // snippet: unpack
+        interp.define("scale", doc: "scale(service, replicas, dry_run: false)") { args, _ in
+            let (service, replicas, dryRun) = try args.unpack(
+                "scale", ("service", String.self), ("replicas", Int.self), ("dry_run?", Bool?.self))
+            return .string("\(dryRun == true ? "would scale" : "scaled") \(service) to \(replicas)")
+        }
+        print(try interp.evaluate("scale(\"web\", 3, dry_run: true)").displayString)  // would scale web to 3
+        // scale("web", "3") fails: scale(): argument 'replicas': expected Int, found string 3
+        // end snippet
+        #expect(try interp.evaluate("scale(\"web\", 3, dry_run: true)").displayString == "would scale web to 3")
+        #expect(throws: DshError.self) { try interp.evaluate("scale(\"web\", \"3\")") }
+    }
 }
