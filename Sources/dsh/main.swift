@@ -82,19 +82,19 @@ func runProgram(_ options: RunOptions, rest: [String]) throws -> Int32 {
     } else if let first = args.first {
         args.removeFirst()
         if first == "-" {
-            file = SourceFile(name: "<stdin>", text: readAll(fd: 0))
+            file = SourceFile(name: "<stdin>", bytes: readAll(fd: 0))
         } else {
-            guard let text = readFile(first) else {
+            guard let bytes = readFile(first) else {
                 let reason = String(cString: strerror(errno))
                 FileHandleErr.write("dsh: cannot open '\(first)': \(reason)\n")
                 throw ExitCode(2)
             }
-            file = SourceFile(name: first, text: text, path: first)
+            file = SourceFile(name: first, bytes: bytes, path: first)
         }
     } else if isatty(0) == 1 {
         return runInteractive(options)
     } else {
-        file = SourceFile(name: "<stdin>", text: readAll(fd: 0))
+        file = SourceFile(name: "<stdin>", bytes: readAll(fd: 0))
     }
     let interp = Interpreter()
     interp.arguments = args
@@ -139,8 +139,8 @@ enum FileHandleErr {
     }
 }
 
-/// Reads a whole file descriptor.
-func readAll(fd: Int32) -> String {
+/// Reads a whole file descriptor (its bytes: the lexer reports any that are not UTF-8).
+func readAll(fd: Int32) -> [UInt8] {
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65536)
     while true {
@@ -149,11 +149,11 @@ func readAll(fd: Int32) -> String {
         if n <= 0 { break }
         bytes.append(contentsOf: chunk[0..<n])
     }
-    return String(decoding: bytes, as: UTF8.self)
+    return bytes
 }
 
 /// Reads a whole file, or nil (with `errno` set) when it cannot be opened.
-func readFile(_ path: String) -> String? {
+func readFile(_ path: String) -> [UInt8]? {
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else { return nil }
     defer { close(fd) }

@@ -274,8 +274,7 @@ public final class Interpreter: Runtime {
 
     /// Reads and evaluates the file at `path`.
     public func evaluateFile(atPath path: String) throws -> Value {
-        let text = try FileSystem.readText(path)
-        return try evaluate(SourceFile(name: path, text: text, path: path))
+        return try evaluate(SourceFile(name: path, bytes: try FileSystem.readSource(path), path: path))
     }
 
     /// Runs a script: evaluates it, prints an uncaught error's report to `errorOutput`,

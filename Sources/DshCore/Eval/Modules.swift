@@ -91,20 +91,29 @@ enum FileSystem {
         return String(path[..<slash])
     }
 
-    /// Reads a whole file as UTF-8 text.
-    static func readText(_ path: String) throws -> String {
+    /// The largest source file (a script or module) read: 64 MiB.
+    static let maxSourceBytes = 64 << 20
+
+    /// Reads a whole source file. Only a regular file is read (a device such as
+    /// `/dev/zero` never ends), of at most `maxSourceBytes`.
+    static func readSource(_ path: String) throws -> [UInt8] {
         guard let f = fopen(path, "rb") else {
             throw DshError.runtime("\(path): \(String(cString: strerror(errno)))")
         }
         defer { fclose(f) }
+        var st = stat()
+        guard fstat(fileno(f), &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            throw DshError.runtime("\(path): not a regular file")
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, 65536, f) }
             if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
+            if bytes.count > maxSourceBytes { throw DshError.runtime("\(path): larger than \(maxSourceBytes >> 20) MiB") }
             if n < 65536 { break }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     /// The running executable's real path.
@@ -211,7 +220,7 @@ extension Interpreter {
         defer { loadingModules.removeLast() }
         do {
             let file = if let found {
-                SourceFile(name: fileDisplayName, text: try FileSystem.readText(found), path: key)
+                SourceFile(name: fileDisplayName, bytes: try FileSystem.readSource(found), path: key)
             } else {
                 SourceFile(name: fileDisplayName, text: served?.text ?? "")
             }
