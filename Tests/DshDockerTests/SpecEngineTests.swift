@@ -11,7 +11,13 @@ import Testing
 /// Records every request a client sends (method and path).
 final class RequestLog: Sendable {
     private let events = Mutex<[String]>([])
-    var hook: DockerTraceHook { { [self] e in events.withLock { $0.append("\(e.method) \(e.path)") } } }
+    /// Records `METHOD /path` without the `/vX.Y` prefix the trace shows.
+    var hook: DockerTraceHook { { [self] e in events.withLock { $0.append("\(e.method) \(RequestLog.unversioned(e.path))") } } }
+    static func unversioned(_ path: String) -> String {
+        guard path.hasPrefix("/v"), let slash = path.dropFirst().firstIndex(of: "/"),
+              APIVersion(String(path[path.index(path.startIndex, offsetBy: 2)..<slash])) != nil else { return path }
+        return String(path[slash...])
+    }
     var all: [String] { events.withLock { $0 } }
     func count(_ prefix: String) -> Int { all.filter { $0.hasPrefix(prefix) }.count }
 }
