@@ -246,6 +246,8 @@ final class ScriptedDaemon: Sendable {
     let path: String
     private let listener: Int32
     private let stopped = Atomic<Bool>(false)
+    /// The connections being served (a dying daemon closes them all).
+    private let open = Mutex<Set<Int32>>([])
 
     init(_ route: @escaping @Sendable (String, ScriptedDaemon) -> Answer) throws {
         path = "/tmp/dsh-daemon-\(getpid())-\(Int.random(in: 0..<1_000_000)).sock"
@@ -264,8 +266,10 @@ final class ScriptedDaemon: Sendable {
             while true {
                 let conn = accept(fd, nil, nil)
                 if conn < 0 { return }
+                open.withLock { _ = $0.insert(conn) }
                 EvaluationThread.start(stackSize: 1 << 20) { [self] in
                     serve(conn, route)
+                    open.withLock { _ = $0.remove(conn) }
                     Glibc.close(conn)
                 }
             }
@@ -328,9 +332,10 @@ final class ScriptedDaemon: Sendable {
         return nil
     }
 
-    /// Stops listening (once): later connections are refused as by a dead daemon.
+    /// Stops listening and ends every connection (once), as a dead daemon does.
     func stop() {
         guard !stopped.exchange(true, ordering: .relaxed) else { return }
+        open.withLock { for fd in $0 { shutdown(fd, Int32(SHUT_RDWR)) } }
         shutdown(listener, Int32(SHUT_RDWR))
         Glibc.close(listener)
         unlink(path)
@@ -366,7 +371,20 @@ struct DockerdRestartTests {
     @Test(.timeLimit(.minutes(3)))
     func followedStreamsRaiseWhenDockerdIsKilledAndTheNextCallWorks() async throws {
         let daemon = ThrowawayDockerd()
-        defer { daemon.stop() }
+        let outcome: Result<Void, any Error>
+        do {
+            try await killAndRestart(daemon)
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        // Stopping waits for dockerd and removes its files: on a thread of its own, never
+        // blocking Swift's cooperative pool (which the other tests' requests need).
+        _ = try? await onThread { daemon.stop() }
+        try outcome.get()
+    }
+
+    func killAndRestart(_ daemon: ThrowawayDockerd) async throws {
         try await onThread { try daemon.start() }
         // The test image, from the test engine, and a container that prints a line every 0.1 s.
         let main = try DockerClient(environment: Engine.environment)

@@ -305,25 +305,50 @@ public final class DockerClient: Sendable {
     // MARK: helpers
 
     /// The check a hijacked stream runs once the daemon closed it: a `GET /_ping` (a
-    /// refused connection fails at once; a busy daemon has 10 s to answer). The daemon closes an attach or exec when the
-    /// process ends and when it dies itself; only an answer tells the two apart, as the
-    /// CLI's inspect after the stream does.
-    private func daemonStillAnswers(_ method: String, _ path: String) -> @Sendable () async -> (any Error)? {
+    /// refused connection fails at once; a busy daemon has 10 s to answer). The daemon
+    /// closes an attach or exec when the process ends and when it dies itself; only an
+    /// answer tells the two apart, as the CLI's inspect after the stream does. To a unix
+    /// socket the ping is a blocking request on a Dispatch thread, so that it never waits
+    /// for Swift's cooperative pool (which a busy host may have filled).
+    private func daemonStillAnswers(_ method: String, _ path: String) -> HijackEndCheck {
         let transport = self.transport
         let host = configuration.endpoint.hostHeader
-        return {
-            // A dead daemon refuses the connection at once; a busy one gets time to answer.
-            let quick = DockerTimeouts(connect: .seconds(2), responseHeader: .seconds(10), idle: .seconds(10))
+        // A dead daemon refuses the connection at once; a busy one gets time to answer.
+        let quick = DockerTimeouts(connect: .seconds(2), responseHeader: .seconds(10), idle: .seconds(10))
+        @Sendable func verdict(_ error: (any Error)?) -> (any Error)? {
+            guard let error else { return nil }
+            let why = (error as? DockerError)?.message ?? "\(error)"
+            return DockerError.transport(
+                "the connection to the daemon closed before the output ended; the daemon no longer answers (\(why))",
+                method: method, path: path)
+        }
+        return { done in
+            let head: HTTPRequestHead
             do {
-                let head = try DockerRequestGate.head(method: "GET", path: "/_ping", query: [], headers: [], version: nil, host: host, body: .empty)
-                let start = try await transport.execute(head: head, body: .empty, upgrade: false, timeouts: quick)
-                _ = try await start.body.collect(upTo: 1 << 16)
-                return nil
+                head = try DockerRequestGate.head(method: "GET", path: "/_ping", query: [], headers: [], version: nil, host: host, body: .empty)
             } catch {
-                let why = (error as? DockerError)?.message ?? "\(error)"
-                return DockerError.transport(
-                    "the connection to the daemon closed before the output ended; the daemon no longer answers (\(why))",
-                    method: method, path: path)
+                done(verdict(error))
+                return
+            }
+            if let sockets = transport.unixSockets {
+                DispatchQueue.global().async {
+                    do {
+                        _ = try sockets.execute(head: head, body: nil, timeouts: quick, limit: 1 << 16, errorLimit: 1 << 16, cancellation: nil)
+                        done(nil)
+                    } catch {
+                        done(verdict(error))
+                    }
+                }
+                return
+            }
+            Task {
+                do {
+                    let start = try await transport.execute(head: head, body: .empty, upgrade: false, timeouts: quick)
+                    _ = try await start.body.collect(upTo: 1 << 16)
+                    done(nil)
+                } catch {
+                    done(verdict(error))
+                }
             }
         }
     }

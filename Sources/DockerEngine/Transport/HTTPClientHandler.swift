@@ -66,7 +66,7 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var reply: HTTPReply?
     private var upgradeRequested = false
     /// Confirms the end of a hijacked stream (see ``RawStreamHandler``).
-    private var hijackEndCheck: (@Sendable () async -> (any Error)?)?
+    private var hijackEndCheck: HijackEndCheck?
     private var upgradeHead: HTTPResponseHead?
     private var headerTimeout: TimeAmount?
     private var idleTimeout: TimeAmount?
@@ -116,7 +116,7 @@ final class HTTPClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Starts an exchange: the caller then writes the head and body parts through the channel.
     func begin(
         reply: HTTPReply, upgrade: Bool, headerTimeout: TimeAmount?, idleTimeout: TimeAmount?,
-        hijackEndCheck: (@Sendable () async -> (any Error)?)? = nil
+        hijackEndCheck: HijackEndCheck? = nil
     ) -> Int {
         id += 1
         guard phase == .idle else {

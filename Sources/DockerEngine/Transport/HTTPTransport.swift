@@ -277,7 +277,7 @@ final class HTTPTransport: Sendable {
     func execute(
         head: HTTPRequestHead, body: DockerRequestBody, upgrade: Bool, timeouts: DockerTimeouts,
         sink: (@Sendable (HTTPResponseHead) -> any HTTPBodySink)? = nil,
-        hijackEndCheck: (@Sendable () async -> (any Error)?)? = nil
+        hijackEndCheck: HijackEndCheck? = nil
     ) async throws -> ResponseStart {
         try DockerRequestGate.verify(head)
         var attempt = 0
@@ -297,7 +297,7 @@ final class HTTPTransport: Sendable {
 
     private func exchange(
         _ conn: HTTPConnection, head: HTTPRequestHead, body: DockerRequestBody, upgrade: Bool, timeouts: DockerTimeouts,
-        sink: (@Sendable (HTTPResponseHead) -> any HTTPBodySink)?, hijackEndCheck: (@Sendable () async -> (any Error)?)?
+        sink: (@Sendable (HTTPResponseHead) -> any HTTPBodySink)?, hijackEndCheck: HijackEndCheck?
     ) async throws -> ResponseStart {
         let channel = conn.channel
         let eventLoop = channel.eventLoop

@@ -1,6 +1,10 @@
 // RawStreamHandler: feeds the bytes of a hijacked connection (attach, exec) to a DockerByteStream.
 import NIOCore
 
+/// Asks whether the daemon still answers once it closed a hijacked stream, and calls back
+/// (from any thread) with nil when it does, else the error to end the stream with.
+typealias HijackEndCheck = @Sendable (_ done: @escaping @Sendable ((any Error)?) -> Void) -> Void
+
 /// Replaces the HTTP handlers after a `101 UPGRADED`: every byte read is the container's
 /// output. Reading pauses while the consumer is behind; the stream ends when the daemon
 /// closes its side (half-close is allowed, so stdin can still be written).
@@ -20,9 +24,9 @@ final class RawStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// with the daemon closing the connection, whether the process ended or the daemon
     /// died; nil means it still answers (the output is complete), else the error to end
     /// the stream with.
-    private let endCheck: (@Sendable () async -> (any Error)?)?
+    private let endCheck: HijackEndCheck?
 
-    init(endCheck: (@Sendable () async -> (any Error)?)? = nil) {
+    init(endCheck: HijackEndCheck? = nil) {
         self.endCheck = endCheck
     }
 
@@ -77,10 +81,7 @@ final class RawStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let endCheck else { finish(); return }
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        Task {
-            let error = await endCheck()
-            eventLoop.execute { loopBound.value.finish(error) }
-        }
+        endCheck { error in eventLoop.execute { loopBound.value.finish(error) } }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

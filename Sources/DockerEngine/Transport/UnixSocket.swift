@@ -63,7 +63,8 @@ final class UnixSocket: HTTPByteSource, @unchecked Sendable {
             if e == EAGAIN || e == EINPROGRESS {
                 throw DockerError(kind: .timeout, message: "connecting to \(endpoint) timed out")
             }
-            throw DockerError.transport("cannot connect to the Docker daemon at \(endpoint): \(errorText(e)). Is the daemon running?")
+            // Worded as the NIO path's (``TransportErrors/connect(_:endpoint:)``).
+            throw DockerError.transport("cannot connect to the Docker daemon at \(endpoint): \(String(cString: strerror(e)).lowercased()). Is the daemon running?")
         }
         var zero = timeval()
         _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &zero, socklen_t(MemoryLayout<timeval>.size))
