@@ -51,6 +51,8 @@ private var packageRoot: URL {
           at run_all (job.dsh:2:23)
           at <script> (job.dsh:3:1)
         recursion depth: 20000
+        codable: web-1 2.0 [80, 443]
+        stream: int(1) int(4) int(9) int(16) (pulled 4)
 
         """)
 }
