@@ -74,6 +74,26 @@ let depth = try EvaluationThread.run {
 }
 print("recursion depth: \(depth)")
 
+// 9. Codable both ways, and typed arguments for a native function.
+struct Replica: Codable { var name: String; var cpus: Double; var ports: [Int] }
+interp.define("replica", try interp.value(from: Replica(name: "web-1", cpus: 0.5, ports: [80, 443])))
+interp.define("resize") { args, _ in
+    let (replica, cpus) = try args.unpack("resize", ("replica", Replica.self), ("cpus", Double.self))
+    return try Value(encoding: Replica(name: replica.name, cpus: cpus, ports: replica.ports))
+}
+let resized = try interp.evaluate("resize(replica, cpus: replica.cpus * 4)").decode(Replica.self)
+print("codable: \(resized.name) \(resized.cpus) \(resized.ports)")
+
+// 10. A dsh stream iterated from Swift, on demand; breaking closes it.
+var tick = 0
+interp.define("ticks", .stream(ClosureStream(label: "ticks") { _ in tick += 1; return .int(tick) }))
+var squares: [String] = []
+for try await item in interp.items(of: try interp.evaluate("ticks | map(t => t * t)")) {
+    squares.append("\(item)")
+    if squares.count == 4 { break }
+}
+print("stream: \(squares.joined(separator: " ")) (pulled \(tick))")
+
 /// Lines the callback received (it may be called from the evaluation's thread).
 final class LineLog: @unchecked Sendable {
     private let lock = DispatchQueue(label: "lines")
