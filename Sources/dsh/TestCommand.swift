@@ -58,5 +58,5 @@ func installTestBindings(_ interp: Interpreter) {
     let readOnly = getenv("DSH_READ_ONLY").map { String(cString: $0) == "1" } ?? false
     let trace = getenv("DSH_TRACE") != nil ? DockerBindings.traceToStandardError() : nil
     DockerBindings.install(into: interp, readOnly: readOnly, trace: trace)
-    HostBindings.install(into: interp, capabilities: readOnly ? .readOnly : .all)
+    HostBindings.install(into: interp, capabilities: readOnly ? .readOnlyFiles : .all)
 }
