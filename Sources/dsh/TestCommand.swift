@@ -44,18 +44,23 @@ func runTestCommand(_ arguments: [String]) -> Int32 {
             i += 1
         }
     }
+    let readOnly: Bool
+    do { readOnly = try OptionValues.readOnlyFromEnvironment() } catch {
+        FileHandleErr.write("dsh test: \(error.message)\n")
+        return 2
+    }
     var status: Int32 = 1
     EvaluationThread.run {
-        let runner = ScriptTestRunner(path: path ?? ".", filter: filter, install: installTestBindings)
+        let runner = ScriptTestRunner(path: path ?? ".", filter: filter) { installTestBindings($0, readOnly: readOnly) }
         status = runner.run().exitStatus
     }
     return status
 }
 
 /// What each test file's interpreter gets: the Docker bindings and the host functions,
-/// as a script has them (`DSH_READ_ONLY=1`: GET-only Docker, no processes or file changes).
-func installTestBindings(_ interp: Interpreter) {
-    let readOnly = getenv("DSH_READ_ONLY").map { String(cString: $0) == "1" } ?? false
+/// as a script has them (read-only, as `DSH_READ_ONLY` says: GET-only Docker, no processes
+/// or file changes).
+func installTestBindings(_ interp: Interpreter, readOnly: Bool) {
     let trace = getenv("DSH_TRACE") != nil ? DockerBindings.traceToStandardError() : nil
     DockerBindings.install(into: interp, readOnly: readOnly, trace: trace)
     HostBindings.install(into: interp, capabilities: readOnly ? .readOnlyFiles : .all)

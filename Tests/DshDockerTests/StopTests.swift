@@ -7,7 +7,7 @@ import Synchronization
 import Testing
 
 /// The requests a trace saw ("DELETE /containers/...").
-private final class RequestLog: Sendable {
+private final class TraceLines: Sendable {
     private let lines = Mutex<[String]>([])
     var all: [String] { lines.withLock { $0 } }
     func add(_ s: String) { lines.withLock { $0.append(s) } }
@@ -23,7 +23,7 @@ private func containerCount(_ label: String) async throws -> Int {
 struct StopTests {
     @Test func runRemovesItsContainerWhenTheTimeLimitStopsIt() async throws {
         let label = Engine.name("stop-time")
-        let log = RequestLog()
+        let log = TraceLines()
         let trace: DockerTraceHook = { event in log.add("\(event)") }
         let failure = try await onThread { () -> String? in
             let interp = try makeInterpreter(output: .capture(), trace: trace)
