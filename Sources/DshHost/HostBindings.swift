@@ -1,5 +1,6 @@
-// HostBindings.swift: installs the host built-ins into an interpreter, by capability:
-// processes (`sh`, `command`), file writes, file reads, and the pure YAML functions.
+// HostBindings.swift: installs the host built-ins into an interpreter, by DshCore's
+// capabilities: processes (`sh`, `command`), file writes, file reads, and the pure YAML
+// functions.
 // DshCore itself never starts a process or changes a file beyond `write_file`; a host
 // decides here what its scripts may touch.
 #if canImport(Glibc)
@@ -13,50 +14,40 @@ import DshCore
 
 /// The host built-ins and what each may touch.
 public enum HostBindings {
-    /// What a script may do to the machine it runs on.
-    public struct Capabilities: OptionSet, Sendable {
-        public let rawValue: Int
-        public init(rawValue: Int) { self.rawValue = rawValue }
-        /// Start host processes: `sh`, `command`.
-        public static let processes = Capabilities(rawValue: 1)
-        /// Create, change and remove files: `mkdir`, `rm`, `temp_dir`, `copy_file`, `move`.
-        public static let writeFiles = Capabilities(rawValue: 2)
-        /// Look at the file system: `list_dir`, `file_info`, `abs_path`, `cwd`.
-        public static let readFiles = Capabilities(rawValue: 4)
-        /// Everything (the `dsh` command's default).
-        public static let all: Capabilities = [.processes, .writeFiles, .readFiles]
-        /// Read-only mode (`DSH_READ_ONLY=1`): looking, no changing, no processes.
-        public static let readOnly: Capabilities = [.readFiles]
-        /// A pure sandbox: only the functions that touch nothing (`parse_yaml`, `yaml`).
-        public static let none: Capabilities = []
-    }
-
-    /// Every host built-in: its name, the capability it needs (nil: none, it is pure)
-    /// and its one line of help. This is the one list to consult when excluding
-    /// host-touching functions.
-    public static let functions: [(name: String, needs: Capabilities?, doc: String)] = [
-        ("sh", .processes, "sh(cmdline, args..., stdin:, env:, clear_env:, cwd:, check: true, stream: false, timeout:, bytes:): run cmdline with /bin/sh -c ($1... are args); {exit_code, stdout, stderr}"),
-        ("command", .processes, "command(argv, stdin:, env:, clear_env:, cwd:, check: true, stream: false, timeout:, bytes:): run argv[0] with the rest as arguments, no shell; {exit_code, stdout, stderr}"),
-        ("mkdir", .writeFiles, "mkdir(path, parents: false, mode: \"755\"): make a directory (with parents: its parents too, no error if it exists); the path"),
-        ("rm", .writeFiles, "rm(path, recursive: false, force: false): remove a file or symlink (a directory tree with recursive); force ignores a missing path"),
-        ("temp_dir", .writeFiles, "temp_dir(prefix: \"dsh-\", keep: false): a new private directory, removed when the script ends unless keep: true"),
-        ("copy_file", .writeFiles, "copy_file(src, dst): copy a file's bytes and mode (into dst when it is a directory); the destination path"),
-        ("move", .writeFiles, "move(src, dst): rename a file or directory (into dst when it is a directory); the destination path"),
-        ("list_dir", .readFiles, "list_dir(path = \".\"): the names in a directory, sorted"),
-        ("file_info", .readFiles, "file_info(path, follow: false): {name, path, type, size, mode, mtime, link_target}"),
-        ("abs_path", .readFiles, "abs_path(path): path made absolute against the working directory, . and .. resolved"),
-        ("cwd", .readFiles, "cwd(): the working directory"),
-        ("parse_yaml", nil, "parse_yaml(text, all: false): the value of a YAML document (all: the list of every document); keys keep their order"),
-        ("yaml", nil, "yaml(value): the value as a YAML document (block style, keys in order)"),
+    /// Every host built-in with its one line of help. What each needs is in DshCore's
+    /// `Capabilities.builtinRequirements` (the one list of host-touching functions);
+    /// `parse_yaml` and `yaml` need nothing.
+    static let docs: [(name: String, doc: String)] = [
+        ("sh", "sh(cmdline, args..., stdin:, env:, clear_env:, cwd:, check: true, stream: false, timeout:, bytes:): run cmdline with /bin/sh -c ($1... are args); {exit_code, stdout, stderr}"),
+        ("command", "command(argv, stdin:, env:, clear_env:, cwd:, check: true, stream: false, timeout:, bytes:): run argv[0] with the rest as arguments, no shell; {exit_code, stdout, stderr}"),
+        ("mkdir", "mkdir(path, parents: false, mode: \"755\"): make a directory (with parents: its parents too, no error if it exists); the path"),
+        ("rm", "rm(path, recursive: false, force: false): remove a file or symlink (a directory tree with recursive); force ignores a missing path"),
+        ("temp_dir", "temp_dir(prefix: \"dsh-\", keep: false): a new private directory, removed when the script ends unless keep: true"),
+        ("copy_file", "copy_file(src, dst): copy a file's bytes and mode (into dst when it is a directory); the destination path"),
+        ("move", "move(src, dst): rename a file or directory (into dst when it is a directory); the destination path"),
+        ("list_dir", "list_dir(path = \".\"): the names in a directory, sorted"),
+        ("file_info", "file_info(path, follow: false): {name, path, type, size, mode, mtime, link_target}"),
+        ("abs_path", "abs_path(path): path made absolute against the working directory, . and .. resolved"),
+        ("cwd", "cwd(): the working directory"),
+        ("parse_yaml", "parse_yaml(text, all: false): the value of a YAML document (all: the list of every document); keys keep their order"),
+        ("yaml", "yaml(value): the value as a YAML document (block style, keys in order)"),
     ]
 
-    /// Defines the host built-ins that `capabilities` allow in `interp` (the pure ones
-    /// always). Temporary directories made by `temp_dir` are removed, and processes
-    /// still running are killed, when the interpreter is released.
+    /// Every host built-in: its name, the capabilities it needs (empty: none, it is
+    /// pure) and its one line of help.
+    public static var functions: [(name: String, needs: Capabilities, doc: String)] {
+        docs.map { ($0.name, Capabilities.builtinRequirements[$0.name] ?? [], $0.doc) }
+    }
+
+    /// Defines the host built-ins that both `capabilities` (default: all) and the
+    /// interpreter's own `capabilities` allow (the pure ones always). Temporary
+    /// directories made by `temp_dir` are removed, and processes still running are
+    /// killed, when the interpreter is released.
     public static func install(into interp: Interpreter, capabilities: Capabilities = .all) {
+        let allowed = capabilities.intersection(interp.capabilities)
         let session = HostSession()
         for (name, needs, doc) in functions {
-            if let needs, !capabilities.contains(needs) { continue }
+            if !allowed.isSuperset(of: needs) { continue }
             guard let body = body(name, session) else { continue }
             interp.define(name, doc: doc, body)
         }

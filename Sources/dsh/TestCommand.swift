@@ -63,5 +63,5 @@ func runTestCommand(_ arguments: [String]) -> Int32 {
 func installTestBindings(_ interp: Interpreter, readOnly: Bool) {
     let trace = getenv("DSH_TRACE") != nil ? DockerBindings.traceToStandardError() : nil
     DockerBindings.install(into: interp, readOnly: readOnly, trace: trace)
-    HostBindings.install(into: interp, capabilities: readOnly ? .readOnly : .all)
+    HostBindings.install(into: interp, capabilities: readOnly ? .readOnlyFiles : .all)
 }

@@ -114,7 +114,7 @@ func installHostBindings(_ interp: Interpreter, _ options: RunOptions) {
     let trace = getenv("DSH_TRACE") != nil ? DockerBindings.traceToStandardError() : nil
     DockerBindings.install(into: interp, readOnly: options.readOnly, trace: trace)
     // Host processes and file changes are absent in read-only mode (docs/language.md).
-    HostBindings.install(into: interp, capabilities: options.readOnly ? .readOnly : .all)
+    HostBindings.install(into: interp, capabilities: options.readOnly ? .readOnlyFiles : .all)
 }
 
 /// Runs the interactive REPL and returns the exit status.

@@ -16,7 +16,7 @@ struct HostRun {
 
 /// Evaluates `code` in a fresh interpreter with every host capability (or `capabilities`),
 /// after `configure`; `cancelAfter` cancels it from another thread, as Ctrl-C does.
-func runHost(_ code: String, capabilities: HostBindings.Capabilities = .all, cancelAfter: Double? = nil,
+func runHost(_ code: String, capabilities: Capabilities = .all, cancelAfter: Double? = nil,
              configure: @escaping @Sendable (Interpreter) -> Void = { _ in }) async -> HostRun {
     final class Slot: @unchecked Sendable { var run = HostRun() }
     final class Box: @unchecked Sendable { var interp: Interpreter? }

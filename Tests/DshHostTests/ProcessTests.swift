@@ -181,15 +181,20 @@ struct ProcessTests {
 
     @Test("read-only and pure sandboxes have no processes and no file changes")
     func capabilities() async throws {
-        let ro = await runHost(#"[type(list_dir), type(parse_yaml)]; sh("true")"#, capabilities: .readOnly)
+        let ro = await runHost(#"[type(list_dir), type(parse_yaml)]; sh("true")"#, capabilities: .readOnlyFiles)
         #expect(ro.error?.message.contains("sh") == true)
         #expect(ro.error?.kind == .resolve)
-        let rm = await runHost(#"rm("/tmp/x")"#, capabilities: .readOnly)
+        let rm = await runHost(#"rm("/tmp/x")"#, capabilities: .readOnlyFiles)
         #expect(rm.error?.kind == .resolve)
-        let pure = await runHost(#"yaml([1])"#, capabilities: .none)
+        let pure = await runHost(#"yaml([1])"#, capabilities: .pure)
         #expect(pure.value.text == "- 1\n")
-        let pureLs = await runHost(#"list_dir("/")"#, capabilities: .none)
+        let pureLs = await runHost(#"list_dir("/")"#, capabilities: .pure)
         #expect(pureLs.error?.kind == .resolve)
         #expect(Set(HostBindings.functions.filter { $0.needs == .processes }.map(\.name)) == ["sh", "command"])
+        // The interpreter's own capabilities gate too: a pure interpreter gets no sh.
+        let pureInterp = Interpreter(output: .capture(), errorOutput: .capture(), capabilities: .pure)
+        HostBindings.install(into: pureInterp)
+        #expect(pureInterp.global("sh") == nil && pureInterp.global("rm") == nil && pureInterp.global("list_dir") == nil)
+        #expect(pureInterp.global("yaml") != nil && pureInterp.global("parse_yaml") != nil)
     }
 }
