@@ -20,13 +20,13 @@ public enum HostBindings {
         /// Start host processes: `sh`, `command`.
         public static let processes = Capabilities(rawValue: 1)
         /// Create, change and remove files: `mkdir`, `rm`, `temp_dir`, `copy_file`, `move`.
-        public static let fileWrites = Capabilities(rawValue: 2)
+        public static let writeFiles = Capabilities(rawValue: 2)
         /// Look at the file system: `list_dir`, `file_info`, `abs_path`, `cwd`.
-        public static let fileReads = Capabilities(rawValue: 4)
+        public static let readFiles = Capabilities(rawValue: 4)
         /// Everything (the `dsh` command's default).
-        public static let all: Capabilities = [.processes, .fileWrites, .fileReads]
+        public static let all: Capabilities = [.processes, .writeFiles, .readFiles]
         /// Read-only mode (`DSH_READ_ONLY=1`): looking, no changing, no processes.
-        public static let readOnly: Capabilities = [.fileReads]
+        public static let readOnly: Capabilities = [.readFiles]
         /// A pure sandbox: only the functions that touch nothing (`parse_yaml`, `yaml`).
         public static let none: Capabilities = []
     }
@@ -37,15 +37,15 @@ public enum HostBindings {
     public static let functions: [(name: String, needs: Capabilities?, doc: String)] = [
         ("sh", .processes, "sh(cmdline, args..., stdin:, env:, clear_env:, cwd:, check: true, stream: false, timeout:, bytes:): run cmdline with /bin/sh -c ($1... are args); {exit_code, stdout, stderr}"),
         ("command", .processes, "command(argv, stdin:, env:, clear_env:, cwd:, check: true, stream: false, timeout:, bytes:): run argv[0] with the rest as arguments, no shell; {exit_code, stdout, stderr}"),
-        ("mkdir", .fileWrites, "mkdir(path, parents: false, mode: \"755\"): make a directory (with parents: its parents too, no error if it exists); the path"),
-        ("rm", .fileWrites, "rm(path, recursive: false, force: false): remove a file or symlink (a directory tree with recursive); force ignores a missing path"),
-        ("temp_dir", .fileWrites, "temp_dir(prefix: \"dsh-\", keep: false): a new private directory, removed when the script ends unless keep: true"),
-        ("copy_file", .fileWrites, "copy_file(src, dst): copy a file's bytes and mode (into dst when it is a directory); the destination path"),
-        ("move", .fileWrites, "move(src, dst): rename a file or directory (into dst when it is a directory); the destination path"),
-        ("list_dir", .fileReads, "list_dir(path = \".\"): the names in a directory, sorted"),
-        ("file_info", .fileReads, "file_info(path, follow: false): {name, path, type, size, mode, mtime, link_target}"),
-        ("abs_path", .fileReads, "abs_path(path): path made absolute against the working directory, . and .. resolved"),
-        ("cwd", .fileReads, "cwd(): the working directory"),
+        ("mkdir", .writeFiles, "mkdir(path, parents: false, mode: \"755\"): make a directory (with parents: its parents too, no error if it exists); the path"),
+        ("rm", .writeFiles, "rm(path, recursive: false, force: false): remove a file or symlink (a directory tree with recursive); force ignores a missing path"),
+        ("temp_dir", .writeFiles, "temp_dir(prefix: \"dsh-\", keep: false): a new private directory, removed when the script ends unless keep: true"),
+        ("copy_file", .writeFiles, "copy_file(src, dst): copy a file's bytes and mode (into dst when it is a directory); the destination path"),
+        ("move", .writeFiles, "move(src, dst): rename a file or directory (into dst when it is a directory); the destination path"),
+        ("list_dir", .readFiles, "list_dir(path = \".\"): the names in a directory, sorted"),
+        ("file_info", .readFiles, "file_info(path, follow: false): {name, path, type, size, mode, mtime, link_target}"),
+        ("abs_path", .readFiles, "abs_path(path): path made absolute against the working directory, . and .. resolved"),
+        ("cwd", .readFiles, "cwd(): the working directory"),
         ("parse_yaml", nil, "parse_yaml(text, all: false): the value of a YAML document (all: the list of every document); keys keep their order"),
         ("yaml", nil, "yaml(value): the value as a YAML document (block style, keys in order)"),
     ]

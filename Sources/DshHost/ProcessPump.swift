@@ -128,9 +128,11 @@ final class ProcessPump {
         source?.close()
     }
 
-    /// Kills the process group (if it still runs) and releases the pipes and the source.
+    /// Kills the process group unless everything in it already finished (a leader that
+    /// exited may have left a background child holding the output open), then releases
+    /// the pipes and the source.
     func stop() {
-        if !process.hasExited { process.killGroup() }
+        if !finished { process.killGroup() }
         process.closeAll()
         source?.close()
         source = nil

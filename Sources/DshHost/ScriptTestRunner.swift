@@ -35,7 +35,9 @@ public struct ScriptTestRunner {
     public struct Summary: Sendable {
         /// No cases yet.
         public init() {}
+        /// Cases that ran to the end without an error.
         public var passed = 0
+        /// Cases that raised an error, plus files that did not load.
         public var failed = 0
         /// 0 when every case passed (and at least one ran), else 1.
         public var exitStatus: Int32 { failed == 0 && passed > 0 ? 0 : 1 }

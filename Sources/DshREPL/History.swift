@@ -112,23 +112,38 @@ public final class History {
             let word = String(chars[i..<j])
             out += word
             i = j
-            // Optional closing quote of a quoted key, spaces, then ':' and a string literal.
+            // Optional closing quote of a quoted key, blanks, then ':' and a string literal.
             var k = i
             if k < chars.count, chars[k] == "\"" || chars[k] == "'" { k += 1 }
-            while k < chars.count, chars[k] == " " { k += 1 }
+            while k < chars.count, chars[k] == " " || chars[k] == "\t" { k += 1 }
             guard secretKeys.contains(word.lowercased()), k < chars.count, chars[k] == ":" else { continue }
             k += 1
-            while k < chars.count, chars[k] == " " { k += 1 }
+            while k < chars.count, chars[k].isWhitespace { k += 1 }
             guard k < chars.count, chars[k] == "\"" || chars[k] == "'" else { continue }
-            let quote = chars[k]
-            var end = k + 1
-            while end < chars.count, chars[end] != quote {
-                if chars[end] == "\\" && quote == "\"" { end += 1 }
-                end += 1
-            }
             out += String(chars[i..<k]) + "\"***\""
-            i = min(end + 1, chars.count)
+            i = min(literalEnd(chars, from: k), chars.count)
         }
         return out
+    }
+
+    /// The index just past the string literal starting at `start` (a `"..."`, `'...'`
+    /// or `"""..."""` literal, which may span lines), or the end of `chars` when it is
+    /// not closed.
+    private static func literalEnd(_ chars: [Character], from start: Int) -> Int {
+        let quote = chars[start]
+        let triple = quote == "\"" && start + 2 < chars.count && chars[start + 1] == "\"" && chars[start + 2] == "\""
+        var end = start + (triple ? 3 : 1)
+        while end < chars.count {
+            if chars[end] == "\\" && quote == "\"" {
+                end += 2
+                continue
+            }
+            if chars[end] == quote {
+                if !triple { return end + 1 }
+                if end + 2 < chars.count, chars[end + 1] == "\"", chars[end + 2] == "\"" { return end + 3 }
+            }
+            end += 1
+        }
+        return chars.count
     }
 }

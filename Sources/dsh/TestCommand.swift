@@ -1,7 +1,13 @@
 // TestCommand.swift: `dsh test [PATH] [--filter TEXT]`: runs the script tests under
 // PATH (default `.`) with the same bindings a script gets; exit status 1 on a failure.
 import DshCore
+import DshDocker
 import DshHost
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Runs `dsh test` with the arguments after `test`; returns the exit status.
 func runTestCommand(_ arguments: [String]) -> Int32 {
@@ -40,8 +46,17 @@ func runTestCommand(_ arguments: [String]) -> Int32 {
     }
     var status: Int32 = 1
     EvaluationThread.run {
-        let runner = ScriptTestRunner(path: path ?? ".", filter: filter, install: installHostBindings)
+        let runner = ScriptTestRunner(path: path ?? ".", filter: filter, install: installTestBindings)
         status = runner.run().exitStatus
     }
     return status
+}
+
+/// What each test file's interpreter gets: the Docker bindings and the host functions,
+/// as a script has them (`DSH_READ_ONLY=1`: GET-only Docker, no processes or file changes).
+func installTestBindings(_ interp: Interpreter) {
+    let readOnly = getenv("DSH_READ_ONLY").map { String(cString: $0) == "1" } ?? false
+    let trace = getenv("DSH_TRACE") != nil ? DockerBindings.traceToStandardError() : nil
+    DockerBindings.install(into: interp, readOnly: readOnly, trace: trace)
+    HostBindings.install(into: interp, capabilities: readOnly ? .readOnly : .all)
 }

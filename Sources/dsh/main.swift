@@ -20,10 +20,10 @@ struct DshCommand: ParsableCommand {
         commandName: "dsh",
         abstract: "A scripting language and REPL for the Docker Engine API.",
         usage: """
-            dsh [--trace] FILE [ARGS...]
-            dsh [--trace] -c CODE [ARGS...]
-            dsh [--trace] - [ARGS...]      (script on standard input)
-            dsh                            (interactive, when standard input is a terminal)
+            dsh [OPTIONS] FILE [ARGS...]
+            dsh [OPTIONS] -c CODE [ARGS...]
+            dsh [OPTIONS] - [ARGS...]      (script on standard input)
+            dsh [OPTIONS]                  (interactive, when standard input is a terminal)
             dsh test [PATH] [--filter TEXT] (run the *_test.dsh files under PATH)
             """,
         version: "dsh \(dshVersion)"
@@ -35,66 +35,93 @@ struct DshCommand: ParsableCommand {
     @Flag(name: .long, help: "Log every Docker API request and response status to standard error.")
     var trace = false
 
+    @Flag(name: .long, help: "Allow only GET and HEAD Docker API requests (also DSH_READ_ONLY=1).")
+    var readOnly = false
+
+    @Option(name: .long, help: ArgumentHelp("Stop the script after N steps (loop iterations and calls).", valueName: "N"))
+    var maxSteps: String?
+
+    @Option(name: .long, help: ArgumentHelp("Stop the script after DURATION (1.5, 250ms, 30s, 5m, 2h).", valueName: "DURATION"))
+    var timeout: String?
+
     @Argument(help: ArgumentHelp("The script file (or '-' for standard input), then its arguments.", valueName: "FILE ARGS"))
     var rest: [String] = []
 
+    func validate() throws {
+        if let maxSteps, OptionValues.steps(maxSteps) == nil {
+            throw ValidationError("--max-steps must be a positive whole number, not '\(maxSteps)'")
+        }
+        if let timeout, OptionValues.duration(timeout) == nil {
+            throw ValidationError("--timeout must be a positive duration such as 1.5, 250ms, 30s, 5m or 2h, not '\(timeout)'")
+        }
+    }
+
     func run() throws {
-        throw ExitCode(try runProgram(code: code, trace: trace, rest: rest))
+        let options = RunOptions(
+            code: code, trace: trace, readOnly: readOnly,
+            maxSteps: maxSteps.flatMap(OptionValues.steps), timeout: timeout.flatMap(OptionValues.duration))
+        throw ExitCode(try runProgram(options, rest: rest))
     }
 }
 
 /// Runs the program the command line names (`-c CODE`, a file, `-` or standard input, or
 /// the REPL) and returns its exit status; an unreadable file throws `ExitCode(2)`.
-func runProgram(code: String?, trace: Bool, rest: [String]) throws -> Int32 {
-    if trace { setenv("DSH_TRACE", "1", 1) }
+func runProgram(_ options: RunOptions, rest: [String]) throws -> Int32 {
+    var options = options
+    if options.trace { setenv("DSH_TRACE", "1", 1) }
+    do {
+        options.readOnly = try OptionValues.readOnlyFromEnvironment() || options.readOnly
+    } catch {
+        FileHandleErr.write("dsh: \(error.message)\n")
+        throw ExitCode(2)
+    }
     var args = rest + scriptArguments
     let file: SourceFile
-    if let code {
+    if let code = options.code {
         file = SourceFile(name: "<command line>", text: code)
     } else if let first = args.first {
         args.removeFirst()
         if first == "-" {
-            file = SourceFile(name: "<stdin>", text: readAll(fd: 0))
+            file = SourceFile(name: "<stdin>", bytes: readAll(fd: 0))
         } else {
-            guard let text = readFile(first) else {
+            guard let bytes = readFile(first) else {
                 let reason = String(cString: strerror(errno))
                 FileHandleErr.write("dsh: cannot open '\(first)': \(reason)\n")
                 throw ExitCode(2)
             }
-            file = SourceFile(name: first, text: text, path: first)
+            file = SourceFile(name: first, bytes: bytes, path: first)
         }
     } else if isatty(0) == 1 {
-        return runInteractive()
+        return runInteractive(options)
     } else {
-        file = SourceFile(name: "<stdin>", text: readAll(fd: 0))
+        file = SourceFile(name: "<stdin>", bytes: readAll(fd: 0))
     }
-    var status: Int32 = 0
-    EvaluationThread.run {
-        let interp = Interpreter()
-        interp.arguments = args
-        installHostBindings(interp)
-        status = interp.runScript(file)
-    }
+    let interp = Interpreter()
+    interp.arguments = args
+    options.limit(interp)
+    installHostBindings(interp, options)
+    // SIGINT, SIGTERM, SIGHUP cancel the script; its defers clean up; status 128 + signal.
+    let signals = ScriptSignals(cancelling: interp.cancelHandle)
+    let status = EvaluationThread.run { interp.runScript(file) }
     TextSink.standardOutput.flush()
-    return status
+    return signals.status ?? status
 }
 
 /// Installs the Docker bindings (the `docker` global, `tar`, `progress`) into `interp`.
-/// HOOK: the DshDocker module's installer is called here once it lands.
-func installHostBindings(_ interp: Interpreter) {
+func installHostBindings(_ interp: Interpreter, _ options: RunOptions) {
     // The client is made on first use of `docker`, so `dsh -c 'print(1)'` never
-    // connects. `--trace` (DSH_TRACE) logs each request; DSH_READ_ONLY=1 allows only GET/HEAD.
+    // connects. `--trace` (DSH_TRACE) logs each request; read-only allows only GET/HEAD.
     let trace = getenv("DSH_TRACE") != nil ? DockerBindings.traceToStandardError() : nil
-    let readOnly = getenv("DSH_READ_ONLY").map { String(cString: $0) == "1" } ?? false
-    DockerBindings.install(into: interp, readOnly: readOnly, trace: trace)
+    DockerBindings.install(into: interp, readOnly: options.readOnly, trace: trace)
     // Host processes and file changes are absent in read-only mode (docs/language.md).
-    HostBindings.install(into: interp, capabilities: readOnly ? .readOnly : .all)
+    HostBindings.install(into: interp, capabilities: options.readOnly ? .readOnly : .all)
 }
 
 /// Runs the interactive REPL and returns the exit status.
-func runInteractive() -> Int32 {
+func runInteractive(_ options: RunOptions) -> Int32 {
     let interp = Interpreter()
-    installHostBindings(interp)
+    options.limit(interp)
+    installHostBindings(interp, options)
     var options = REPLOptions()
     // The prompt names the engine in use: `dsh unix:///var/run/docker.sock> `.
     if case .object(let docker)? = interp.global("docker"), case .string(let host)? = try? docker.member("host", interp) {
@@ -112,8 +139,8 @@ enum FileHandleErr {
     }
 }
 
-/// Reads a whole file descriptor.
-func readAll(fd: Int32) -> String {
+/// Reads a whole file descriptor (its bytes: the lexer reports any that are not UTF-8).
+func readAll(fd: Int32) -> [UInt8] {
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65536)
     while true {
@@ -122,11 +149,11 @@ func readAll(fd: Int32) -> String {
         if n <= 0 { break }
         bytes.append(contentsOf: chunk[0..<n])
     }
-    return String(decoding: bytes, as: UTF8.self)
+    return bytes
 }
 
 /// Reads a whole file, or nil (with `errno` set) when it cannot be opened.
-func readFile(_ path: String) -> String? {
+func readFile(_ path: String) -> [UInt8]? {
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
@@ -143,6 +170,9 @@ func readFile(_ path: String) -> String? {
 /// `--help` to the script.
 nonisolated(unsafe) var scriptArguments: [String] = []
 
+/// dsh's options that take the next argument as their value.
+let optionsWithValue: Set<String> = ["--max-steps", "--timeout"]
+
 /// Splits the command line into dsh's options and the script's part.
 func splitCommandLine(_ argv: [String]) -> (dsh: [String], script: [String]) {
     var i = 0
@@ -155,6 +185,11 @@ func splitCommandLine(_ argv: [String]) -> (dsh: [String], script: [String]) {
             if i + 1 < argv.count { own.append(argv[i + 1]) }
             return (own, Array(argv[min(i + 2, argv.count)...]))
         }
+        if optionsWithValue.contains(a) {
+            own += argv[i..<min(i + 2, argv.count)]
+            i += 2
+            continue
+        }
         if a.hasPrefix("-") && a != "-" {
             own.append(a)
             i += 1
@@ -165,27 +200,37 @@ func splitCommandLine(_ argv: [String]) -> (dsh: [String], script: [String]) {
     return (own, [])
 }
 
-/// The options of a plain run (`-c CODE` and `--trace`, each at most once), or nil when
-/// the command line needs the full parser (`--help`, `--version`, an unknown option, a
-/// missing or dash-led CODE). Running a script this way skips swift-argument-parser,
-/// whose reflection over the command's properties is a measurable share of start-up.
-func plainOptions(_ own: [String]) -> (code: String?, trace: Bool)? {
-    var code: String?
-    var trace = false
+/// The options of a plain run (`-c CODE`, `--trace`, `--read-only`, `--max-steps N`,
+/// `--timeout DURATION`, each at most once and well-formed), or nil when the command
+/// line needs the full parser (`--help`, `--version`, an unknown or repeated option, a
+/// missing or bad value). Running a script this way skips swift-argument-parser, whose
+/// reflection over the command's properties is a measurable share of start-up.
+func plainOptions(_ own: [String]) -> RunOptions? {
+    var options = RunOptions()
+    var seen: Set<String> = []
     var i = 0
     while i < own.count {
-        switch own[i] {
-        case "--trace" where !trace:
-            trace = true
-            i += 1
-        case "-c" where code == nil && i + 1 < own.count && !own[i + 1].hasPrefix("-"):
-            code = own[i + 1]
-            i += 2
+        let option = own[i]
+        guard seen.insert(option).inserted else { return nil }
+        let value = i + 1 < own.count && !own[i + 1].hasPrefix("-") ? own[i + 1] : nil
+        switch option {
+        case "--trace": options.trace = true
+        case "--read-only": options.readOnly = true
+        case "-c":
+            guard let value else { return nil }
+            options.code = value
+        case "--max-steps":
+            guard let n = value.flatMap(OptionValues.steps) else { return nil }
+            options.maxSteps = n
+        case "--timeout":
+            guard let d = value.flatMap(OptionValues.duration) else { return nil }
+            options.timeout = d
         default:
             return nil
         }
+        i += ["-c", "--max-steps", "--timeout"].contains(option) ? 2 : 1
     }
-    return (code, trace)
+    return options
 }
 
 if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "test" {
@@ -195,7 +240,7 @@ let (dshOptions, scriptPart) = splitCommandLine(Array(CommandLine.arguments.drop
 scriptArguments = scriptPart
 if let plain = plainOptions(dshOptions) {
     do {
-        exit(try runProgram(code: plain.code, trace: plain.trace, rest: []))
+        exit(try runProgram(plain, rest: []))
     } catch {
         exit((error as? ExitCode)?.rawValue ?? 1)
     }

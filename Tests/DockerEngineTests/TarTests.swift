@@ -308,4 +308,14 @@ struct TarTests {
         corrupt[10] ^= 0xff  // checksum no longer matches
         await #expect(throws: DockerError.self) { _ = try await collect(TarReader(Chunks([corrupt]))) }
     }
+
+    /// PAX records whose length lies (shorter than its own digits and space, or past
+    /// the end, or near the largest int) are a malformed header, not a trap.
+    @Test func lyingPAXRecordLengthsAreErrors() throws {
+        for record in ["1 x", "2 a=b\n", "3 k=v\n", "-5 k=v\n", "9223372036854775807 k=v\n", "100 k=v\n", "x k=v\n"] {
+            #expect(throws: DockerError.self, "\(record)") { try TarHeader.parsePAX(Array(record.utf8)) }
+        }
+        #expect(try TarHeader.parsePAX(Array("7 k=vv\n".utf8)) == ["k": "vv"])
+        #expect(try TarHeader.parsePAX(Array("6 k=v\n11 path=ab\n".utf8)) == ["k": "v", "path": "ab"])
+    }
 }

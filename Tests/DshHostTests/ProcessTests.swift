@@ -110,7 +110,7 @@ struct ProcessTests {
     @Test("break, take and the step budget close a process stream and kill it")
     func streamStopsKill() async throws {
         let m1 = uniqueMarker(), m2 = uniqueMarker(), m3 = uniqueMarker()
-        let b = await runHost(#"for l in sh("echo first; sleep 304 # \#(m1)", stream: true) { print(l.text); break }"#)
+        let b = await runHost(#"for l in sh("echo first; sleep 304 # \#(m1)", stream: true) { print(l.text); sleep(0.5); break }"#)
         #expect(b.error == nil)
         #expect(b.stdout == "first\n")
         #expect(processesMatching(m1).isEmpty)
@@ -122,6 +122,15 @@ struct ProcessTests {
         #expect(processesMatching(m3).isEmpty)
     }
 
+    @Test("break kills a background child that outlived the shell and holds the output open")
+    func breakKillsBackgroundChild() async throws {
+        let n = Int.random(in: 100_000...999_999)
+        let r = await runHost(#"for l in sh("echo hi; sleep \#(n) &", stream: true) { print(l.text); sleep(0.5); break }"#)
+        #expect(r.error == nil, "\(r.error?.report ?? "")")
+        #expect(r.stdout == "hi\n")
+        #expect(processesMatching("sleep \(n)").isEmpty)
+    }
+
     @Test("with_timeout kills a command inside it and the error is catchable")
     func withTimeoutKills() async throws {
         let m = uniqueMarker()
@@ -129,6 +138,16 @@ struct ProcessTests {
         #expect(r.error == nil, "\(r.error?.report ?? "")")
         #expect(r.value.sourceString == "true")
         #expect(processesMatching(m).isEmpty)
+    }
+
+    @Test("big input and output flow at once (no pipe deadlock), also into a stream")
+    func bigInputAndOutput() async throws {
+        let r = await runHost(#"""
+            [len(command(["cat"], stdin: repeat("x", 5000000)).stdout),
+             command(["cat"], stdin: range(20000) | map(str), stream: true) | count]
+            """#)
+        #expect(r.error == nil, "\(r.error?.report ?? "")")
+        #expect(r.value.sourceString == "[5000000, 20000]")
     }
 
     @Test("a process that stops reading its stdin ends the input, not dsh (EPIPE, no SIGPIPE)")

@@ -43,6 +43,30 @@ private func tempPath(_ name: String) -> String { "/tmp/dsh-hist-\(getpid())-\(n
     #expect(History.redact("print(1)") == "print(1)")
 }
 
+@Test func secretsInMultiLineStringsAreRedactedWhole() {
+    // A `"""` string after a secret key: the whole literal goes, the rest stays.
+    #expect(History.redact("let n = {password: \"\"\"\nsecret\n\"\"\"}") == "let n = {password: \"***\"}")
+    #expect(History.redact("login(token: \"\"\"\n  a\\\"\"\"b \"\" c\n  \"\"\", user: \"u\")")
+            == "login(token: \"***\", user: \"u\")")
+    // The key and the literal on different lines.
+    #expect(History.redact("f({secret:\n  \"x\"})") == "f({secret:\n  \"***\"})")
+    // An unterminated literal (a history entry cut short) loses everything after the key.
+    #expect(History.redact("x = {auth: \"\"\"\nleak") == "x = {auth: \"***\"")
+    // What reaches the file holds no secret.
+    let path = tempPath("multiline-secret")
+    defer { remove(path) }
+    let h = History(path: path, size: 10)
+    h.add("let n = {password: \"\"\"\nhunter2\n\"\"\"}")
+    let fd = open(path, O_RDONLY)
+    var bytes = [UInt8](repeating: 0, count: 4096)
+    let n = read(fd, &bytes, 4096)
+    close(fd)
+    let file = String(decoding: bytes[0..<max(0, n)], as: UTF8.self)
+    #expect(!file.contains("hunter2"))
+    #expect(file.contains("password:"))
+    #expect(h.entry(0) == "let n = {password: \"***\"}")
+}
+
 @Test func sideBySideSessionsKeepEachOthersEntries() {
     let path = tempPath("shared")
     defer { remove(path) }

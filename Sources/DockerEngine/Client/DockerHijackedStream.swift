@@ -35,7 +35,7 @@ public final class DockerHijackedStream: Sendable {
         do {
             try await channel.writeAndFlush(buffer).get()
         } catch {
-            throw DockerError.transport("writing to the hijacked stream failed: \(HTTPTransport.describe(error))")
+            throw DockerError.transport("writing to the process's stdin failed: \(TransportErrors.connection(error).message)")
         }
     }
 
@@ -47,7 +47,7 @@ public final class DockerHijackedStream: Sendable {
         } catch ChannelError.alreadyClosed {
             return
         } catch {
-            throw DockerError.transport("cannot half-close the hijacked stream: \(HTTPTransport.describe(error))")
+            throw DockerError.transport("cannot close the process's stdin: \(TransportErrors.connection(error).message)")
         }
     }
 

@@ -188,8 +188,9 @@ enum TarHeader {
         var result: [String: String] = [:]
         var i = 0
         while i < data.count {
+            // `len` counts the whole record: its digits, the space, `key=value` and "\n".
             guard let space = data[i...].firstIndex(of: 0x20), let len = Int(String(decoding: data[i..<space], as: UTF8.self)),
-                  len > 0, i + len <= data.count else {
+                  len > space - i + 1, len <= data.count - i else {
                 throw DockerError.archive("malformed PAX header")
             }
             let record = data[(space + 1)..<(i + len - 1)]

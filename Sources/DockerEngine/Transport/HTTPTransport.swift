@@ -268,12 +268,6 @@ final class HTTPTransport: Sendable {
         try await connectFuture(timeout: timeout).get()
     }
 
-    static func describe(_ error: any Error) -> String {
-        if let e = error as? IOError { return e.description }
-        if let e = error as? DockerError { return e.message }
-        return "\(error)"
-    }
-
     /// Sends one request and returns once the response head arrived (a head that
     /// ``DockerRequestGate/verify(_:)`` refuses is never sent). The body stream
     /// must be consumed (or dropped) by the caller; the connection returns to the pool

@@ -108,8 +108,10 @@ enum Seq {
         case .list(let l): return l.items
         case .stream: return nil
         case .map(let m): return m.entries.map { Value.list([.string($0.key), $0.value]) }
-        case .string(let s): return s.map { Value.string(String($0)) }
-        case .bytes(let b): return b.map { Value.int(Int($0)) }
+        case .string(let s): return try characters(s, fn)
+        case .bytes(let b):
+            if b.count > SizeLimits.maxItems { throw SizeLimits.tooLarge("\(fn): the bytes as a list", SizeLimits.maxItems) }
+            return b.map { Value.int(Int($0)) }
         case .object(let o):
             if let p = o.plainValue, isIterable(p) { return try eagerItems(p, fn) }
             throw notIterable(v, fn)
@@ -147,6 +149,14 @@ enum Seq {
             try rt.checkInterrupt()
             if try !body(item) { return }
         }
+    }
+
+    /// The characters of `s` as one-character strings (at most `SizeLimits.maxItems`).
+    static func characters(_ s: String, _ fn: String) throws -> [Value] {
+        if s.utf8.count > SizeLimits.maxItems, s.count > SizeLimits.maxItems {
+            throw SizeLimits.tooLarge("\(fn): the characters as a list", SizeLimits.maxItems)
+        }
+        return s.map { Value.string(String($0)) }
     }
 
     /// All items as an array (drains a stream).
@@ -265,9 +275,20 @@ enum HashKey: Hashable {
     case bytes([UInt8])
     case list([HashKey])
 
+    /// The most nodes one key is made of: a value that shares one list many times over
+    /// would stand for an exponential key; past this it has none (`Value.equals` copes).
+    static let maxNodes = 1 << 16
+
     /// The key of `v`, or nil when it has none.
-    init?(_ v: Value, depth: Int = 0) {
+    init?(_ v: Value) {
+        var budget = HashKey.maxNodes
+        self.init(v, depth: 0, budget: &budget)
+    }
+
+    private init?(_ v: Value, depth: Int, budget: inout Int) {
         if depth >= Value.maxComparisonDepth { return nil }  // too deep: `Value.equals` reports it
+        budget -= 1
+        if budget < 0 { return nil }
         switch v {
         case .null: self = .null
         case .bool(let b): self = .bool(b)
@@ -280,7 +301,7 @@ enum HashKey: Hashable {
             var keys: [HashKey] = []
             keys.reserveCapacity(l.items.count)
             for item in l.items {
-                guard let k = HashKey(item, depth: depth + 1) else { return nil }
+                guard let k = HashKey(item, depth: depth + 1, budget: &budget) else { return nil }
                 keys.append(k)
             }
             self = .list(keys)

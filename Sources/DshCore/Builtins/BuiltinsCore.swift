@@ -211,7 +211,8 @@ extension Builtins {
         throw DshError.runtime("assertion failed")
     }
 
-    /// `exit(n = 0)`: ends the script with status `n`.
+    /// `exit(n = 0)`: ends the script with status `n`, which must be 0...255 (a process
+    /// status is one byte: 300 would silently become 44).
     static func exit(_ args: Arguments, _ rt: any Runtime) throws -> Value {
         try args.expect("exit", 0, 1)
         let code: Int
@@ -220,7 +221,10 @@ extension Builtins {
         case .bool(let b): code = b ? 0 : 1
         case let v: code = try Expect.int(v, "exit", "status")
         }
-        throw ExitRequest(code: Int32(clamping: code))
+        guard (0...255).contains(code) else {
+            throw DshError.runtime("exit: status must be between 0 and 255, got \(code)")
+        }
+        throw ExitRequest(code: Int32(code))
     }
 }
 

@@ -38,6 +38,9 @@ extension Builtins {
     static func humanSize(_ args: Arguments, _ rt: any Runtime) throws -> Value {
         try args.expect("human_size", 1, 1, named: ["binary"])
         let size = try Expect.number(args.at(0), "human_size", "the size")
+        guard size.isFinite else {
+            throw DshError.runtime("human_size: the size must be a finite number, got \(Value.formatFloat(size))")
+        }
         return .string(SizeUnits.humanSize(size, binary: args.flag("binary")))
     }
 

@@ -153,6 +153,16 @@ enum RegexCache {
     /// The compiled pattern; a bad one is an error naming the character where it fails.
     static func compile(_ v: Value, _ fn: String) throws -> Regex<AnyRegexOutput> {
         let pattern = try Expect.string(v, fn, "the pattern")
+        do {
+            return try compile(pattern: pattern)
+        } catch let e as DshError {
+            throw DshError.runtime("\(fn): \(e.message)", fields: [("pattern", .string(pattern))])
+        }
+    }
+
+    /// The compiled pattern (cached), or an error `invalid regular expression "a(b" at
+    /// character 4: expected ')'`. `=~` compiles through here too.
+    static func compile(pattern: String) throws -> Regex<AnyRegexOutput> {
         if let r = lock.withLock({ _ in store.entries[pattern] }) { return r }
         do {
             let r = try Regex(pattern)
@@ -166,8 +176,7 @@ enum RegexCache {
             if let range = errorRange(error), range.lowerBound >= pattern.startIndex, range.lowerBound <= pattern.endIndex {
                 at = " at character \(pattern.unicodeScalars.distance(from: pattern.startIndex, to: range.lowerBound) + 1)"
             }
-            throw DshError.runtime("\(fn): invalid regular expression \(Value.quote(pattern))\(at): \(error)",
-                                   fields: [("pattern", .string(pattern))])
+            throw DshError.runtime("invalid regular expression \(Value.quote(pattern))\(at): \(error)")
         }
     }
 

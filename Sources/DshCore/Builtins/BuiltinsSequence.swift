@@ -251,10 +251,13 @@ extension Builtins {
     /// `enumerate(xs, start: 0)`: `[i, x]` pairs.
     static func enumerate(_ args: Arguments, _ rt: any Runtime) throws -> Value {
         try args.expect("enumerate", 1, 1, named: ["start"])
-        var i = try args.option("start").map { try Expect.int($0, "enumerate", "start") } ?? 0
+        // The next index; nil once it has passed the largest int.
+        var next: Int? = try args.option("start").map { try Expect.int($0, "enumerate", "start") } ?? 0
         return try pipeline(args.at(0), "enumerate", rt) { x, _, out in
+            guard let i = next else { throw DshError.runtime("enumerate: the index passed the largest int") }
             out.append(.list([.int(i), x]))
-            i += 1
+            let (n, overflow) = i.addingReportingOverflow(1)
+            next = overflow ? nil : n
             return true
         }
     }
@@ -351,7 +354,7 @@ extension Builtins {
         let keys = try key.map { k in try items.map { try rt.checkInterrupt(); return try k($0) } } ?? items
         var order = Array(keys.indices)
         try order.sort { a, b in
-            let c = try Value.compare(keys[a], keys[b])
+            let c = try Value.sortOrder(keys[a], keys[b])
             if c != 0 { return reverse ? c > 0 : c < 0 }
             return a < b
         }
@@ -509,7 +512,7 @@ extension Builtins {
         let consider: (Value) throws -> Bool = { x in
             let k = try key?(x) ?? x
             if let b = best {
-                let c = try Value.compare(k, b.key)
+                let c = try Value.sortOrder(k, b.key)
                 if wantLess ? c < 0 : c > 0 { best = (x, k) }
             } else {
                 best = (x, k)

@@ -23,7 +23,7 @@ extension Builtins {
             ("repeat", repeatString),
             ("chars", { args, _ in
                 try args.expect("chars", 1, 1)
-                return .list(try Expect.string(args.at(0), "chars", "the argument").map { .string(String($0)) })
+                return .list(try Seq.characters(try Expect.string(args.at(0), "chars", "the argument"), "chars"))
             }),
             ("format", format),
         ]
@@ -36,10 +36,13 @@ extension Builtins {
         // A list of strings: size the result once and append without formatting.
         if case .list(let l) = args.at(0) {
             let items = l.items
-            var total = sep.utf8.count * max(items.count - 1, 0)
+            let separators = max(items.count - 1, 0)
+            try SizeLimits.checkProduct(sep.utf8.count, separators, limit: SizeLimits.maxBytes, "join: result")
+            var total = sep.utf8.count * separators
             var allStrings = true
             for x in items {
                 guard case .string(let s) = x else { allStrings = false; break }
+                try SizeLimits.checkSum(total, s.utf8.count, limit: SizeLimits.maxBytes, "join: result")
                 total += s.utf8.count
             }
             if allStrings {
@@ -70,7 +73,9 @@ extension Builtins {
         try Seq.forEach(args.at(0), "join", rt) { x in
             if !firstItem { out += sep }
             firstItem = false
-            out += x.displayString
+            let text = x.displayString
+            try SizeLimits.checkSum(out.utf8.count, text.utf8.count, limit: SizeLimits.maxBytes, "join: result")
+            out += text
             return true
         }
         return .string(out)
@@ -90,6 +95,7 @@ extension Builtins {
                 rest = rest.drop(while: { $0.isWhitespace })
                 if rest.isEmpty { break }
                 if parts.count == limit { parts.append(.string(String(rest))); break }
+                if parts.count >= SizeLimits.maxItems { throw SizeLimits.tooLarge("split: result", SizeLimits.maxItems) }
                 let end = rest.firstIndex(where: { $0.isWhitespace }) ?? rest.endIndex
                 parts.append(.string(String(rest[..<end])))
                 rest = rest[end...]
@@ -98,14 +104,14 @@ extension Builtins {
         }
         let sep = try Expect.string(args.at(1), "split", "the separator")
         if sep.isEmpty { throw DshError.runtime("split: empty separator") }
-        return .list(StringSearch.split(s, sep, limit: limit) { .string($0) })
+        return .list(try StringSearch.split(s, sep, limit: limit) { .string($0) })
     }
 
     /// `lines(s)`: the lines without their `\n` or `\r\n`; no empty last line for a final newline.
     static func lines(_ args: Arguments, _ rt: any Runtime) throws -> Value {
         try args.expect("lines", 1, 1)
         let s = try Expect.string(args.at(0), "lines", "the argument")
-        var parts = StringSearch.split(s, "\n", limit: Int.max)
+        var parts = try StringSearch.split(s, "\n", limit: Int.max)
         if parts.last == "" { parts.removeLast() }
         return .list(parts.map { .string($0.hasSuffix("\r") ? String($0.utf8.dropLast()) ?? $0 : $0) })
     }
@@ -137,7 +143,8 @@ extension Builtins {
         let new = try Expect.string(args.at(2), "replace", "the replacement")
         let limit = args.count > 3 ? try Expect.int(args.at(3), "replace", "count") : -1
         if old.isEmpty { throw DshError.runtime("replace: empty pattern") }
-        let parts = StringSearch.split(s, old, limit: limit < 0 ? Int.max : limit)
+        let parts = try StringSearch.split(s, old, limit: limit < 0 ? Int.max : limit)
+        try SizeLimits.checkProduct(new.utf8.count, parts.count - 1, limit: SizeLimits.maxBytes - s.utf8.count, "replace: result")
         return .string(parts.joined(separator: new))
     }
 
@@ -193,8 +200,10 @@ extension Builtins {
         let width = try Expect.int(args.at(1), fn, "the width")
         let fill = args.count > 2 ? try Expect.string(args.at(2), fn, "the fill") : " "
         guard fill.count == 1 else { throw DshError.runtime("\(fn): fill must be one character") }
-        let n = width - s.count
-        if n <= 0 { return .string(s) }
+        let length = s.count
+        if width <= length { return .string(s) }
+        let n = width - length  // cannot overflow: width > length >= 0
+        try SizeLimits.checkProduct(fill.utf8.count, n, limit: SizeLimits.maxBytes - s.utf8.count, "\(fn): result")
         let padding = String(repeating: fill, count: n)
         return .string(fn == "pad_left" ? padding + s : s + padding)
     }
@@ -206,13 +215,16 @@ extension Builtins {
         guard n >= 0 else { throw DshError.runtime("repeat: count must not be negative") }
         switch args.at(0) {
         case .string(let s):
-            guard s.utf8.count.multipliedReportingOverflow(by: n).partialValue <= 1 << 32 else {
-                throw DshError.runtime("repeat: result too large")
-            }
+            try SizeLimits.checkProduct(s.utf8.count, n, limit: SizeLimits.maxBytes, "repeat: result")
             return .string(String(repeating: s, count: n))
         case .list(let l):
+            try SizeLimits.checkProduct(l.items.count, n, limit: SizeLimits.maxItems, "repeat: result")
             var out: [Value] = []
-            for _ in 0..<n { out += l.items }
+            out.reserveCapacity(l.items.count * n)
+            for _ in 0..<n {
+                try rt.checkInterrupt()
+                out += l.items
+            }
             return .list(out)
         case let v: throw DshError.runtime("repeat: expected a string or list, got \(v.typeName)")
         }
@@ -262,14 +274,16 @@ enum StringSearch {
     }
 
     /// Splits `s` at occurrences of `sep` (non-empty), at most `limit` times, keeping empty pieces.
-    static func split(_ s: String, _ sep: String, limit: Int) -> [String] {
-        split(s, sep, limit: limit) { $0 }
+    static func split(_ s: String, _ sep: String, limit: Int) throws -> [String] {
+        try split(s, sep, limit: limit) { $0 }
     }
 
     /// `split`, each piece passed through `wrap` as it is cut (`split()` makes its
     /// list of values directly, without a second pass over an array of strings).
-    static func split<T>(_ s: String, _ sep: String, limit: Int, _ wrap: (String) -> T) -> [T] {
+    static func split<T>(_ s: String, _ sep: String, limit: Int, _ wrap: (String) -> T) throws -> [T] {
         var parts: [T] = []
+        // More pieces than a list may hold is an error, before memory runs out.
+        var tooMany = false
         var s = s
         var sep = sep
         s.withUTF8 { hay in
@@ -279,6 +293,7 @@ enum StringSearch {
                 let n = needle.count, h = hay.count
                 let first = needle[0]
                 while i + n <= h, parts.count < limit {
+                    if parts.count >= SizeLimits.maxItems { tooMany = true; return }
                     if hay[i] == first && (n == 1 || memcmpEqual(hay, i, needle)) {
                         parts.append(wrap(String(decoding: UnsafeBufferPointer(rebasing: hay[start..<i]), as: UTF8.self)))
                         i += n
@@ -290,6 +305,7 @@ enum StringSearch {
                 parts.append(wrap(String(decoding: UnsafeBufferPointer(rebasing: hay[start..<h]), as: UTF8.self)))
             }
         }
+        if tooMany { throw SizeLimits.tooLarge("split: result", SizeLimits.maxItems) }
         return parts
     }
 

@@ -63,7 +63,9 @@ enum Formatter {
                 }
                 value = v
             }
-            out += try apply(String(spec), to: value)
+            let piece = try apply(String(spec), to: value)
+            try SizeLimits.checkSum(out.utf8.count, piece.utf8.count, limit: SizeLimits.maxBytes, "format: result")
+            out += piece
         }
         return out
     }

@@ -6,10 +6,19 @@
 func attachSpan(_ error: any Error, _ span: SourceSpan) -> any Error {
     if var e = error as? DshError {
         if e.span == nil { e.span = span }
+        if e.unwindSpan == nil { e.unwindSpan = span }
         return e
     }
     if error is ExitRequest || error is OptionalChainNil { return error }
     return DshError(.runtime, "\(error)", span: span)
+}
+
+/// Adds the frame of the function `proto` that `error` is leaving to its backtrace.
+@inline(never)
+func leaving(_ proto: FunctionProto, _ error: any Error) -> any Error {
+    guard var e = error as? DshError else { return error }
+    e.enter(BacktraceFrame(function: proto.name, span: e.backtrace.isEmpty ? (e.span ?? e.unwindSpan) : e.unwindSpan))
+    return e
 }
 
 /// A runtime error at `span`.
@@ -30,11 +39,11 @@ func slowCheck(_ vm: VM) throws {
     let interp = vm.pointee.interpreter
     let token = interp.currentToken
     if token.isCancelled { throw DshError(.interrupted, token.reason) }
-    if vm.pointee.steps >= vm.pointee.stepLimit, let budget = interp.maxSteps {
-        throw DshError(.interrupted, "step budget of \(budget) exceeded")
+    if vm.pointee.steps >= vm.pointee.stepLimit {
+        throw DshError(.interrupted, vm.pointee.stepLimitReason)
     }
     if vm.pointee.deadline != 0, monotonicNanos() >= vm.pointee.deadline {
-        let reason = "time limit of \(interp.timeLimit.map { "\($0)" } ?? "?") exceeded"
+        let reason = vm.pointee.deadlineReason
         token.cancel(reason: reason)
         throw DshError(.interrupted, reason)
     }
@@ -65,14 +74,18 @@ func invoke(_ vm: VM, _ closure: Closure, argBase: Int, argc: Int, checkMissing:
     vm.pointee.base = argBase
     vm.pointee.sp = top
     defer { vm.pointee.base = savedBase }
-    if argc < proto.paramCount || checkMissing {
-        try fillDefaults(vm, proto, argc: argc)
-    }
-    if proto.isPlain {
-        if let e = proto.returnedExpr { return try e.run(vm) }
-        _ = try proto.body(vm)
-    } else {
-        try invokeSlow(vm, closure)
+    do {
+        if argc < proto.paramCount || checkMissing {
+            try fillDefaults(vm, proto, argc: argc)
+        }
+        if proto.isPlain {
+            if let e = proto.returnedExpr { return try e.run(vm) }
+            _ = try proto.body(vm)
+        } else {
+            try invokeSlow(vm, closure)
+        }
+    } catch {
+        throw leaving(proto, error)
     }
     // Move the result out (no copy), leaving `.null` behind.
     var result = Value.null
@@ -125,29 +138,33 @@ func invokeSlow(_ vm: VM, _ closure: Closure) throws {
             _ = try proto.body(vm)
         } catch {
             let result = vm.pointee.returnValue
-            try? runDefers(vm, down: mark)
+            try? runDefers(vm, down: mark, after: error)
             vm.pointee.returnValue = result
             throw error
         }
         let result = vm.pointee.returnValue
         vm.pointee.returnValue = .null
-        try runDefers(vm, down: mark)
+        try runDefers(vm, down: mark, after: nil)
         vm.pointee.returnValue = result
     } else {
         _ = try proto.body(vm)
     }
 }
 
-/// Runs the deferred blocks registered above `mark`, last first. The first error
-/// raised by one of them is thrown after all have run.
-func runDefers(_ vm: VM, down mark: Int) throws {
+/// Runs the deferred blocks registered above `mark`, last first, the function being
+/// left by `error` when there is one; after a stop each block runs on a cleanup
+/// allowance of its own (see `runCleanup`). The first error raised by one of them is
+/// thrown after all have run.
+func runDefers(_ vm: VM, down mark: Int, after error: (any Error)?) throws {
     var firstError: (any Error)?
     while vm.pointee.deferStack.count > mark {
         let block = vm.pointee.deferStack.removeLast()
         do {
-            let argBase = vm.pointee.sp
-            defer { vm.pointee.pop(to: argBase) }
-            _ = try invoke(vm, block, argBase: argBase, argc: 0)
+            try runCleanup(vm, after: error) {
+                let argBase = vm.pointee.sp
+                defer { vm.pointee.pop(to: argBase) }
+                _ = try invoke(vm, block, argBase: argBase, argc: 0)
+            }
         } catch {
             if firstError == nil { firstError = error }
         }

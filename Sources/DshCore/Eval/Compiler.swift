@@ -106,14 +106,25 @@ final class Compiler {
     // MARK: - Expressions
 
     /// Appends `v` as interpolation shows it: strings and ints without the generic
-    /// formatter, anything else through `displayString`.
+    /// formatter, anything else through `displayString`. The result may not pass
+    /// `SizeLimits.maxBytes` (`"${s}${s}"` would otherwise double a string without end).
     @inline(__always)
-    static func appendDisplay(_ v: Value, to out: inout String) {
+    static func appendDisplay(_ v: Value, to out: inout String, _ span: SourceSpan) throws {
         switch v {
-        case .string(let s): out += s
+        case .string(let s):
+            if out.utf8.count &+ s.utf8.count > SizeLimits.maxBytes { throw tooLong(span) }
+            out += s
         case .int(let n): out += String(n)
-        default: out += v.displayString
+        default:
+            let text = v.displayString
+            if out.utf8.count &+ text.utf8.count > SizeLimits.maxBytes { throw tooLong(span) }
+            out += text
         }
+    }
+
+    @inline(never)
+    static func tooLong(_ span: SourceSpan) -> DshError {
+        failure(SizeLimits.tooLarge("string", SizeLimits.maxBytes).message, span)
     }
 
     /// `pre`, the decimal digits of `n`, then `post`, written into one stack buffer and
@@ -179,7 +190,7 @@ final class Compiler {
                     }
                     var out = pre
                     if reserve > 0 { out.reserveCapacity(reserve) }
-                    Compiler.appendDisplay(v, to: &out)
+                    try Compiler.appendDisplay(v, to: &out, span)
                     if !post.isEmpty { out += post }
                     return .string(out)
                 }
@@ -188,7 +199,7 @@ final class Compiler {
                 var out = texts[0]
                 if reserve > 0 { out.reserveCapacity(reserve) }
                 for k in 0..<codes.count {
-                    Compiler.appendDisplay(try codes[k].run(vm), to: &out)
+                    try Compiler.appendDisplay(try codes[k].run(vm), to: &out, span)
                     out += texts[k &+ 1]
                 }
                 return .string(out)

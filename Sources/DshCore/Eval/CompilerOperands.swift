@@ -60,22 +60,34 @@ enum ModuloOp: IntArithmetic {
 
 enum LessOp: IntComparison {
     @inline(__always) static func int(_ a: Int, _ b: Int) -> Bool { a < b }
-    static func generic(_ a: Value, _ b: Value, _ span: SourceSpan) throws -> Bool { try Ops.compare(a, b, span) < 0 }
+    static func generic(_ a: Value, _ b: Value, _ span: SourceSpan) throws -> Bool {
+        if let (x, y) = Ops.floats(a, b) { return x < y }  // IEEE: false whenever NaN is involved
+        return try Ops.compare(a, b, span) < 0
+    }
 }
 
 enum LessEqualOp: IntComparison {
     @inline(__always) static func int(_ a: Int, _ b: Int) -> Bool { a <= b }
-    static func generic(_ a: Value, _ b: Value, _ span: SourceSpan) throws -> Bool { try Ops.compare(a, b, span) <= 0 }
+    static func generic(_ a: Value, _ b: Value, _ span: SourceSpan) throws -> Bool {
+        if let (x, y) = Ops.floats(a, b) { return x <= y }  // IEEE: false whenever NaN is involved
+        return try Ops.compare(a, b, span) <= 0
+    }
 }
 
 enum GreaterOp: IntComparison {
     @inline(__always) static func int(_ a: Int, _ b: Int) -> Bool { a > b }
-    static func generic(_ a: Value, _ b: Value, _ span: SourceSpan) throws -> Bool { try Ops.compare(a, b, span) > 0 }
+    static func generic(_ a: Value, _ b: Value, _ span: SourceSpan) throws -> Bool {
+        if let (x, y) = Ops.floats(a, b) { return x > y }  // IEEE: false whenever NaN is involved
+        return try Ops.compare(a, b, span) > 0
+    }
 }
 
 enum GreaterEqualOp: IntComparison {
     @inline(__always) static func int(_ a: Int, _ b: Int) -> Bool { a >= b }
-    static func generic(_ a: Value, _ b: Value, _ span: SourceSpan) throws -> Bool { try Ops.compare(a, b, span) >= 0 }
+    static func generic(_ a: Value, _ b: Value, _ span: SourceSpan) throws -> Bool {
+        if let (x, y) = Ops.floats(a, b) { return x >= y }  // IEEE: false whenever NaN is involved
+        return try Ops.compare(a, b, span) >= 0
+    }
 }
 
 enum EqualOp: IntComparison {

@@ -28,7 +28,7 @@ extension Compiler {
                 if f != .normal { return f }
                 return try c(vm)
             }
-        default:
+        case 4...Compiler.chainedStatements:
             // The first two inline, the rest as one chained sequence (no array walk).
             let a = codes[0].run, b = codes[1].run
             let rest = sequence(Array(codes[2...]))
@@ -39,8 +39,25 @@ extension Compiler {
                 if f != .normal { return f }
                 return try rest(vm)
             }
+        default:
+            // A long list: chained groups, walked from an array, so compiling stays
+            // linear and running it never nests deeper than one group.
+            let groups = stride(from: 0, to: codes.count, by: Compiler.chainedStatements).map {
+                StmtBox(run: sequence(Array(codes[$0..<min($0 + Compiler.chainedStatements, codes.count)])))
+            }
+            return { vm in
+                for g in groups {
+                    let f = try g.run(vm)
+                    if f != .normal { return f }
+                }
+                return .normal
+            }
         }
     }
+
+    /// How many statements run as one chain of closures (each calling the next); a
+    /// longer list is split into such chains.
+    static let chainedStatements = 16
 
     /// Compiles a file's top level: functions first (so they may be called before
     /// their declaration), then the statements in order; the last expression
@@ -288,7 +305,8 @@ extension Compiler {
                 return { vm in
                     let rhs = try v(vm)
                     let idx = vm.pointee.base &+ i
-                    if case .string(var s) = vm.pointee.stack[idx], case .string(let tail) = rhs {
+                    if case .string(var s) = vm.pointee.stack[idx], case .string(let tail) = rhs,
+                       s.utf8.count &+ tail.utf8.count <= SizeLimits.maxBytes {
                         // Drop the slot's reference first so `s` is unique and grows in
                         // place (amortised O(1)) instead of being copied on every `+=`.
                         vm.pointee.stack[idx] = .null

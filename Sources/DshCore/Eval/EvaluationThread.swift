@@ -16,22 +16,50 @@ public enum EvaluationThread {
     /// recursion goes).
     public static let defaultStackSize = 512 << 20
 
-    /// Runs `body` on a new thread with a `stackSize`-byte stack and waits for it. When no
-    /// thread can be made, `body` runs on the calling thread.
-    public static func run(stackSize: Int = defaultStackSize, _ body: @escaping () -> Void) {
-        guard let thread = spawn(stackSize: stackSize, detached: false, body) else {
-            body()
-            return
+    /// Runs `body` on a new thread with a `stackSize`-byte stack, waits for it, and
+    /// returns its value or throws its error. When no thread can be made, `body` runs on
+    /// the calling thread.
+    public static func run<T, E: Error>(stackSize: Int = defaultStackSize, _ body: () throws(E) -> T) throws(E) -> T {
+        var result: Result<T, E>?
+        withoutActuallyEscaping(body) { body in
+            let work = {
+                do throws(E) { result = .success(try body()) } catch { result = .failure(error) }
+            }
+            if let thread = spawn(stackSize: stackSize, detached: false, work) {
+                pthread_join(thread, nil)
+            } else {
+                work()
+            }
         }
-        pthread_join(thread, nil)
+        return try result!.get()
+    }
+
+    /// Runs `body` on a new thread with a `stackSize`-byte stack and returns its value
+    /// (or throws its error) to the awaiting task, whose pool thread is not blocked.
+    /// `body` is `sending`: it may capture a non-`Sendable` interpreter the caller hands
+    /// over (see ``Interpreter/evaluate(_:name:)-async`` for one that stays usable).
+    public static func value<T: Sendable>(stackSize: Int = defaultStackSize, _ body: sending @escaping () throws -> T) async throws -> T {
+        let job = UncheckedJob(body)
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            start(stackSize: stackSize) {
+                continuation.resume(with: Result { try job.body() })
+            }
+        }
     }
 
     /// Starts `body` on a new detached thread with a `stackSize`-byte stack and returns at
-    /// once (await its result with a continuation the body resumes).
+    /// once (await its result with a continuation the body resumes, or use `value`).
     public static func start(stackSize: Int = defaultStackSize, _ body: @escaping @Sendable () -> Void) {
         guard spawn(stackSize: stackSize, detached: true, body) != nil else {
             fatalError("EvaluationThread: no thread could be started")
         }
+    }
+
+    /// A closure moved to one other thread (it was `sending`: nothing else uses what it
+    /// captures).
+    private final class UncheckedJob<T>: @unchecked Sendable {
+        let body: () throws -> T
+        init(_ body: @escaping () throws -> T) { self.body = body }
     }
 
     /// A closure handed to a new thread.

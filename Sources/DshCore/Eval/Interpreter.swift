@@ -10,16 +10,89 @@ import Synchronization
 
 /// The cancellation token of the running (or next) evaluation, reachable from any
 /// thread. A fresh token is made when an evaluation ends, so a `cancel` that arrives
-/// just before an evaluation starts still stops it.
-private final class CancelState: Sendable {
-    private let token = Mutex(CancellationToken())
-    var current: CancellationToken { token.withLock { $0 } }
+/// just before an evaluation starts still stops it. A cancel that arrives once the
+/// evaluation is already stopped is a second stop: it also stops the cleanup (the
+/// `defer` blocks running on their grace allowance).
+final class CancelState: Sendable {
+    private struct State {
+        var token = CancellationToken()
+        /// The token of the cleanup running on its grace allowance, if any.
+        var cleanup: CancellationToken?
+        /// Whether a second stop arrived (cleanup then ends at once).
+        var hardStop = false
+    }
+    private let state = Mutex(State())
+    var current: CancellationToken { state.withLock { $0.token } }
     /// Whether the current token is cancelled (without retaining it).
-    var isCancelled: Bool { token.withLock { $0.isCancelled } }
+    var isCancelled: Bool { state.withLock { $0.token.isCancelled } }
+
+    /// Stops the evaluation; when it is already stopped, stops its cleanup too.
+    func cancel(reason: String) {
+        let (first, cleanup): (CancellationToken?, CancellationToken?) = state.withLock { s in
+            if s.token.isCancelled {
+                s.hardStop = true
+                return (nil, s.cleanup)
+            }
+            return (s.token, nil)
+        }
+        first?.cancel(reason: reason)
+        cleanup?.cancel(reason: "cleanup stopped: \(reason)")
+    }
+
+    /// A token for cleanup after a stop (already cancelled after a second stop).
+    func beginCleanup() -> CancellationToken {
+        let token = CancellationToken()
+        let hard = state.withLock { s in
+            s.cleanup = token
+            return s.hardStop
+        }
+        if hard { token.cancel(reason: "cleanup stopped: interrupted again") }
+        return token
+    }
+
+    /// Ends the cleanup started by `beginCleanup`.
+    func endCleanup() { state.withLock { $0.cleanup = nil } }
+
     func renew() {
         let t = CancellationToken()
-        token.withLock { $0 = t }
+        state.withLock { $0 = State(token: t) }
     }
+}
+
+/// Stops an interpreter's evaluations from any thread or task: the `Sendable` part of
+/// an ``Interpreter`` (`interp.cancelHandle`), to hand to a watchdog, a signal handler
+/// or another task.
+public struct CancelHandle: Sendable {
+    let state: CancelState
+
+    /// Stops the running evaluation, as ``Interpreter/cancel(reason:)`` does.
+    public func cancel(reason: String = "interrupted") { state.cancel(reason: reason) }
+}
+
+/// An interpreter lent to the evaluation thread of `evaluateAsync` while its caller
+/// awaits the result (so nothing else uses it meanwhile).
+private struct ThreadHandOff: @unchecked Sendable {
+    let interpreter: Interpreter
+    init(_ interpreter: Interpreter) { self.interpreter = interpreter }
+}
+
+/// What each `defer` block may still do after an evaluation was stopped (by `cancel`,
+/// its step budget or its time limit): its own step budget and wall-clock time, with
+/// requests allowed. A second `cancel` ends the cleanup at once.
+public struct CleanupAllowance: Sendable, Equatable {
+    /// The steps cleanup may take.
+    public var steps: Int
+    /// The wall-clock time cleanup may take.
+    public var time: Duration
+
+    /// An allowance of `steps` steps and `time`.
+    public init(steps: Int, time: Duration) {
+        self.steps = steps
+        self.time = time
+    }
+
+    /// 100 000 steps and 10 seconds: enough to remove a container, not to run on.
+    public static let standard = CleanupAllowance(steps: 100_000, time: .seconds(10))
 }
 
 /// A dsh interpreter: globals persist from one evaluation to the next (a REPL session).
@@ -35,6 +108,9 @@ public final class Interpreter: Runtime {
     public var maxSteps: Int?
     /// The wall-clock limit of each evaluation; nil = unlimited.
     public var timeLimit: Duration?
+    /// What `defer` blocks may do once an evaluation was stopped (nil: no allowance,
+    /// they trip over the stop like any other code).
+    public var cleanupAllowance: CleanupAllowance? = .standard
     /// Where `import "x"` looks after the importing file's folder (found on first use:
     /// a program that imports nothing never looks).
     public lazy var moduleSearchPaths: [String] = FileSystem.standardLibraryPaths()
@@ -60,20 +136,34 @@ public final class Interpreter: Runtime {
     /// The file of the outermost evaluation (module names are shown relative to it).
     var rootFile: SourceFile?
     private var regexCache: [String: Regex<AnyRegexOutput>] = [:]
-    private let cancelState = CancelState()
+    let cancelState = CancelState()
     private var runDepth = 0
 
-    /// Makes an interpreter with the built-in functions, `args` (empty) and `env`.
-    public init(output: TextSink = .standardOutput, errorOutput: TextSink = .standardError) {
+    /// What scripts may reach outside the language (files, `env`, imports, processes).
+    public let capabilities: Capabilities
+    /// Decides each `import "name"`: serve the module's text from the host, refuse it,
+    /// or look on the file system (`.fileSystem`, which needs `.importFiles`). Called at
+    /// each `import`; a module is loaded and run once per interpreter.
+    public var moduleLoader: ((_ name: String) throws -> ModuleSource)?
+
+    /// Makes an interpreter with the built-in functions its `capabilities` allow, `args`
+    /// (empty) and, with `.environment`, `env`.
+    public init(output: TextSink = .standardOutput, errorOutput: TextSink = .standardError,
+                capabilities: Capabilities = .all) {
         self.output = output
         self.errorOutput = errorOutput
+        self.capabilities = capabilities
         self.rootScope = GlobalScope(store: store)
         vm = .allocate(capacity: 1)
         vm.initialize(to: Machine(interpreter: self, owner: ObjectIdentifier(link)))
         link.interpreter = self
-        Builtins.install { name, value in self.define(name, value) }
+        Builtins.install { name, value in
+            if capabilities.allows(builtin: name) { self.define(name, value) }
+        }
         define("args", .list([]), doc: "the script's arguments (a list of strings)")
-        define("env", Interpreter.environment(), doc: "the environment variables (a map)")
+        if capabilities.contains(.environment) {
+            define("env", Interpreter.environment(), doc: "the environment variables (a map)")
+        }
     }
 
     deinit {
@@ -147,19 +237,44 @@ public final class Interpreter: Runtime {
 
     /// Evaluates a source file.
     public func evaluate(_ file: SourceFile) throws -> Value {
+        try run(compile(file).proto)
+    }
+
+    /// Parses, resolves and compiles `source` once, for running many times with
+    /// ``CompiledProgram/run()``. The globals it declares exist from now on.
+    public func compile(_ source: String, name: String = "<input>") throws -> CompiledProgram {
+        try compile(SourceFile(name: name, text: source))
+    }
+
+    /// Compiles a source file (see ``compile(_:name:)``).
+    public func compile(_ file: SourceFile) throws -> CompiledProgram {
         let program = try Parser.parse(file)
         if runDepth == 0 { rootFile = file }
         let node = try Resolver(globals: rootScope, file: file) { [unowned self] p, s, f in
             try self.loadModule(p, s, f)
         }.resolve(program)
-        let proto = compiler.topLevel(node)
-        return try run(proto)
+        return CompiledProgram(proto: compiler.topLevel(node), link: link, name: file.name)
+    }
+
+    /// Evaluates `source` on an ``EvaluationThread`` of its own and returns the value in
+    /// its `Sendable` form, without blocking the awaiting task's thread. Cancelling the
+    /// task cancels the evaluation (its `defer` blocks still clean up). Runs on the
+    /// caller's isolation, so the interpreter never crosses to another actor; as with
+    /// every evaluation, one at a time per interpreter.
+    nonisolated(nonsending)
+    public func evaluateAsync(_ source: String, name: String = "<input>") async throws -> SendableValue {
+        let job = ThreadHandOff(self)
+        let handle = cancelHandle
+        return try await withTaskCancellationHandler {
+            try await EvaluationThread.value { try job.interpreter.evaluate(source, name: name).sendable }
+        } onCancel: {
+            handle.cancel(reason: "the task was cancelled")
+        }
     }
 
     /// Reads and evaluates the file at `path`.
     public func evaluateFile(atPath path: String) throws -> Value {
-        let text = try FileSystem.readText(path)
-        return try evaluate(SourceFile(name: path, text: text, path: path))
+        return try evaluate(SourceFile(name: path, bytes: try FileSystem.readSource(path), path: path))
     }
 
     /// Runs a script: evaluates it, prints an uncaught error's report to `errorOutput`,
@@ -186,11 +301,16 @@ public final class Interpreter: Runtime {
     }
 
     /// Stops the running evaluation (from any thread): it ends with an `.interrupted`
-    /// error carrying `reason`; blocked waits (sleep, stream pulls) wake at once. Called
-    /// between evaluations, it stops the next one as soon as it starts.
+    /// error carrying `reason`; blocked waits (sleep, stream pulls, requests) wake at
+    /// once, then `defer` blocks run on the `cleanupAllowance`. A second `cancel`
+    /// while they run stops them too. Called between evaluations, it stops the next
+    /// one as soon as it starts.
     public func cancel(reason: String = "interrupted") {
-        cancelState.current.cancel(reason: reason)
+        cancelState.cancel(reason: reason)
     }
+
+    /// A `Sendable` handle that cancels this interpreter's evaluations from anywhere.
+    public var cancelHandle: CancelHandle { CancelHandle(state: cancelState) }
 
     /// Whether `source` ended too early (an open bracket, block or string), so a REPL
     /// should read another line.
@@ -206,7 +326,7 @@ public final class Interpreter: Runtime {
     }
 
     /// Runs a compiled top level; the outermost run sets up limits and cancellation.
-    private func run(_ proto: FunctionProto) throws -> Value {
+    func run(_ proto: FunctionProto) throws -> Value {
         let outermost = runDepth == 0
         var timer: DispatchWorkItem?
         if outermost {
@@ -214,17 +334,16 @@ public final class Interpreter: Runtime {
             vm.pointee.token = token
             vm.pointee.steps = 0
             vm.pointee.stepLimit = maxSteps.map { max(0, $0) } ?? Int.max
+            vm.pointee.stepLimitReason = "step budget of \(maxSteps ?? 0) exceeded"
             vm.pointee.nextCheck = min(1024, vm.pointee.stepLimit)
             vm.pointee.stackLimit = NativeStack.limit()
             vm.pointee.deadline = 0
             if let limit = timeLimit {
-                let (s, atto) = limit.components
-                let nanos = UInt64(max(0, s)) &* 1_000_000_000 &+ UInt64(max(0, atto) / 1_000_000_000)
-                vm.pointee.deadline = monotonicNanos() &+ max(1, nanos)
                 let reason = "time limit of \(limit) exceeded"
-                let item = DispatchWorkItem { token.cancel(reason: reason) }
+                vm.pointee.deadlineReason = reason
+                let (deadline, item) = Interpreter.startTimer(limit) { token.cancel(reason: reason) }
+                vm.pointee.deadline = deadline
                 timer = item
-                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(min(nanos, UInt64(Int.max)))), execute: item)
             }
         }
         runDepth += 1
@@ -248,6 +367,16 @@ public final class Interpreter: Runtime {
         _ = try invoke(vm, closure, argBase: argBase, argc: 0)
         let result = vm.pointee.lastValue
         return result
+    }
+
+    /// Starts a timer that runs `expire` after `limit`; returns the monotonic deadline
+    /// and the timer (cancel it when done).
+    static func startTimer(_ limit: Duration, _ expire: @escaping @Sendable () -> Void) -> (UInt64, DispatchWorkItem) {
+        let (s, atto) = limit.components
+        let nanos = max(1, UInt64(max(0, s)).multipliedReportingOverflow(by: 1_000_000_000).partialValue &+ UInt64(max(0, atto) / 1_000_000_000))
+        let item = DispatchWorkItem(block: expire)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(min(nanos, UInt64(Int.max / 2)))), execute: item)
+        return (monotonicNanos() &+ nanos, item)
     }
 
     // MARK: - Runtime
@@ -309,12 +438,13 @@ public final class Interpreter: Runtime {
     func regex(_ pattern: String, _ span: SourceSpan) throws -> Regex<AnyRegexOutput> {
         if let r = regexCache[pattern] { return r }
         do {
-            let r = try Regex(pattern)
+            // The same compile (and error, with the place in the pattern) as `match`.
+            let r = try RegexCache.compile(pattern: pattern)
             if regexCache.count > 256 { regexCache.removeAll() }
             regexCache[pattern] = r
             return r
-        } catch {
-            throw failure("invalid regular expression '\(pattern)': \(error)", span)
+        } catch let e as DshError {
+            throw failure(e.message, span)
         }
     }
 }

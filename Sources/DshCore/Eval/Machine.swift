@@ -68,8 +68,14 @@ struct Machine {
     var steps = 0
     var nextCheck = 1024
     var stepLimit = Int.max
+    /// The error message when `stepLimit` is reached.
+    var stepLimitReason = ""
     /// Monotonic deadline in nanoseconds (0: none).
     var deadline: UInt64 = 0
+    /// The error message when `deadline` passes.
+    var deadlineReason = ""
+    /// Whether `defer` blocks are running on the cleanup allowance after a stop.
+    var inCleanup = false
     /// Call depth and its limit.
     var depth = 0
     var maxDepth = 50_000

@@ -91,20 +91,29 @@ enum FileSystem {
         return String(path[..<slash])
     }
 
-    /// Reads a whole file as UTF-8 text.
-    static func readText(_ path: String) throws -> String {
+    /// The largest source file (a script or module) read: 64 MiB.
+    static let maxSourceBytes = 64 << 20
+
+    /// Reads a whole source file. Only a regular file is read (a device such as
+    /// `/dev/zero` never ends), of at most `maxSourceBytes`.
+    static func readSource(_ path: String) throws -> [UInt8] {
         guard let f = fopen(path, "rb") else {
             throw DshError.runtime("\(path): \(String(cString: strerror(errno)))")
         }
         defer { fclose(f) }
+        var st = stat()
+        guard fstat(fileno(f), &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            throw DshError.runtime("\(path): not a regular file")
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, 65536, f) }
             if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
+            if bytes.count > maxSourceBytes { throw DshError.runtime("\(path): larger than \(maxSourceBytes >> 20) MiB") }
             if n < 65536 { break }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     /// The running executable's real path.
@@ -149,17 +158,51 @@ extension Interpreter {
     /// Finds, parses, resolves and compiles a module (once); called by the resolver.
     func loadModule(_ path: String, _ span: SourceSpan, _ from: SourceFile) throws -> AnyObject {
         let fileName = path.hasSuffix(".dsh") ? path : path + ".dsh"
-        var candidates: [String] = []
-        if fileName.hasPrefix("/") {
-            candidates.append(fileName)
+        // The host's loader first: a module from memory, a refusal, or the file system.
+        var served: (text: String, name: String)?
+        switch try moduleLoader?(path) ?? .fileSystem {
+        case .text(let text, let name):
+            served = (text, name)
+        case .denied(let reason):
+            throw DshError(.resolve, "import \"\(path)\" is not allowed: \(reason)", span: span)
+        case .fileSystem:
+            guard capabilities.contains(.importFiles) else {
+                throw DshError(.resolve, "import \"\(path)\" is not allowed: this interpreter may not read modules from files", span: span)
+            }
+        }
+        let key: String
+        var display: String
+        var fileDisplayName: String
+        var found: String?
+        if let served {
+            key = "<module " + served.name + ">"
+            display = served.name
+            fileDisplayName = served.name
         } else {
-            candidates.append((from.path.map { FileSystem.directory(of: $0) } ?? ".") + "/" + fileName)
-            candidates += moduleSearchPaths.map { $0 + "/" + fileName }
+            var candidates: [String] = []
+            if fileName.hasPrefix("/") {
+                candidates.append(fileName)
+            } else {
+                candidates.append((from.path.map { FileSystem.directory(of: $0) } ?? ".") + "/" + fileName)
+                candidates += moduleSearchPaths.map { $0 + "/" + fileName }
+            }
+            guard let file = candidates.first(where: { FileSystem.isFile($0) }) else {
+                throw DshError(.resolve, "module '\(path)' not found", span: span)
+            }
+            found = file
+            key = FileSystem.realPath(file)
+            // Names shown in messages: relative to the main script's folder when inside it.
+            display = key
+            fileDisplayName = key
+            if let root = rootFile, let rootPath = root.path {
+                let rootDir = FileSystem.directory(of: FileSystem.realPath(rootPath))
+                if key.hasPrefix(rootDir + "/") {
+                    display = String(key.dropFirst(rootDir.count + 1))
+                    let nameDir = FileSystem.directory(of: root.name)
+                    fileDisplayName = root.name.contains("/") ? nameDir + "/" + display : display
+                }
+            }
         }
-        guard let found = candidates.first(where: { FileSystem.isFile($0) }) else {
-            throw DshError(.resolve, "module '\(path)' not found", span: span)
-        }
-        let key = FileSystem.realPath(found)
         if let rec = modules[key] {
             if rec.state == .loading {
                 let chain = loadingModules.drop { $0 !== rec }.dropFirst().map(\.display)
@@ -167,17 +210,6 @@ extension Interpreter {
                 throw DshError(.resolve, "import cycle: \(rec.display) imports itself\(through)", span: span)
             }
             return rec
-        }
-        // Names shown in messages: relative to the main script's folder when inside it.
-        var display = key
-        var fileDisplayName = key
-        if let root = rootFile, let rootPath = root.path {
-            let rootDir = FileSystem.directory(of: FileSystem.realPath(rootPath))
-            if key.hasPrefix(rootDir + "/") {
-                display = String(key.dropFirst(rootDir.count + 1))
-                let nameDir = FileSystem.directory(of: root.name)
-                fileDisplayName = root.name.contains("/") ? nameDir + "/" + display : display
-            }
         }
         var base = Substring(fileName.dropLast(4))
         if let slash = base.lastIndex(of: "/") { base = base[base.index(after: slash)...] }
@@ -187,7 +219,11 @@ extension Interpreter {
         loadingModules.append(rec)
         defer { loadingModules.removeLast() }
         do {
-            let file = SourceFile(name: fileDisplayName, text: try FileSystem.readText(found), path: key)
+            let file = if let found {
+                SourceFile(name: fileDisplayName, bytes: try FileSystem.readSource(found), path: key)
+            } else {
+                SourceFile(name: fileDisplayName, text: served?.text ?? "")
+            }
             let program = try Parser.parse(file)
             let node = try Resolver(globals: scope, file: file) { [unowned self] p, s, f in
                 try self.loadModule(p, s, f)

@@ -38,15 +38,26 @@ enum Ops {
     static func addSlow(_ a: Value, _ b: Value, _ span: SourceSpan) throws -> Value {
         if let (x, y) = floats(a, b) { return .float(x + y) }
         switch (a, b) {
-        case let (.string(x), .string(y)): return .string(x + y)
-        case let (.list(x), .list(y)): return .list(ListRef(x.items + y.items))
+        case let (.string(x), .string(y)):
+            try sizeCheck(x.utf8.count, y.utf8.count, SizeLimits.maxBytes, "string", span)
+            return .string(x + y)
+        case let (.list(x), .list(y)):
+            try sizeCheck(x.items.count, y.items.count, SizeLimits.maxItems, "list", span)
+            return .list(ListRef(x.items + y.items))
         case let (.map(x), .map(y)):
             var merged = x.entries
             for (k, v) in y.entries { merged[k] = v }
             return .map(MapRef(merged))
-        case let (.bytes(x), .bytes(y)): return .bytes(x + y)
+        case let (.bytes(x), .bytes(y)):
+            try sizeCheck(x.count, y.count, SizeLimits.maxBytes, "bytes value", span)
+            return .bytes(x + y)
         default: throw typeError("add", a, b, span)
         }
+    }
+
+    /// Throws at `span` when joining `a` and `b` units would pass `limit`.
+    private static func sizeCheck(_ a: Int, _ b: Int, _ limit: Int, _ what: String, _ span: SourceSpan) throws {
+        do { try SizeLimits.checkSum(a, b, limit: limit, what) } catch let e as DshError { throw failure(e.message, span) }
     }
 
     /// `a += b`: like `+`, but a list or map on the left is extended in place (as in
@@ -60,6 +71,7 @@ enum Ops {
         }
         switch (a, b) {
         case let (.list(x), .list(y)):
+            try sizeCheck(x.items.count, y.items.count, SizeLimits.maxItems, "list", span)
             x.items.append(contentsOf: y.items)
             return a
         case let (.map(x), .map(y)):
@@ -97,8 +109,8 @@ enum Ops {
         switch (a, b) {
         case let (.string(s), .int(n)), let (.int(n), .string(s)):
             guard n >= 0 else { throw failure("cannot repeat a string a negative number of times", span) }
-            guard s.utf8.count.multipliedReportingOverflow(by: n).partialValue < 1 << 30 else {
-                throw failure("string too long", span)
+            do { try SizeLimits.checkProduct(s.utf8.count, n, limit: SizeLimits.maxBytes, "string") } catch let e as DshError {
+                throw failure(e.message, span)
             }
             return .string(String(repeating: s, count: n))
         default: throw typeError("multiply", a, b, span)

@@ -1,5 +1,6 @@
-// TextSink.swift: where a script's output goes: a buffered file descriptor
-// (standard output or error) or an in-memory capture for tests and embedders.
+// TextSink.swift: where a script's output goes: the process's standard output (the
+// same C stdio buffer as Swift's `print`, so a host's lines and the script's keep their
+// order) or error, an in-memory capture, or a host's callback.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -10,12 +11,13 @@ import Synchronization
 /// A destination for text. Thread-safe: REPL notices may be written from other threads.
 public final class TextSink: @unchecked Sendable {
     private struct State {
-        var buffer: [UInt8] = []
         var captured = ""
         var lastFlush: UInt64 = 0
     }
 
     private let fd: Int32?
+    /// The host's callback, for sinks made by `handler`.
+    private let handler: (@Sendable (String) -> Void)?
     private let state = Mutex(State())
     /// Flushed before each write to this sink (standard error flushes standard output).
     private let flushFirst: TextSink?
@@ -25,15 +27,18 @@ public final class TextSink: @unchecked Sendable {
     /// Whether the file descriptor was a terminal when the sink was made.
     private let terminal: Bool
 
-    private init(fd: Int32?, buffered: Bool, flushFirst: TextSink?) {
+    private init(fd: Int32?, buffered: Bool, flushFirst: TextSink?, handler: (@Sendable (String) -> Void)? = nil) {
         self.fd = fd
+        self.handler = handler
         self.buffered = buffered
         self.flushFirst = flushFirst
         self.terminal = fd.map { isatty($0) == 1 } ?? false
     }
 
-    /// Standard output (file descriptor 1), buffered; flushed at each line when it is a
-    /// terminal, otherwise when the buffer fills, every 50 ms of writing, and at the end.
+    /// Standard output (file descriptor 1), written through C stdio's `stdout` buffer, the
+    /// one Swift's `print` uses, so a host's output and the script's come out in the order
+    /// they were written; flushed at each line when it is a terminal, otherwise when the
+    /// buffer fills, every 50 ms of writing, and at the end of each evaluation.
     public static let standardOutput = TextSink(fd: 1, buffered: true, flushFirst: nil)
     /// Standard error (file descriptor 2), unbuffered; flushes standard output first so
     /// the two interleave in order.
@@ -41,6 +46,12 @@ public final class TextSink: @unchecked Sendable {
 
     /// A sink that keeps everything written in memory (`text`).
     public static func capture() -> TextSink { TextSink(fd: nil, buffered: false, flushFirst: nil) }
+
+    /// A sink that hands each piece of text to `write` as it is written (a line of
+    /// `print` arrives with its newline), on the thread of the evaluation.
+    public static func handler(_ write: @escaping @Sendable (String) -> Void) -> TextSink {
+        TextSink(fd: nil, buffered: false, flushFirst: nil, handler: write)
+    }
 
     /// Everything written so far (capture sinks; "" for file descriptors).
     public var text: String { state.withLock { $0.captured } }
@@ -54,6 +65,10 @@ public final class TextSink: @unchecked Sendable {
     /// Writes `s`.
     public func write(_ s: String) {
         flushFirst?.flush()
+        if let handler {
+            handler(s)
+            return
+        }
         guard let fd else {
             state.withLock { $0.captured += s }
             return
@@ -63,32 +78,23 @@ public final class TextSink: @unchecked Sendable {
             TextSink.writeAll(fd, &bytes)
             return
         }
+        // Into stdio's buffer (shared with the host's `print`), flushed on this sink's policy.
+        print(s, terminator: "")
         let isTTY = terminal
-        let pending: [UInt8]? = state.withLock { st in
-            st.buffer.append(contentsOf: s.utf8)
+        let flushNow = state.withLock { st in
             let now = monotonicNanos()
-            if st.buffer.count >= 64 << 10 || (isTTY && s.utf8.contains(10)) || now &- st.lastFlush > 50_000_000 {
-                st.lastFlush = now
-                defer { st.buffer.removeAll(keepingCapacity: true) }
-                return st.buffer
-            }
-            return nil
+            guard (isTTY && s.utf8.contains(10)) || now &- st.lastFlush > 50_000_000 else { return false }
+            st.lastFlush = now
+            return true
         }
-        if var pending { TextSink.writeAll(fd, &pending) }
+        if flushNow { fflush(nil) }
     }
 
-    /// Writes out anything buffered.
+    /// Writes out anything buffered (for standard output: all of C stdio's output streams).
     public func flush() {
-        guard let fd, buffered else { return }
-        let pending: [UInt8] = state.withLock { st in
-            defer { st.buffer.removeAll(keepingCapacity: true) }
-            st.lastFlush = monotonicNanos()
-            return st.buffer
-        }
-        if !pending.isEmpty {
-            var p = pending
-            TextSink.writeAll(fd, &p)
-        }
+        guard fd != nil, buffered else { return }
+        state.withLock { $0.lastFlush = monotonicNanos() }
+        fflush(nil)
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: inout [UInt8]) {

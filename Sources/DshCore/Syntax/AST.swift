@@ -151,11 +151,17 @@ public final class FunctionNode {
     /// Capture index by variable identity.
     var captureIndex: [ObjectIdentifier: Int] = [:]
 
+    /// The height of its tree (see `Expr.height`): its body and defaults, plus one.
+    let height: Int
+
     init(name: String, params: [Parameter], body: [Stmt], span: SourceSpan) {
         self.name = name
         self.params = params
         self.body = body
         self.span = span
+        var h = Stmt.height(of: body)
+        for p in params { h = max(h, p.defaultValue?.height ?? 0) }
+        self.height = h + 1
     }
 }
 
@@ -212,10 +218,39 @@ public final class Expr {
     public let kind: Kind
     /// Where it is.
     public let span: SourceSpan
+    /// The number of nodes on the longest path down from this one (1 for a leaf). The
+    /// parser bounds it (`Parser.maxExpressionHeight`): every pass over the tree (the
+    /// resolver, the compiler, the compiled code) recurses once per level.
+    let height: Int
 
     init(_ kind: Kind, _ span: SourceSpan) {
         self.kind = kind
         self.span = span
+        self.height = Expr.height(of: kind)
+    }
+
+    /// 1 + the height of the tallest child (a function literal's is its body's).
+    private static func height(of kind: Kind) -> Int {
+        var h = 0
+        switch kind {
+        case .null, .bool, .int, .float, .string, .name: break
+        case .function(let f): h = f.height
+        case .interpolation(let parts):
+            for case .expr(let x) in parts { h = max(h, x.height) }
+        case .list(let items): for x in items { h = max(h, x.height) }
+        case .map(let entries):
+            for (k, v) in entries {
+                if case .computed(let ke) = k { h = max(h, ke.height) }
+                h = max(h, v.height)
+            }
+        case .unary(_, let x), .member(let x, _, _, _), .optionalChain(let x): h = x.height
+        case .binary(_, let l, let r), .range(let l, let r, _), .index(let l, let r, _): h = max(l.height, r.height)
+        case .call(let callee, let args):
+            h = callee.height
+            for a in args { h = max(h, a.value.height) }
+        case .slice(let x, let lo, let hi, _): h = max(x.height, lo?.height ?? 0, hi?.height ?? 0)
+        }
+        return h + 1
     }
 }
 
@@ -250,10 +285,33 @@ public final class Stmt {
     public var declared: [Variable] = []
     /// For `import`: the module the resolver loaded. For `defer`: the block as a function.
     public var attachment: AnyObject?
+    /// The height of its tree (see `Expr.height`).
+    let height: Int
 
     init(_ kind: Kind, _ span: SourceSpan) {
         self.kind = kind
         self.span = span
+        var h = 0
+        switch kind {
+        case .expression(let e), .throwValue(let e): h = e.height
+        case .declare(_, _, let value): h = value?.height ?? 0
+        case .returnValue(let value): h = value?.height ?? 0
+        case .assign(let target, _, let value): h = max(target.height, value.height)
+        case .function(let f): h = f.height
+        case .ifElse(let c, let then, let otherwise): h = max(c.height, Stmt.height(of: then), Stmt.height(of: otherwise ?? []))
+        case .whileLoop(let c, let body), .forLoop(_, let c, let body): h = max(c.height, Stmt.height(of: body))
+        case .deferBlock(let body), .block(let body): h = Stmt.height(of: body)
+        case .tryCatch(let body, _, let handler): h = max(Stmt.height(of: body), Stmt.height(of: handler))
+        case .breakLoop, .continueLoop, .importModule: break
+        }
+        self.height = h + 1
+    }
+
+    /// The height of the tallest statement of a list (0 for none).
+    static func height(of stmts: [Stmt]) -> Int {
+        var h = 0
+        for s in stmts { h = max(h, s.height) }
+        return h
     }
 }
 

@@ -24,7 +24,11 @@ public final class Lexer {
 
     /// All tokens of the file, ending with `.eof`.
     public func tokenize() throws -> [Token] {
-        try scan(inInterpolation: false)
+        if let bad = file.invalidUTF8 {
+            let hex = String(bad.byte, radix: 16, uppercase: true)
+            throw error("invalid UTF-8 (byte 0x\(hex.count == 1 ? "0" : "")\(hex)): a script must be UTF-8 text", line: bad.line, col: bad.column)
+        }
+        return try scan(inInterpolation: false)
     }
 
     // MARK: - Character access

@@ -21,6 +21,12 @@ struct ParseRule: Sendable {
 public final class Parser {
     /// How deep expressions and blocks may nest before it is an error.
     public static let maxNesting = 256
+    /// How tall a syntax tree may grow: brackets and blocks count, and so does each link
+    /// of a chain such as `a + b + c` or `m?.a?.b` (an operand inside the next one).
+    /// Every pass over the tree (resolving, compiling, running the compiled code) goes
+    /// one native call deeper per level, so the bound keeps them all far from the end
+    /// of the stack.
+    public static let maxExpressionHeight = 1_000
 
     private let file: SourceFile
     private let tokens: [Token]
@@ -410,7 +416,7 @@ public final class Parser {
         guard let prefix = rule(tok.kind).prefix else {
             throw error("expected an expression, found \(describe(tok))", at: tok)
         }
-        var left = try prefix(self, tok)
+        var left = try checkHeight(try prefix(self, tok))
         var chainHasOptional = false
         while true {
             let r = rule(current.kind)
@@ -420,11 +426,19 @@ public final class Parser {
                 chainHasOptional = false
             }
             let opTok = advance()
-            left = try infix(self, left, opTok)
+            left = try checkHeight(try infix(self, left, opTok))
             if opTok.kind == .questionDot { chainHasOptional = true }
         }
-        if chainHasOptional { left = Expr(.optionalChain(left), left.span) }
+        if chainHasOptional { left = try checkHeight(Expr(.optionalChain(left), left.span)) }
         return left
+    }
+
+    /// Refuses a tree taller than `maxExpressionHeight` (see there).
+    private func checkHeight(_ e: Expr) throws -> Expr {
+        guard e.height <= Parser.maxExpressionHeight else {
+            throw DshError(.syntax, "expression too long or nested too deeply (more than \(Parser.maxExpressionHeight) levels): split it into several statements", span: e.span)
+        }
+        return e
     }
 
     fileprivate func literal(_ t: Token) -> Expr {

@@ -36,6 +36,14 @@ public struct DshError: Error, @unchecked Sendable, CustomStringConvertible {
     public var isIncompleteInput: Bool
     /// A hint shown after the message ("did you mean `docker`?").
     public var hint: String?
+    /// The dsh functions the error came through, innermost first, each with the place in
+    /// it (the raise, then each call); at most `BacktraceFrame.limit` of them, the
+    /// middle ones dropped (counted in `elidedFrames`).
+    public private(set) var backtrace: [BacktraceFrame] = []
+    /// Frames dropped from the middle of a very deep backtrace.
+    public private(set) var elidedFrames = 0
+    /// While the error unwinds a function: the first place in it a span was attached.
+    var unwindSpan: SourceSpan?
 
     /// Makes an error.
     public init(_ kind: Kind, _ message: String, span: SourceSpan? = nil, value: Value? = nil,
@@ -87,9 +95,44 @@ public struct DshError: Error, @unchecked Sendable, CustomStringConvertible {
         return out
     }
 
+    /// Records that the error left a function (called as it unwinds).
+    mutating func enter(_ frame: BacktraceFrame) {
+        backtrace.append(frame)
+        unwindSpan = nil
+        if backtrace.count > BacktraceFrame.limit {
+            backtrace.remove(at: BacktraceFrame.limit - BacktraceFrame.outermost - 1)
+            elidedFrames += 1
+        }
+    }
+
+    /// The backtrace as text, innermost first: `  at NAME (file:line:col)` per frame.
+    public var backtraceReport: String {
+        var lines: [String] = []
+        for (i, frame) in backtrace.enumerated() {
+            if elidedFrames > 0 && i == BacktraceFrame.limit - BacktraceFrame.outermost - 1 {
+                lines.append("  ... \(elidedFrames) more")
+            }
+            lines.append("  at \(frame.function)" + (frame.span.map { " (\($0))" } ?? ""))
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// Terminal columns a character takes: 2 for wide East Asian and emoji, else 1.
     static func displayWidth(_ ch: Character) -> Int { DisplayWidth.of(ch) }
 
+}
+
+/// One function an error came through, and the place in it.
+public struct BacktraceFrame: Sendable, CustomStringConvertible {
+    /// The most frames kept, and how many of them are the outermost ones.
+    static let limit = 64, outermost = 16
+    /// The function's name (`<script>` for a file's top level, `<lambda>`, `<defer>`).
+    public let function: String
+    /// Where in it the error was raised or the next function was called.
+    public let span: SourceSpan?
+
+    /// `name (file:line:col)`.
+    public var description: String { function + (span.map { " (\($0))" } ?? "") }
 }
 
 /// Thrown by `exit(n)`: ends the script with status `code`, running pending `defer`s.

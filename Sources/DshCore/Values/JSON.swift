@@ -13,6 +13,8 @@
 public enum JSON {
     /// How deeply arrays and objects may nest, decoding and encoding.
     public static let maxDepth = 512
+    /// The longest text `encode` writes: 256 MiB.
+    public static let maxEncodedBytes = 256 << 20
 
     /// Decodes one JSON document (UTF-8 bytes) into a value.
     public static func decode(_ bytes: some Collection<UInt8>) throws -> Value {

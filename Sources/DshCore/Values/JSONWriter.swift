@@ -4,6 +4,9 @@
 struct JSONWriter {
     private var out: [UInt8] = []
     private let pretty: Bool
+    /// The lists and maps being written around the current value (one found again
+    /// contains itself).
+    private var open: [ObjectIdentifier] = []
 
     init(pretty: Bool) {
         self.pretty = pretty
@@ -30,6 +33,8 @@ struct JSONWriter {
         case .list(let l):
             guard depth < JSON.maxDepth else { throw tooDeep() }
             if l.items.isEmpty { append("[]"); return }
+            try enter(ObjectIdentifier(l))
+            defer { open.removeLast() }
             out.append(UInt8(ascii: "["))
             var first = true
             for item in l.items {
@@ -42,6 +47,8 @@ struct JSONWriter {
             out.append(UInt8(ascii: "]"))
         case .map(let m):
             guard depth < JSON.maxDepth else { throw tooDeep() }
+            try enter(ObjectIdentifier(m))
+            defer { open.removeLast() }
             try writeObject(m.entries.lazy.map { ($0.key, $0.value) }, isEmpty: m.entries.isEmpty, depth: depth)
         case .object(let o):
             guard let plain = o.plainValue else {
@@ -74,6 +81,17 @@ struct JSONWriter {
         }
         if pretty { newline(depth) }
         out.append(UInt8(ascii: "}"))
+    }
+
+    /// Starts writing a container: refuses one that contains itself, and text past
+    /// `JSON.maxEncodedBytes` (a value sharing one list many times over can stand for
+    /// more text than memory holds).
+    private mutating func enter(_ id: ObjectIdentifier) throws {
+        if open.contains(id) { throw DshError.runtime("json: cannot encode a value that contains itself") }
+        if out.count > JSON.maxEncodedBytes {
+            throw DshError.runtime("json: the text would be larger than \(JSON.maxEncodedBytes >> 20) MiB")
+        }
+        open.append(id)
     }
 
     private func tooDeep() -> DshError {

@@ -46,6 +46,61 @@ public final class ListRef {
     public var items: [Value]
     /// Makes a list holding `items`.
     public init(_ items: [Value] = []) { self.items = items }
+
+    deinit {
+        if items.contains(where: \.isContainer) { ContainerRelease.drain(&items) }
+    }
+}
+
+extension Value {
+    /// Whether this is a list or a map (what `ContainerRelease` unnests).
+    @inline(__always) var isContainer: Bool {
+        switch self {
+        case .list, .map: return true
+        default: return false
+        }
+    }
+}
+
+/// Frees nested lists and maps without recursing once per level: releasing a list
+/// nested a million deep (`x = [x]` in a loop) would otherwise run out of native stack.
+enum ContainerRelease {
+    /// Releases the values in `items` (left empty): a list or map only referenced from
+    /// there gives its own values to the work list and is freed empty, so no release
+    /// nests inside another.
+    static func drain(_ items: inout [Value]) {
+        var work: [Value] = []
+        swap(&work, &items)
+        while var v = work.popLast() {
+            if case .list = v {
+                var l = takeList(&v)
+                if isKnownUniquelyReferenced(&l) {
+                    for item in l.items where item.isContainer { work.append(item) }
+                    l.items.removeAll()
+                }
+            } else if case .map = v {
+                var m = takeMap(&v)
+                if isKnownUniquelyReferenced(&m) {
+                    for item in m.entries.values where item.isContainer { work.append(item) }
+                    m.entries.removeAll()
+                }
+            }
+        }
+    }
+
+    /// The list in `v`, moved out: the caller holds the reference `v` held.
+    private static func takeList(_ v: inout Value) -> ListRef {
+        guard case .list(let l) = v else { preconditionFailure("not a list") }
+        v = .null
+        return l
+    }
+
+    /// The map in `v`, moved out.
+    private static func takeMap(_ v: inout Value) -> MapRef {
+        guard case .map(let m) = v else { preconditionFailure("not a map") }
+        v = .null
+        return m
+    }
 }
 
 /// The storage behind a map value: string keys in insertion order.
@@ -56,6 +111,14 @@ public final class MapRef {
     public var entries: OrderedDictionary<String, Value>
     /// Makes a map holding `entries`.
     public init(_ entries: OrderedDictionary<String, Value> = [:]) { self.entries = entries }
+
+    deinit {
+        if entries.values.contains(where: \.isContainer) {
+            var values = Array(entries.values)
+            entries.removeAll()
+            ContainerRelease.drain(&values)
+        }
+    }
     /// Makes a map of `keys` (which must be distinct: not checked) and `values`, in order.
     /// For maps built per item with the same keys (a log line's): the key array is shared
     /// rather than copied, and there is no duplicate check or per-key insertion (a small

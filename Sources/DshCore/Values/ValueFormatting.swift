@@ -16,9 +16,16 @@ extension Value {
     /// The source form: like `displayString`, but strings quoted and escaped.
     public var sourceString: String {
         var out = ""
-        Value.writeSource(self, into: &out, depth: 0)
+        var open: [ObjectIdentifier] = []
+        Value.writeSource(self, into: &out, open: &open)
         return out
     }
+
+    /// How deep containers print before the rest shows as `...`.
+    static let maxPrintedDepth = 64
+    /// The longest source form written: past it the rest shows as `...` (a value that
+    /// shares one list many times over can stand for more text than memory holds).
+    public static let maxPrintedBytes = 256 << 20
 
     /// Formats a float in the shortest form that reads back the same, with `.0` on
     /// whole numbers; `inf`, `-inf`, `nan` for the special values.
@@ -64,8 +71,10 @@ extension Value {
         return s.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
     }
 
-    private static func writeSource(_ v: Value, into out: inout String, depth: Int) {
-        if depth > 64 { out += "..."; return }
+    /// Writes `v`; `open` holds the lists and maps being written around it, so that one
+    /// containing itself prints as `[...]` or `{...}` there (as Python does).
+    private static func writeSource(_ v: Value, into out: inout String, open: inout [ObjectIdentifier]) {
+        if open.count > maxPrintedDepth || out.utf8.count > maxPrintedBytes { out += "..."; return }
         switch v {
         case .null: out += "nil"
         case .bool(let b): out += b ? "true" : "false"
@@ -74,13 +83,22 @@ extension Value {
         case .string(let s): out += quote(s)
         case .bytes(let b): out += "bytes(\(b.count))"
         case .list(let l):
+            let id = ObjectIdentifier(l)
+            if open.contains(id) { out += "[...]"; return }
+            open.append(id)
+            defer { open.removeLast() }
             out += "["
             for (i, item) in l.items.enumerated() {
                 if i > 0 { out += ", " }
-                writeSource(item, into: &out, depth: depth + 1)
+                writeSource(item, into: &out, open: &open)
+                if out.utf8.count > maxPrintedBytes { break }
             }
             out += "]"
         case .map(let m):
+            let id = ObjectIdentifier(m)
+            if open.contains(id) { out += "{...}"; return }
+            open.append(id)
+            defer { open.removeLast() }
             out += "{"
             var first = true
             for (k, item) in m.entries {
@@ -88,7 +106,8 @@ extension Value {
                 first = false
                 out += isIdentifier(k) ? k : quote(k)
                 out += ": "
-                writeSource(item, into: &out, depth: depth + 1)
+                writeSource(item, into: &out, open: &open)
+                if out.utf8.count > maxPrintedBytes { break }
             }
             out += "}"
         case .function(let f): out += "<function \(f.name)>"

@@ -1,0 +1,56 @@
+// EmbeddingHostExampleTests.swift: builds the example host package
+// (Examples/EmbeddingHost, depending on dsh by path, Swift 6 mode) with no warnings,
+// runs it with its standard output a pipe, and checks what it printed.
+import Foundation
+import Testing
+
+/// Runs `executable arguments...`; its status and combined output.
+private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// The package root (three levels above this file).
+private var packageRoot: URL {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+}
+
+@Test func theEmbeddingHostExampleBuildsWithoutWarningsAndRuns() throws {
+    let example = packageRoot.appendingPathComponent("Examples/EmbeddingHost").path
+    let build = try run("/usr/bin/env", ["swift", "build", "--package-path", example])
+    #expect(build.status == 0, "\(build.output)")
+    let warnings = build.output.split(separator: "\n").filter { $0.contains("warning:") }
+    #expect(warnings.isEmpty, "\(warnings)")
+    guard build.status == 0 else { return }
+    let r = try run(example + "/.build/debug/EmbeddingHost", [])
+    #expect(r.status == 0)
+    #expect(r.output == """
+        host: before
+        script: during
+        host: after
+        callback got: ["to the callback\\n"]
+        async keys: ["zeta", "alpha", "mid"]
+        script: cleaned up
+        stopped: interrupted cancelled by the host
+        policy: true
+        sandbox refused: undefined name 'write_file'
+        sandbox refused: import "/etc/passwd" is not allowed: not on the list
+        sandbox refused: undefined name 'env'
+        verdicts: true true true false false
+        job.dsh:1:31: error: cannot read member 'deeper' of nil
+          at check (job.dsh:1:31)
+          at run_all (job.dsh:2:23)
+          at <script> (job.dsh:3:1)
+        recursion depth: 20000
+
+        """)
+}
