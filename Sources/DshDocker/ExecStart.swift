@@ -7,7 +7,7 @@ import DshCore
 enum ExecStart {
     /// The exec's id and its connection.
     static func start(
-        _ c: ResourceObject, cmd: Value, attachStdin: Bool, tty: Bool, _ args: ArgReader, _ rt: any Runtime
+        _ c: ResourceObject, cmd: Value, attachStdin: Bool, tty: Bool, detachKeys: String? = nil, _ args: ArgReader, _ rt: any Runtime
     ) throws -> (id: String, hijacked: DockerHijackedStream) {
         let body = MapRef()
         body["AttachStdin"] = .bool(attachStdin)
@@ -19,6 +19,7 @@ enum ExecStart {
         if let w = try args.string("workdir") { body["WorkingDir"] = .string(w) }
         if let u = try args.string("user") { body["User"] = .string(u) }
         if let p = try args.bool("privileged") { body["Privileged"] = .bool(p) }
+        if let k = detachKeys { body["DetachKeys"] = .string(k) }
         let created = try c.session.json(rt, Endpoints.containerExec, c.id, body: .map(body))
         guard case .map(let m) = created, case .string(let execID)? = m["Id"] else {
             throw DshError.runtime("exec: the daemon returned no exec id")

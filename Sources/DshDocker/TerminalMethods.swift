@@ -43,12 +43,12 @@ enum TerminalMethods {
     static func exec(_ c: ResourceObject, _ cmd: Value, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
         let tty = try args.bool("tty") ?? (isatty(0) == 1)
         let keys = try detachKeys(c.session, args)
-        let (execID, hijacked) = try ExecStart.start(c, cmd: cmd, attachStdin: true, tty: tty, args, rt)
+        let (execID, hijacked) = try ExecStart.start(c, cmd: cmd, attachStdin: true, tty: tty, detachKeys: keys.spec, args, rt)
         let client = try c.session.client()
         let path = Endpoints.execResize.path([execID])
         let session = TerminalSession(hijacked: hijacked, tty: tty, resize: { h, w in
             _ = try await client.request("POST", path, query: [("h", String(h)), ("w", String(w))])
-        }, detachKeys: keys)
+        }, detachKeys: keys.keys)
         if try session.run(rt) == .detached { return outcome(nil, detached: true) }
         return outcome(try ContainerMethods.execExitCode(c.session, execID, rt), detached: false)
     }
@@ -67,7 +67,7 @@ enum TerminalMethods {
         if case .map(let config)? = c.data["Config"], case .bool(true)? = config["OpenStdin"] { openStdin = true }
         let q: [(String, String)] = [
             ("stream", "true"), ("stdin", String(openStdin)), ("stdout", "true"), ("stderr", "true"),
-            ("logs", String(try args.bool("logs") ?? false)),
+            ("logs", String(try args.bool("logs") ?? false)), ("detachKeys", keys.spec),
         ]
         let hijacked = try c.session.hijack(rt, Endpoints.containerAttach, c.id, query: q)
         if try args.bool("start") == true {
@@ -80,7 +80,7 @@ enum TerminalMethods {
         let path = Endpoints.containerResize.path([c.id])
         let session = TerminalSession(hijacked: hijacked, tty: tty, resize: { h, w in
             _ = try await client.request("POST", path, query: [("h", String(h)), ("w", String(w))])
-        }, detachKeys: keys)
+        }, detachKeys: keys.keys)
         if try session.run(rt) == .detached { return outcome(nil, detached: true) }
         let status = try c.session.json(rt, Endpoints.containerWait, c.id, timeouts: DockerTimeouts(responseHeader: nil, idle: nil))
         if case .map(let m) = status, let code = m["StatusCode"] { return outcome(code, detached: false) }
@@ -94,12 +94,16 @@ enum TerminalMethods {
 
     /// The detach keys: `detach_keys:`, else `detachKeys` of the CLI's config.json, else
     /// `ctrl-p,ctrl-q`.
-    static func detachKeys(_ s: DockerSession, _ args: ArgReader) throws -> [UInt8] {
-        if let spec = try args.string("detach_keys") { return try DetachKeys.parse(spec) }
-        if let dir = try? s.client().configuration.configDirectory,
-           let file = try? DockerConfigFile.load(directory: dir), let spec = file.detachKeys, !spec.isEmpty {
-            return try DetachKeys.parse(spec)
+    /// The daemon is given the same sequence: it watches for its own (ctrl-p,ctrl-q by
+    /// default) and would otherwise end the stream on keys meant for the process.
+    static func detachKeys(_ s: DockerSession, _ args: ArgReader) throws -> (spec: String, keys: [UInt8]) {
+        var spec = DetachKeys.defaultSpec
+        if let given = try args.string("detach_keys") {
+            spec = given
+        } else if let dir = try? s.client().configuration.configDirectory,
+                  let file = try? DockerConfigFile.load(directory: dir), let configured = file.detachKeys, !configured.isEmpty {
+            spec = configured
         }
-        return try DetachKeys.parse(DetachKeys.defaultSpec)
+        return (spec, try DetachKeys.parse(spec))
     }
 }

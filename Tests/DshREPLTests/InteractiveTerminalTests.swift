@@ -98,6 +98,35 @@ struct InteractiveTerminalTests {
         #expect(t.wait { $0.contains("code=5 detached=false") } != nil, "\(t.screen())")
     }
 
+    /// `detachKeys` in the CLI's config.json replaces ctrl-p,ctrl-q.
+    @Test func detachKeysFromConfigJSON() throws {
+        guard TestEngine.require() else { return }
+        let name = TestEngine.uniqueName("keys")
+        try Self.start(name, shellWithTTY: true)
+        defer { TestEngine.removeContainers([name]) }
+        var template = Array("/tmp/dsh-keys-XXXXXX".utf8CString)
+        let config = String(cString: mkdtemp(&template)!)
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        #expect(FileManager.default.createFile(atPath: config + "/config.json", contents: Data("{\"detachKeys\": \"ctrl-x,ctrl-y\"}".utf8)))
+        let t = try TerminalSession(extraEnv: ["DOCKER_HOST": TestEngine.host, "DSH_TEST_IMAGE": TestEngine.image, "DOCKER_CONFIG": config])
+        defer { t.close() }
+        #expect(t.waitForPrompt() != nil, "no prompt: \(t.screen())")
+        try t.type("let a = docker.containers.get(\"\(name)\").attach(interactive: true)")
+        try t.press("Enter")
+        usleep(300_000)
+        try t.press("C-p")
+        try t.press("C-q")
+        try t.type("echo still-$((3+4))")
+        try t.press("Enter")
+        #expect(t.wait { $0.contains("still-7") } != nil, "ctrl-p ctrl-q should not detach here: \(t.screen())")
+        try t.press("C-x")
+        try t.press("C-y")
+        #expect(t.waitForPrompt(count: 2) != nil, "ctrl-x ctrl-y from config.json did not detach: \(t.screen())")
+        try t.type("print(\"detached=${a.detached}\")")
+        try t.press("Enter")
+        #expect(t.wait { $0.contains("detached=true") } != nil, "\(t.screen())")
+    }
+
     @Test func runWithATerminalIsDockerRunIt() throws {
         guard TestEngine.require() else { return }
         let name = TestEngine.uniqueName("runit")
