@@ -37,7 +37,8 @@ private final class Lines: Sendable {
 private func packageFile(_ relative: String) -> String? {
     var dir = String(#filePath)
     for _ in 0..<3 { dir = String(dir[..<(dir.lastIndex(of: "/") ?? dir.startIndex)]) }
-    return try? FileSystem.readText(dir + "/" + relative)
+    guard let bytes = try? FileSystem.readSource(dir + "/" + relative) else { return nil }
+    return String(decoding: bytes, as: UTF8.self)
 }
 
 @Suite struct EmbeddingGuideTests {
