@@ -401,7 +401,7 @@ fn _plan(st, built) {
     for svc in st.order {
         let s = st.services[svc]
         let image_id = built[svc] ?? _image_id(s.image)
-        if image_id == nil && s.replicas > 0 {
+        if image_id == nil && s.replicas > 0 && !any(steps, x => x.kind == "image" && x.name == s.image) {
             step("create", "image", s.image, svc, _if(s.build == nil, "pull: not present", "build: not present"))
         }
         let config = _effective(st, svc, image_id)

@@ -166,6 +166,39 @@ struct StackEngineTests {
         #expect(line("left") == "left 0")
     }
 
+    /// A missing image is pulled (here from the test registry) and the plan says so; a
+    /// dependency that never turns healthy stops `up` after `timeout` seconds.
+    @Test func pullsMissingImagesAndTimesOutOnUnhealthyDependencies() async throws {
+        let registry = try #require(Engine.registry, "DSH_TEST_REGISTRY is not set")
+        let name = Engine.name("stackp")
+        let ref = "\(registry)/\(name):1"
+        let out = try await dshWithHost("""
+            let name = \(lit(name))
+            let ref = \(lit(ref))
+            docker.images.get(\(lit(Engine.image))).tag(ref)
+            progress(docker.images.push(ref), quiet: true)
+            docker.images.get(ref).remove()
+            defer {
+                down(name)
+                try { docker.images.get(ref).remove(force: true) } catch e { }
+            }
+            let st = {name: name, services: {
+                db: {image: ref, command: "exec sleep 600", healthcheck: {test: "test -f /nope", interval: "1s"}, network_mode: "none"},
+                web: {image: ref, command: "exec sleep 600", depends_on: {db: "healthy"}, network_mode: "none"}}}
+            print("plan", json(map(filter(plan(st), x => x.kind == "image"), x => [x.action, x.name, x.reason])))
+            try { up(st, quiet: true, timeout: 3) } catch e { print("error", e.message) }
+            print("pulled", docker.images.get(ref).Id != nil)
+            print("ps", json(map(ps(name), c => c.name)))
+            """)
+        let lines = out.split(separator: "\n").map(String.init)
+        func line(_ key: String) -> String { lines.first { $0.hasPrefix(key + " ") } ?? "<no \(key) in \(out)>" }
+        #expect(line("plan") == "plan " + #"[["create","\#(ref)","pull: not present"]]"#)
+        #expect(line("error") == "error up \(name): service web: dependency \(name)-db-1 is not healthy after 3 s (state: running, health: starting)"
+            || line("error") == "error up \(name): service web: dependency \(name)-db-1 is not healthy after 3 s (state: running, health: unhealthy)", "\(out)")
+        #expect(line("pulled") == "pulled true")
+        #expect(line("ps") == "ps " + #"["\#(name)-db-1"]"#)
+    }
+
     /// The same stack written as a Compose file (with `${VAR:-default}`, `.env`, list and
     /// map forms) gives the same plan as the dsh map.
     @Test func composeFileGivesTheSamePlan() async throws {
