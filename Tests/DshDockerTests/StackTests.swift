@@ -154,6 +154,8 @@ struct StackEngineTests {
             st.services.migrate.command = ["sh", "-c", "exit 3"]
             try { up(st, quiet: true, timeout: 30) } catch e { print("error", e.message) }
             print("after", json(map(ps(name), c => [c.name, c.state])))
+            print("follow", json(collect(take(logs(name, service: "db", follow: true), 1))))
+            try { logs(name, follow: true) } catch e { print("several", e.message) }
             print("rerun", changes(up(mk("a"), quiet: true)))
             down(name, volumes: true)
             print("left", leftovers())
@@ -162,6 +164,8 @@ struct StackEngineTests {
         func line(_ key: String) -> String { lines.first { $0.hasPrefix(key + " ") } ?? "<no \(key) in \(out)>" }
         #expect(line("error") == "error up \(name): service app: dependency \(name)-migrate-1 did not complete successfully (exit code 3)")
         #expect(line("after") == "after " + #"[["\#(name)-db-1","running"],["\#(name)-migrate-1","exited"]]"#)
+        #expect(line("follow") == #"follow ["db-1 | db ready"]"#)
+        #expect(line("several") == "several logs: follow: true needs exactly one container (stack \(name) has 2); pick one with service:")
         #expect(line("rerun") == "rerun " + #"[["recreate","container","\#(name)-migrate-1"],["create","container","\#(name)-app-1"]]"#)
         #expect(line("left") == "left 0")
     }
