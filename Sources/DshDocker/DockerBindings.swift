@@ -37,6 +37,7 @@ public enum DockerBindings {
             try UntarBinding.untar(args, rt)
         }
         installStandardLibrary(into: interp)
+        installStackLibrary(into: interp)
     }
 
     /// Installs the bindings with a client configured from the environment as the docker
