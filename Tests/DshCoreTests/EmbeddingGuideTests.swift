@@ -37,7 +37,7 @@ private final class Lines: Sendable {
 private func packageFile(_ relative: String) -> String? {
     var dir = String(#filePath)
     for _ in 0..<3 { dir = String(dir[..<(dir.lastIndex(of: "/") ?? dir.startIndex)]) }
-    return try? FileSystem.readText(dir + "/" + relative)
+    return (try? FileSystem.readSource(dir + "/" + relative)).map { String(decoding: $0, as: UTF8.self) }
 }
 
 @Suite struct EmbeddingGuideTests {
