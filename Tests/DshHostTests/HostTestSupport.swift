@@ -55,11 +55,11 @@ func runHost(_ code: String, capabilities: Capabilities = .all, cancelAfter: Dou
 }
 
 /// The command lines of running processes that contain `marker` (zombies, whose command
-/// line is gone, do not count). Waits up to 5 s for them to go, since a SIGKILLed
+/// line is gone, do not count). With `wait`, waits up to 5 s for them to go, since a SIGKILLed
 /// grandchild leaves the process table a moment after its group was killed.
-func processesMatching(_ marker: String) -> [String] {
+func processesMatching(_ marker: String, wait: Bool = true) -> [String] {
     var found: [String] = []
-    for _ in 0..<50 {
+    for _ in 0..<(wait ? 50 : 1) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/ps")
         p.arguments = ["-eo", "stat=,args="]
@@ -71,7 +71,7 @@ func processesMatching(_ marker: String) -> [String] {
         let text = String(decoding: data, as: UTF8.self)
         found = text.split(separator: "\n").map(String.init)
             .filter { $0.contains(marker) && !$0.hasPrefix("Z") && !$0.contains("ps -eo") }
-        if found.isEmpty { return [] }
+        if found.isEmpty || !wait { return found }
         Thread.sleep(forTimeInterval: 0.1)
     }
     return found
