@@ -47,6 +47,18 @@ private func onEvaluationThread<T: Sendable>(_ body: @escaping @Sendable () -> T
     }
 }
 
+/// What evaluating `source` gave: the printed text and the value, or the error.
+private func outcome(_ interp: Interpreter, _ sink: TextSink, _ source: String) -> String {
+    do {
+        let v = try interp.evaluate(source)
+        return sink.text + v.displayString
+    } catch let e as DshError {
+        return "error(\(e.kind)): \(e.message)"
+    } catch {
+        return "error: \(error)"
+    }
+}
+
 @Suite struct ParallelTests {
     /// Evaluates `source` in a fresh interpreter set up by `setUp`; the printed text or
     /// the error's message.
@@ -55,14 +67,7 @@ private func onEvaluationThread<T: Sendable>(_ body: @escaping @Sendable () -> T
             let sink = TextSink.capture()
             let interp = Interpreter(output: sink, errorOutput: sink)
             setUp(interp)
-            do {
-                let v = try interp.evaluate(source)
-                return sink.text + v.displayString
-            } catch let e as DshError {
-                return "error(\(e.kind)): \(e.message)"
-            } catch {
-                return "error: \(error)"
-            }
+            return outcome(interp, sink, source)
         }
     }
 
@@ -189,14 +194,7 @@ private final class MadeStreams: @unchecked Sendable {
                 }
                 return .stream(s)
             }
-            do {
-                let v = try interp.evaluate(source)
-                return sink.text + v.displayString
-            } catch let e as DshError {
-                return "error(\(e.kind)): \(e.message)"
-            } catch {
-                return "error: \(error)"
-            }
+            return outcome(interp, sink, source)
         }
     }
 
