@@ -25,7 +25,7 @@ enum Blocking {
         defer { token.unregister(id) }
         let value: T
         do {
-            value = try operation(cancellation)
+            value = try runtime.whileBlocked { try operation(cancellation) }
         } catch {
             if token.isCancelled { throw DshError(.interrupted, token.reason) }
             throw DockerErrors.map(error)
@@ -59,7 +59,7 @@ enum Blocking {
                 throw error
             }
         }
-        box.done.wait()
+        runtime.whileBlocked { box.done.wait() }
         token.unregister(id)
         if token.isCancelled { throw DshError(.interrupted, token.reason) }
         switch box.result! {

@@ -40,7 +40,10 @@ final class DockerObject: BindingObject {
 
     override func call(_ name: String, _ args: ArgReader, _ rt: any Runtime) throws -> Value {
         switch name {
-        case "connect": return try connect(args)
+        case "connect":
+            if args.named("context") != nil { return try Contexts.connect(session, args) }
+            return try connect(args)
+        case "contexts": return try Contexts.list(args)
         case "request": return try request(args, rt)
         case "login": return try LoginMethods.login(session, args, rt)
         case "logout": return try LoginMethods.logout(session, args, rt)

@@ -55,6 +55,10 @@ struct DockerContextMeta: Decodable {
         var Host: String?
         var SkipTLSVerify: Bool?
     }
+    struct MetadataFields: Decodable {
+        var Description: String?
+    }
     var Name: String?
+    var Metadata: MetadataFields?
     var Endpoints: [String: Endpoint]?
 }

@@ -98,6 +98,8 @@ public enum BuiltinDocs {
         "path_join": "path_join(a, b, ...): the parts joined with /; an absolute part starts over",
         "basename": "basename(path): the last component (trailing slashes ignored)",
         "dirname": "dirname(path): all but the last component (\".\" for a bare name)",
+        "parallel": "parallel(items, f, limit: 8, errors: \"raise\"): f(item) for every item, up to limit at once (their Docker calls and sleeps overlap), results in order; errors: \"collect\" returns {ok, errors}",
+        "merge": "merge(s1, s2, ..., name: s): one stream of the streams' items as they arrive, each {source: position or name, item}; closing it closes them all",
         "with_timeout": "with_timeout(seconds, f): f() stopped at the deadline (processes killed, sleeps woken), then a catchable error with timed_out: true",
         "assert_eq": "assert_eq(a, b, msg?): raise an error showing both values and where they differ unless a == b",
     ]

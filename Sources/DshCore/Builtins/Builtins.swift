@@ -19,6 +19,6 @@ public enum Builtins {
     /// Every built-in with its body.
     static var all: [(String, NativeBody)] {
         coreFunctions + sequenceFunctions + stringFunctions + dataFunctions + systemFunctions + timeFunctions
-            + regexFunctions + pathFunctions + testingFunctions + deadlineFunctions
+            + regexFunctions + pathFunctions + testingFunctions + deadlineFunctions + parallelFunctions + mergeFunctions
     }
 }

@@ -97,13 +97,15 @@ extension Builtins {
         let id = token.register { lock.lock(); lock.broadcast(); lock.unlock() }
         defer { token.unregister(id) }
         let deadline = monotonicSeconds() + seconds
-        lock.lock()
-        while !token.isCancelled {
-            let left = deadline - monotonicSeconds()
-            if left <= 0 { break }
-            lock.wait(seconds: min(left, 3600))
+        rt.whileBlocked {
+            lock.lock()
+            while !token.isCancelled {
+                let left = deadline - monotonicSeconds()
+                if left <= 0 { break }
+                lock.wait(seconds: min(left, 3600))
+            }
+            lock.unlock()
         }
-        lock.unlock()
         if token.isCancelled {
             try rt.checkInterrupt()
             throw DshError(.interrupted, token.reason)

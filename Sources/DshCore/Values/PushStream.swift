@@ -73,7 +73,8 @@ public final class PushStream<Item: Sendable>: StreamValue {
             }
             ready.removeAll(keepingCapacity: true)
             readyIndex = 0
-            switch shared.takeAll(runtime.cancellation) {
+            let token = runtime.cancellation
+            switch runtime.whileBlocked({ shared.takeAll(token) }) {
             case .items(let items):
                 for item in items {
                     do {

@@ -337,8 +337,10 @@ enum BindingTable {
         Binding("docker", "logout", nil, "registry", doc: "remove a registry's stored credentials, as docker logout does; false when there were none"),
         Binding("docker", "distribution", "DistributionInspect", "reference", fills: ["name"],
                 doc: "the registry's descriptor and platforms of an image reference"),
-        Binding("docker", "connect", nil, "host", local: ["tls": "{ca, cert, key, verify} or true", "api_version": "pin the API version"],
+        Binding("docker", "connect", nil, "host", local: ["tls": "{ca, cert, key, verify} or true", "api_version": "pin the API version",
+                "context": "a CLI context's name instead of a host (see docker.contexts())"],
                 doc: "a client of another daemon"),
+        Binding("docker", "contexts", nil, doc: "the CLI's contexts, as docker context ls: [{name, host, description, current}]"),
         Binding("docker", "request", nil, "method, path", local: [
             "query": "query parameters", "body": "a map/list (JSON), string, bytes or tar(...)", "headers": "request headers",
             "stream": "a stream of JSON messages", "full": "{status, headers, body} instead of the body"],
