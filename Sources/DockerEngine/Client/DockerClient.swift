@@ -309,7 +309,8 @@ public final class DockerClient: Sendable {
     /// closes an attach or exec when the process ends and when it dies itself; only an
     /// answer tells the two apart, as the CLI's inspect after the stream does. To a unix
     /// socket the ping is a blocking request on a Dispatch thread, so that it never waits
-    /// for Swift's cooperative pool (which a busy host may have filled).
+    /// for Swift's cooperative pool (which a busy host may have filled), over a new
+    /// connection: a kept-alive one may still be answered by a daemon that is going away.
     private func daemonStillAnswers(_ method: String, _ path: String) -> HijackEndCheck {
         let transport = self.transport
         let host = configuration.endpoint.hostHeader
@@ -333,7 +334,7 @@ public final class DockerClient: Sendable {
             if let sockets = transport.unixSockets {
                 DispatchQueue.global().async {
                     do {
-                        _ = try sockets.execute(head: head, body: nil, timeouts: quick, limit: 1 << 16, errorLimit: 1 << 16, cancellation: nil)
+                        _ = try sockets.execute(head: head, body: nil, timeouts: quick, limit: 1 << 16, errorLimit: 1 << 16, cancellation: nil, fresh: true)
                         done(nil)
                     } catch {
                         done(verdict(error))

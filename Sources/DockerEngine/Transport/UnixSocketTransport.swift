@@ -34,9 +34,11 @@ final class UnixSocketTransport: Sendable {
     /// answering is replaced once by a new one, if the request was not sent whole or is
     /// idempotent (a POST the daemon may have run is never sent twice). `cancellation`
     /// aborts the socket from another thread and makes this throw `CancellationError`.
+    /// `fresh` takes no kept-alive connection: the request proves that the daemon accepts
+    /// a new one (a pooled connection may still be served by a daemon that is going away).
     func execute(
         head: HTTPRequestHead, body: ByteBuffer?, timeouts: DockerTimeouts, limit: Int, errorLimit: Int,
-        cancellation: DockerCancellation?
+        cancellation: DockerCancellation?, fresh: Bool = false
     ) throws -> HTTPWholeResponse {
         // A small body goes in the same write as the head; a larger one follows it.
         var request = try Self.encode(head)
@@ -49,7 +51,7 @@ final class UnixSocketTransport: Sendable {
         while true {
             attempt += 1
             if let cancellation, cancellation.isCancelled { throw CancellationError() }
-            let pooled = attempt == 1 ? takeIdle() : nil
+            let pooled = attempt == 1 && !fresh ? takeIdle() : nil
             let socket: UnixSocket
             if let pooled {
                 socket = pooled

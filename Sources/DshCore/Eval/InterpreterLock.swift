@@ -139,6 +139,7 @@ enum WorkerMachine {
         m.globals.deinitialize(count: m.globalCapacity)
         m.globals.deallocate()
         m.stepLimit = vm.pointee.stepLimit
+        m.stepLimitReason = vm.pointee.stepLimitReason
         m.deadline = vm.pointee.deadline
         m.maxDepth = vm.pointee.maxDepth
         m.token = token
