@@ -34,6 +34,13 @@ import Glibc
         }
         #expect(started, "the command never started")
         kill(p.processIdentifier, signal)
+        // Bounded: a dsh that missed the signal fails the test instead of hanging the suite.
+        var waited = 0
+        while p.isRunning && waited < 300 { usleep(100_000); waited += 1 }
+        if p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            Issue.record("dsh did not end within 30 s of signal \(signal)")
+        }
         p.waitUntilExit()
         #expect(p.terminationStatus == 128 + signal)
         #expect(processesMatching("sleep \(n)").isEmpty)
