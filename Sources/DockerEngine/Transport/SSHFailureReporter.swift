@@ -56,8 +56,9 @@ final class SSHFailureReporter: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        // (ssh is exiting: its pipes closed. A short wait on this failure path gives its status.)
-        if !answered && !reported { report(wait: 0.5) }
+        // When ssh's output had ended, ssh is exiting: a short wait gives its status. (A
+        // close of ours, say a cancelled request, reports without waiting, to no one.)
+        if !answered && !reported { report(wait: holding ? 0.5 : 0) }
         context.fireChannelInactive()
     }
 
