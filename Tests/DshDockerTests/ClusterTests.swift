@@ -28,9 +28,12 @@ enum Cluster {
     static func leftovers(pids: [Int32]) -> [String] {
         var left: [String] = []
         let netns = runCommand(["ip", "netns", "list"]).output
-        // Lines such as `dsh-node1 (id: 0)`.
-        left += netns.split(separator: "\n").filter { $0.hasPrefix("dsh-node") }.map { "netns \($0.split(separator: " ")[0])" }
-        let links = runCommand(["ip", "-o", "link", "show"]).output
+        // Lines such as `dsh-node1 (id: 0)`; dsh-hub holds the bridge.
+        let names = netns.split(separator: "\n").map { String($0.split(separator: " ").first ?? "") }
+        left += names.filter { $0.hasPrefix("dsh-node") || $0 == "dsh-hub" }.map { "netns \($0)" }
+        // The links, in the root namespace (where there should never be any) and the hub.
+        var links = runCommand(["ip", "-o", "link", "show"]).output
+        if names.contains("dsh-hub") { links += runCommand(["ip", "-n", "dsh-hub", "-o", "link", "show"]).output }
         for line in links.split(separator: "\n") where line.contains("dsh-cbr0") || line.contains("dsh-cveth") {
             left.append("link \(line.prefix(60))")
         }
@@ -69,6 +72,7 @@ private struct ClusterRun: Sendable {
     var stopAgain = (status: Int32(-1), output: "")
     var dockerdPids: [Int32] = []
     var whileRunning: [String] = []
+    var rootLinks: [String] = []
     var leftovers: [String] = []
 }
 
@@ -87,6 +91,8 @@ struct ClusterTests {
             // What the leftovers check sees while the cluster runs (so that its finding
             // nothing afterwards means something).
             run.whileRunning = Cluster.leftovers(pids: run.dockerdPids)
+            run.rootLinks = runCommand(["ip", "-o", "link", "show"]).output.split(separator: "\n")
+                .filter { $0.contains("dsh-c") }.map(String.init)
             // Whatever happened above: stop, stop again (it must be safe twice), look.
             run.stop = runCommand([Cluster.script, "stop"])
             run.stopAgain = runCommand([Cluster.script, "stop"])
@@ -98,11 +104,12 @@ struct ClusterTests {
         #expect(run.example.status == 0, "swarm_cluster.dsh:\n\(run.example.output)")
         #expect(run.stop.status == 0 && run.stopAgain.status == 0, "\(run.stop.output)\n\(run.stopAgain.output)")
         #expect(run.leftovers.isEmpty, "left after scripts/cluster stop: \(run.leftovers)")
-        // While it ran, the same check saw the namespaces, the bridge and veths, the two
+        // While it ran, the same check saw the namespaces, the bridge and veths (in the hub), the two
         // live dockerd (node3's was killed), their processes and the state dir.
         let seen = run.whileRunning
-        #expect((1...3).allSatisfy { n in seen.contains("netns dsh-node\(n)") }, "\(seen)")
+        #expect((1...3).allSatisfy { n in seen.contains("netns dsh-node\(n)") } && seen.contains("netns dsh-hub"), "\(seen)")
         #expect(seen.contains { $0.contains("dsh-cbr0") } && seen.contains { $0.contains("dsh-cveth1") }, "\(seen)")
+        #expect(run.rootLinks.isEmpty, "the cluster's links must not be in the root namespace: \(run.rootLinks)")
         #expect(seen.filter { $0.hasPrefix("dockerd pid ") }.count == 2, "\(seen)")
         #expect(seen.contains(Cluster.dir) && seen.contains { $0.hasPrefix("process ") }, "\(seen)")
 
