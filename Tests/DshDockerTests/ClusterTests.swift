@@ -16,8 +16,13 @@ enum Cluster {
     /// The state dir (the namespaces' and the bridge's names are fixed: one cluster at a time).
     static let dir = "/tmp/dsh-cluster"
 
+    /// Runs `scripts/cluster ARGS` on the test's state dir (whatever DSH_CLUSTER_DIR says).
+    static func run(_ args: String...) -> (status: Int32, output: String) {
+        runCommand(["env", "DSH_CLUSTER_DIR=\(dir)", script] + args)
+    }
+
     /// Whether this machine can create network namespaces and bridges (`scripts/cluster check`).
-    static var namespacesWork: Bool { runCommand([script, "check"]).status == 0 }
+    static var namespacesWork: Bool { run("check").status == 0 }
     /// The test runs where namespaces work, and always in CI (where their absence fails it).
     static var enabled: Bool { Engine.isCI || namespacesWork }
     static let skipReason: Comment =
@@ -81,7 +86,7 @@ struct ClusterTests {
     @Test("a three-node swarm: spread, scale, rolling update, rollbacks, drain, a killed worker",
           .timeLimit(.minutes(8)))
     func threeNodeSwarm() async throws {
-        let check = runCommand([Cluster.script, "check"])
+        let check = Cluster.run("check")
         // In CI (or where the check passed) a failure to create namespaces fails the test.
         try #require(check.status == 0, "scripts/cluster check: \(check.output)")
         let binary = Engine.environment["DSH_BINARY"] ?? packageRoot + "/.build/debug/dsh"
@@ -94,8 +99,8 @@ struct ClusterTests {
             run.rootLinks = runCommand(["ip", "-o", "link", "show"]).output.split(separator: "\n")
                 .filter { $0.contains("dsh-c") }.map(String.init)
             // Whatever happened above: stop, stop again (it must be safe twice), look.
-            run.stop = runCommand([Cluster.script, "stop"])
-            run.stopAgain = runCommand([Cluster.script, "stop"])
+            run.stop = Cluster.run("stop")
+            run.stopAgain = Cluster.run("stop")
             run.leftovers = Cluster.leftovers(pids: run.dockerdPids)
             return run
         }
@@ -153,8 +158,8 @@ struct ClusterTests {
     /// Starts the cluster (after stopping what a failed run may have left) and runs the
     /// example on it with the real dsh binary, recording each outcome in `run`.
     private static func startAndRunTheExample(_ run: inout ClusterRun, binary: String) {
-        _ = runCommand([Cluster.script, "stop"])
-        run.start = runCommand([Cluster.script, "start"])
+        _ = Cluster.run("stop")
+        run.start = Cluster.run("start")
         run.dockerdPids = (1...3).compactMap { n in
             readText("\(Cluster.dir)/node\(n)/dockerd.pid").flatMap { Int32($0.filter(\.isNumber)) }
         }
