@@ -4,9 +4,11 @@
 extension StdlibSource {
     /// `stdlib/stacks.dsh`: compose, plan, up, down, ps, logs, restart.
     public static let stacks = #"""
-# stacks.dsh: declarative stacks (plan, up, down, ps, logs, restart, compose) on Compose's labels.
+# stacks.dsh: declarative stacks (plan, up, deploy, down, ps, logs, restart, compose) on
+# Compose's labels (containers) and `docker stack`'s namespace label (swarm services).
 # The Docker bindings load this file on the first call of one of its functions; `_native`
-# (sha256 of a string, a warning on standard error) is given by the host (StackLibrary.swift).
+# (sha256, a warning on standard error, merge over a list, durations, health checks) is
+# given by the host (StackLibrary.swift).
 
 let _P = "com.docker.compose.project"
 let _SERVICE = "com.docker.compose.service"
@@ -16,11 +18,21 @@ let _ONEOFF = "com.docker.compose.oneoff"
 let _NETWORK = "com.docker.compose.network"
 let _VOLUME = "com.docker.compose.volume"
 let _CONFIG = "dsh.stack.config"
+let _NAMESPACE = "com.docker.stack.namespace"
+let _STACK_IMAGE = "com.docker.stack.image"
+let _IMAGE_ID = "dsh.stack.image-id"
+let _TASK_HASH = "dsh.stack.task-hash"
 
 let _STACK_FIELDS = ["name", "services", "networks", "volumes"]
 let _SERVICE_FIELDS = ["image", "build", "command", "entrypoint", "env", "volumes", "healthcheck",
     "labels", "ports", "depends_on", "restart", "replicas", "networks", "network_mode", "user",
-    "workdir", "stop_signal"]
+    "workdir", "stop_signal", "update_config", "restart_policy"]
+let _UPDATE_FIELDS = ["parallelism", "delay", "failure_action", "monitor", "max_failure_ratio", "order"]
+let _RESTART_POLICY_FIELDS = ["condition", "delay", "max_attempts", "window"]
+let _PORT_FIELDS = ["target", "published", "protocol", "mode", "host_ip"]
+# The service settings that do not make a container (`up`), or a swarm service (`deploy`).
+let _CONTAINER_SKIP = ["build", "replicas", "depends_on", "update_config", "restart_policy"]
+let _SWARM_SKIP = ["build", "depends_on"]
 let _HEALTH_FIELDS = ["test", "interval", "timeout", "retries", "start_period", "disable"]
 let _NET_FIELDS = ["driver", "internal", "labels", "attachable", "external", "name"]
 let _VOL_FIELDS = ["driver", "driver_opts", "labels", "external", "name"]
@@ -119,6 +131,76 @@ fn _sorted_map(m) {
     return out
 }
 
+# `v` when it is nil or one of `allowed`, else an error naming them.
+fn _one_of(where, v, allowed) {
+    if v != nil && !(v in allowed) {
+        throw error("${where}: expected ${join(map(allowed, x => repr(x)), " or ")}, got ${repr(v)}${_suggest(str(v), allowed)}")
+    }
+    return v
+}
+
+# An int of at least 0 (or nil).
+fn _count(where, v) {
+    if v != nil && (type(v) != "int" || v < 0) { throw error("${where}: expected an int >= 0, got ${repr(v)}") }
+    return v
+}
+
+# A duration ("2s", "500ms", "1m", nanoseconds as an int) in nanoseconds, or nil.
+fn _duration(where, v) {
+    if v == nil { return nil }
+    try {
+        return _native.duration(v)
+    } catch e {
+        throw error("${where}: ${e.message}")
+    }
+}
+
+# `update_config` (used by `deploy`): checked, keys sorted.
+fn _update_config(where, u) {
+    if u == nil { return nil }
+    _want(where, u, ["map"])
+    _fields(where, u, _UPDATE_FIELDS)
+    _count("${where}: parallelism", u.parallelism)
+    _one_of("${where}: failure_action", u.failure_action, ["continue", "pause", "rollback"])
+    _one_of("${where}: order", u.order, ["stop-first", "start-first"])
+    _duration("${where}: delay", u.delay)
+    _duration("${where}: monitor", u.monitor)
+    if u.max_failure_ratio != nil { _want("${where}: max_failure_ratio", u.max_failure_ratio, ["int", "float"]) }
+    return _sorted_map(u)
+}
+
+# `restart_policy` (used by `deploy`): checked, keys sorted.
+fn _restart_policy(where, r) {
+    if r == nil { return nil }
+    _want(where, r, ["map"])
+    _fields(where, r, _RESTART_POLICY_FIELDS)
+    _one_of("${where}: condition", r.condition, ["none", "on-failure", "any"])
+    _count("${where}: max_attempts", r.max_attempts)
+    _duration("${where}: delay", r.delay)
+    _duration("${where}: window", r.window)
+    return _sorted_map(r)
+}
+
+# A published port: a string ("8080:80", "127.0.0.1:8443:443/tcp", "9000") or Compose's
+# long syntax {target, published, protocol, mode: "ingress" or "host", host_ip}.
+fn _port(where, p) {
+    if type(p) != "map" { return str(p) }
+    _fields(where, p, _PORT_FIELDS)
+    _want("${where}: target", p.target, ["int"])
+    _one_of("${where}: mode", p.mode, ["ingress", "host"])
+    _one_of("${where}: protocol", p.protocol, ["tcp", "udp", "sctp"])
+    return _sorted_map(p)
+}
+
+# A port as `docker run -p` writes it (the long syntax's mode does not apply to containers).
+fn _port_string(p) {
+    if type(p) == "string" { return p }
+    let proto = "/${p.protocol ?? "tcp"}"
+    if p.published == nil { return "${p.target}${proto}" }
+    let ip = _if(p.host_ip == nil, "", "${p.host_ip}:")
+    return "${ip}${p.published}:${p.target}${proto}"
+}
+
 fn _labels(where, v) {
     if v == nil { return {} }
     return _env(where, v)
@@ -139,7 +221,7 @@ fn _check(stack) {
     for n, spec in _want("${where}: networks", stack.networks ?? {}, ["map"]) {
         let s = _want("${where}: network ${n}", spec ?? {}, ["map"])
         _fields("${where}: network ${n}", s, _NET_FIELDS)
-        networks[n] = {driver: s.driver ?? "bridge", internal: s.internal == true,
+        networks[n] = {driver: s.driver, internal: s.internal == true, attachable: s.attachable,
             labels: _labels("${where}: network ${n}: labels", s.labels),
             external: s.external == true, name: s.name ?? "${name}_${n}"}
     }
@@ -223,19 +305,17 @@ fn _check(stack) {
                 if type(h.test) == "string" { health.test = ["CMD-SHELL", h.test] }
             }
         }
-        var ports = []
-        for p in _want("${w}: ports", s.ports ?? [], ["list"]) {
-            ports = ports + [str(p)]
-        }
+        let ports = map(_want("${w}: ports", s.ports ?? [], ["list"]), p => _port("${w}: ports", p))
         out[svc] = {image: image, build: build, command: _command("${w}: command", s.command),
             entrypoint: _command("${w}: entrypoint", s.entrypoint), env: _env("${w}: env", s.env),
             volumes: binds, healthcheck: health, labels: _labels("${w}: labels", s.labels),
             ports: ports, depends_on: deps, restart: _restart("${w}: restart", s.restart),
             replicas: replicas, networks: nets, network_mode: mode, user: s.user, workdir: s.workdir,
-            stop_signal: s.stop_signal}
+            stop_signal: s.stop_signal, update_config: _update_config("${w}: update_config", s.update_config),
+            restart_policy: _restart_policy("${w}: restart_policy", s.restart_policy)}
     }
     if needs_default && !("default" in networks) {
-        networks.default = {driver: "bridge", internal: false, labels: {}, external: false, name: "${name}_default"}
+        networks.default = {driver: nil, internal: false, attachable: nil, labels: {}, external: false, name: "${name}_default"}
     }
     let result = {name: name, services: out, networks: networks, volumes: volumes}
     result.order = _order(result)
@@ -297,12 +377,13 @@ fn _canonical(v) {
     return v
 }
 
-# The settings that make a container (not replicas, build, depends_on), with the image's id.
-fn _effective(stack, svc, image_id) {
+# The settings that make a container (those not in `skip`), with the networks' engine names
+# and the image's id.
+fn _effective(stack, svc, image_id, skip) {
     let s = stack.services[svc]
     let out = {}
     for k, v in s {
-        if !(k in ["build", "replicas", "depends_on"]) { out[k] = v }
+        if !(k in skip) { out[k] = v }
     }
     out.networks = map(s.networks, n => stack.networks[n].name)
     out.image_id = image_id
@@ -349,16 +430,27 @@ fn _cname(c) {
 
 # --- plan -----------------------------------------------------------------------------
 
-# What `up` would do to make the engine match the stack: a list of
-# {action, kind, name, service, reason}; changes nothing.
-fn plan(stack) {
-    return _plan(_check(stack), {})
+# What `up` (with `mode: "swarm"`, `deploy`) would do to make the engine match the stack: a
+# list of {action, kind, name, service, reason}; changes nothing.
+fn plan(stack, mode = "containers") {
+    _one_of("plan: mode", mode, ["containers", "swarm"])
+    let st = _check(stack)
+    if mode == "swarm" {
+        _need_manager("plan ${st.name}")
+        return _swarm_plan(st, {})
+    }
+    return _plan(st, {})
+}
+
+# One step of a plan.
+fn _step(action, kind, name, service, reason) {
+    return {action: action, kind: kind, name: name, service: service, reason: reason}
 }
 
 fn _plan(st, built) {
     var steps = []
     fn step(action, kind, name, service, reason) {
-        steps = steps + [{action: action, kind: kind, name: name, service: service, reason: reason}]
+        steps = steps + [_step(action, kind, name, service, reason)]
     }
     let name = st.name
     let have_nets = {}
@@ -370,8 +462,9 @@ fn _plan(st, built) {
             step("keep", "network", n.name, nil, "external")
         } else if n.name in have_nets {
             let h = have_nets[n.name]
-            if h.Internal != n.internal || h.Driver != n.driver {
-                step("recreate", "network", n.name, nil, "driver/internal changed: ${h.Driver}/${h.Internal} -> ${n.driver}/${n.internal}")
+            let driver = n.driver ?? "bridge"
+            if h.Internal != n.internal || h.Driver != driver {
+                step("recreate", "network", n.name, nil, "driver/internal changed: ${h.Driver}/${h.Internal} -> ${driver}/${n.internal}")
             } else {
                 step("keep", "network", n.name, nil, "up to date")
             }
@@ -404,7 +497,7 @@ fn _plan(st, built) {
         if image_id == nil && s.replicas > 0 && !any(steps, x => x.kind == "image" && x.name == s.image) {
             step("create", "image", s.image, svc, _if(s.build == nil, "pull: not present", "build: not present"))
         }
-        let config = _effective(st, svc, image_id)
+        let config = _effective(st, svc, image_id, _CONTAINER_SKIP)
         let hash = _native.sha256(json(config))
         let existing = {}
         for c in by_service[svc] ?? [] {
@@ -456,30 +549,9 @@ fn _plan(st, built) {
 # plan it applied. Idempotent: a second `up` with no change only keeps.
 fn up(stack, timeout = 60, build = false, quiet = false) {
     let st = _check(stack)
-    let built = {}
-    var made = []
-    for svc in st.order {
-        let s = st.services[svc]
-        if s.replicas == 0 { continue }
-        try {
-            if s.build != nil && (build || _image_id(s.image) == nil) {
-                let b = s.build
-                var ctx = b.context
-                if type(ctx) == "string" { ctx = tar(ctx) }
-                let out = docker.images.build(ctx, t: s.image, dockerfile: b.dockerfile, labels: {"${_P}": st.name, "${_SERVICE}": svc})
-                if quiet { collect(out) } else { progress(out) }
-                built[svc] = _image_id(s.image)
-                made = made + [{action: "create", kind: "image", name: s.image, service: svc, reason: "built"}]
-            } else if s.build == nil && _image_id(s.image) == nil {
-                let out = docker.images.pull(s.image)
-                if quiet { collect(out) } else { progress(out) }
-                made = made + [{action: "create", kind: "image", name: s.image, service: svc, reason: "pulled"}]
-            }
-        } catch e {
-            throw error("up ${st.name}: service ${svc}: cannot ${_if(s.build == nil, "pull", "build")} image ${s.image}: ${e.message ?? str(e)}")
-        }
-    }
-    var steps = made + _plan(st, built)
+    let images = _images("up", st, build, quiet, true)
+    let built = images.built
+    var steps = images.steps + _plan(st, built)
     let name = st.name
     # Orphans first (they may hold networks), then networks and volumes.
     for x in steps {
@@ -497,7 +569,7 @@ fn up(stack, timeout = 60, build = false, quiet = false) {
     for key, n in st.networks {
         let x = first(steps, y => y.kind == "network" && y.name == n.name)
         if x.action == "create" || x.action == "recreate" {
-            docker.networks.create(n.name, driver: n.driver, internal: n.internal,
+            docker.networks.create(n.name, driver: n.driver ?? "bridge", internal: n.internal,
                 labels: n.labels + {"${_P}": name, "${_NETWORK}": key})
         }
     }
@@ -514,7 +586,7 @@ fn up(stack, timeout = 60, build = false, quiet = false) {
         for dep, cond in s.depends_on {
             _wait_for(st, svc, dep, cond, deadline, timeout)
         }
-        let config = _effective(st, svc, built[svc] ?? _image_id(s.image))
+        let config = _effective(st, svc, built[svc] ?? _image_id(s.image), _CONTAINER_SKIP)
         for x in steps {
             if x.kind != "container" || x.service != svc { continue }
             try {
@@ -532,6 +604,35 @@ fn up(stack, timeout = 60, build = false, quiet = false) {
     return steps
 }
 
+# Builds the images of services with `build` that are missing (all of them with `build`),
+# and with `pull` pulls the other missing ones: {built: service -> image id, steps}.
+fn _images(what, st, build, quiet, pull) {
+    let built = {}
+    var made = []
+    for svc in st.order {
+        let s = st.services[svc]
+        if s.replicas == 0 { continue }
+        try {
+            if s.build != nil && (build || _image_id(s.image) == nil) {
+                let b = s.build
+                var ctx = b.context
+                if type(ctx) == "string" { ctx = tar(ctx) }
+                let out = docker.images.build(ctx, t: s.image, dockerfile: b.dockerfile, labels: {"${_P}": st.name, "${_SERVICE}": svc})
+                if quiet { collect(out) } else { progress(out) }
+                built[svc] = _image_id(s.image)
+                made = made + [_step("create", "image", s.image, svc, "built")]
+            } else if pull && s.build == nil && _image_id(s.image) == nil {
+                let out = docker.images.pull(s.image)
+                if quiet { collect(out) } else { progress(out) }
+                made = made + [_step("create", "image", s.image, svc, "pulled")]
+            }
+        } catch e {
+            throw error("${what} ${st.name}: service ${svc}: cannot ${_if(s.build == nil, "pull", "build")} image ${s.image}: ${e.message ?? str(e)}")
+        }
+    }
+    return {built: built, steps: made}
+}
+
 fn _remove_container(name) {
     try {
         docker.containers.get(name).remove(force: true)
@@ -546,7 +647,7 @@ fn _create(st, svc, cname, config) {
     let labels = s.labels + {"${_P}": st.name, "${_SERVICE}": svc, "${_NUMBER}": number,
         "${_HASH}": _native.sha256(json(config)), "${_ONEOFF}": "False", "${_CONFIG}": json(config)}
     let ports = {}
-    for p in s.ports {
+    for p in map(s.ports, _port_string) {
         let parts = split(p, ":")
         if len(parts) == 1 {
             ports[parts[0]] = ""
@@ -611,6 +712,310 @@ fn _wait_for(st, svc, dep, cond, deadline, timeout) {
     }
 }
 
+# --- swarm: plan(mode: "swarm"), deploy ------------------------------------------------
+
+# Whether the engine is a swarm manager (the only kind of node that runs services).
+fn _is_manager() {
+    return docker.info().Swarm?.ControlAvailable == true
+}
+
+fn _need_manager(what) {
+    if !_is_manager() {
+        throw error("${what}: the engine is not a swarm manager (docker.swarm.init() makes it one; up runs a stack as containers)")
+    }
+}
+
+fn _namespace_filter(name) {
+    return {label: ["${_NAMESPACE}=${name}"]}
+}
+
+# The stack's service name of a swarm service (its label, else its name without "stack_").
+fn _service_key(name, x) {
+    return x.Spec.Labels[_SERVICE] ?? x.Spec.Name[len(name) + 1:]
+}
+
+# A stack port as the swarm's EndpointSpec port.
+fn _swarm_port(where, p) {
+    if type(p) == "map" {
+        if p.host_ip != nil { throw error("${where}: ports: a swarm publishes on every address; host_ip is not supported") }
+        let out = {Protocol: p.protocol ?? "tcp", TargetPort: p.target, PublishMode: p.mode ?? "ingress"}
+        if p.published != nil { out.PublishedPort = int(str(p.published)) }
+        return out
+    }
+    let proto = split(p, "/")
+    let parts = split(proto[0], ":")
+    if len(parts) > 2 || "-" in proto[0] {
+        throw error("${where}: ports: '${p}': a swarm port is \"published:target[/protocol]\" or \"target\" (no host address, no range)")
+    }
+    let out = {Protocol: _if(len(proto) > 1, proto[-1], "tcp"), TargetPort: int(parts[-1]), PublishMode: "ingress"}
+    if len(parts) == 2 { out.PublishedPort = int(parts[0]) }
+    return out
+}
+
+# A stack volume ("name:/path[:ro]" or "/host:/path[:ro]") as a swarm mount; a named
+# volume is created by the node that runs the task, with the stack's namespace label.
+fn _swarm_mount(st, where, v) {
+    let parts = split(v, ":")
+    let ro = len(parts) > 2 && "ro" in split(parts[2], ",")
+    if starts_with(parts[0], "/") { return {Type: "bind", Source: parts[0], Target: parts[1], ReadOnly: ro} }
+    let vol = first(values(st.volumes), x => x.name == parts[0])
+    if vol == nil { throw error("${where}: volumes: '${v}': a bind mount on a swarm needs an absolute path") }
+    let out = {Type: "volume", Source: vol.name, Target: parts[1], ReadOnly: ro}
+    if !vol.external {
+        out.VolumeOptions = {Labels: vol.labels + {"${_NAMESPACE}": st.name},
+            DriverConfig: {Name: vol.driver, Options: vol.driver_opts}}
+    }
+    return out
+}
+
+# The swarm restart policy: `restart_policy`, else `restart` read as docker stack deploy
+# does ("always" and "unless-stopped": any, "on-failure[:N]"; "no": the swarm's default).
+fn _swarm_restart(s) {
+    let r = s.restart_policy
+    if r == nil {
+        if s.restart == "no" { return nil }
+        let parts = split(s.restart, ":")
+        if parts[0] != "on-failure" { return {Condition: "any"} }
+        if len(parts) == 2 { return {Condition: "on-failure", MaxAttempts: int(parts[1])} }
+        return {Condition: "on-failure"}
+    }
+    let out = {Condition: r.condition ?? "any"}
+    if r.delay != nil { out.Delay = _native.duration(r.delay) }
+    if r.max_attempts != nil { out.MaxAttempts = r.max_attempts }
+    if r.window != nil { out.Window = _native.duration(r.window) }
+    return out
+}
+
+# The swarm update settings (`update_config`; the swarm's defaults for what it leaves out).
+fn _swarm_update(u) {
+    let out = {Parallelism: u?.parallelism ?? 1, FailureAction: u?.failure_action ?? "pause", Order: u?.order ?? "stop-first"}
+    if u?.delay != nil { out.Delay = _native.duration(u.delay) }
+    if u?.monitor != nil { out.Monitor = _native.duration(u.monitor) }
+    if u?.max_failure_ratio != nil { out.MaxFailureRatio = u.max_failure_ratio }
+    return out
+}
+
+# The ServiceSpec `deploy` sends for `svc` (`config`: its effective configuration, whose
+# hash and JSON go into the service's labels, as `up` does for containers).
+fn _service_spec(st, svc, config) {
+    let s = st.services[svc]
+    let w = "deploy ${st.name}: service ${svc}"
+    if s.network_mode != nil { throw error("${w}: network_mode is not supported on a swarm (use networks)") }
+    let container = {Image: s.image, Labels: {"${_NAMESPACE}": st.name}}
+    if config.image_id != nil { container.Labels[_IMAGE_ID] = config.image_id }
+    if s.entrypoint != nil { container.Command = s.entrypoint }
+    if s.command != nil { container.Args = s.command }
+    if len(s.env) > 0 { container.Env = map(keys(s.env), k => "${k}=${s.env[k]}") }
+    if s.workdir != nil { container.Dir = s.workdir }
+    if s.user != nil { container.User = s.user }
+    if s.stop_signal != nil { container.StopSignal = s.stop_signal }
+    if s.healthcheck != nil { container.HealthCheck = _native.healthcheck(s.healthcheck) }
+    let mounts = map(s.volumes, v => _swarm_mount(st, w, v))
+    if len(mounts) > 0 { container.Mounts = mounts }
+    let task = {ContainerSpec: container, Networks: map(s.networks, n => {Target: st.networks[n].name, Aliases: [svc]})}
+    let policy = _swarm_restart(s)
+    if policy != nil { task.RestartPolicy = policy }
+    # The task's own hash tells a task of this spec from one of an earlier spec.
+    container.Labels[_TASK_HASH] = _native.sha256(json(_canonical(task)))
+    return {Name: "${st.name}_${svc}", TaskTemplate: task, Mode: {Replicated: {Replicas: s.replicas}},
+        Labels: s.labels + {"${_NAMESPACE}": st.name, "${_STACK_IMAGE}": s.image, "${_P}": st.name, "${_SERVICE}": svc,
+            "${_HASH}": _native.sha256(json(config)), "${_CONFIG}": json(config)},
+        UpdateConfig: _swarm_update(s.update_config),
+        EndpointSpec: {Mode: "vip", Ports: map(s.ports, p => _swarm_port(w, p))}}
+}
+
+# The spec of `svc` with the image built now (`built`) or found on this node.
+fn _spec_of(st, svc, built) {
+    let image_id = built[svc] ?? _image_id(st.services[svc].image)
+    return _service_spec(st, svc, _effective(st, svc, image_id, _SWARM_SKIP))
+}
+
+# What `deploy` would do: networks to create (overlay), services to create, update (and
+# why) or leave alone, orphan services and networks to remove.
+fn _swarm_plan(st, built) {
+    var steps = []
+    fn step(action, kind, name, service, reason) {
+        steps = steps + [_step(action, kind, name, service, reason)]
+    }
+    let name = st.name
+    let have_nets = {}
+    for n in docker.networks.list(filters: _namespace_filter(name)) {
+        have_nets[n.Name] = n
+    }
+    for key, n in st.networks {
+        let driver = n.driver ?? "overlay"
+        if n.external {
+            step("keep", "network", n.name, nil, "external")
+        } else if n.name in have_nets {
+            let h = have_nets[n.name]
+            if h.Driver != driver || h.Internal != n.internal {
+                step("keep", "network", n.name, nil, "differs (driver/internal ${h.Driver}/${h.Internal} -> ${driver}/${n.internal}) but deploy does not recreate networks: down first")
+            } else {
+                step("keep", "network", n.name, nil, "up to date")
+            }
+        } else {
+            step("create", "network", n.name, nil, "missing")
+        }
+    }
+    let have = {}
+    for x in docker.services.list(filters: _namespace_filter(name)) {
+        have[_service_key(name, x)] = x
+    }
+    for svc in st.order {
+        let s = st.services[svc]
+        if s.build != nil && built[svc] == nil && _image_id(s.image) == nil {
+            step("create", "image", s.image, svc, "build: not present")
+        }
+        let spec = _spec_of(st, svc, built)
+        let h = have[svc]
+        if h == nil {
+            step("create", "service", spec.Name, svc, "missing")
+        } else if h.Spec.Labels[_HASH] != spec.Labels[_HASH] {
+            step("update", "service", spec.Name, svc, _changes(h.Spec.Labels[_CONFIG], parse_json(spec.Labels[_CONFIG])))
+        } else if h.Spec.Mode?.Replicated?.Replicas != s.replicas {
+            step("update", "service", spec.Name, svc, "replicas: ${h.Spec.Mode?.Replicated?.Replicas} -> ${s.replicas} (changed outside the stack)")
+        } else {
+            step("keep", "service", spec.Name, svc, "up to date")
+        }
+    }
+    for svc, h in have {
+        if !(svc in st.services) {
+            step("remove", "service", h.Spec.Name, svc, "orphan: service ${svc} is not in the stack")
+        }
+    }
+    let wanted = map(values(st.networks), n => n.name)
+    for n, h in have_nets {
+        if !(n in wanted) { step("remove", "network", n, nil, "orphan: not in the stack") }
+    }
+    return steps
+}
+
+# Makes a swarm's services match the stack, as `docker stack deploy` does: builds missing
+# images of services with `build` (on this node; `build: true` rebuilds), creates overlay
+# networks, creates and updates services (an update sends the whole spec with the
+# service's current version), removes orphan services and networks, then with `wait`
+# waits until every service runs its replicas of the new spec. Returns the plan it applied.
+fn deploy(stack, build = false, quiet = false, wait = true, timeout = 60) {
+    let st = _check(stack)
+    let name = st.name
+    _need_manager("deploy ${name}")
+    for svc in st.order {
+        if len(st.services[svc].depends_on) > 0 {
+            _native.warn("deploy ${name}: service ${svc}: depends_on is ignored on a swarm (services start together, as with docker stack deploy)")
+        }
+    }
+    let images = _images("deploy", st, build, quiet, false)
+    let built = images.built
+    let steps = images.steps + _swarm_plan(st, built)
+    var removed = []
+    for x in filter(steps, x => x.kind == "service" && x.action == "remove") {
+        let svc = docker.services.get(x.name)
+        svc.remove()
+        removed = removed + [svc.ID]
+    }
+    for key, n in st.networks {
+        if first(steps, y => y.kind == "network" && y.name == n.name).action == "create" {
+            docker.networks.create(n.name, driver: n.driver ?? "overlay", internal: n.internal,
+                attachable: n.attachable ?? true, labels: n.labels + {"${_NAMESPACE}": name})
+        }
+    }
+    for x in filter(steps, x => x.kind == "service" && (x.action == "create" || x.action == "update")) {
+        try {
+            let spec = _spec_of(st, x.service, built)
+            if x.action == "create" {
+                docker.services.create(spec)
+            } else {
+                docker.services.get(x.name).update(spec)
+            }
+        } catch e {
+            throw error("deploy ${name}: service ${x.service}: ${e.message ?? str(e)}")
+        }
+    }
+    let deadline = now() + timeout
+    _wait_gone(removed, deadline)
+    for x in filter(steps, x => x.kind == "network" && x.action == "remove") {
+        _remove_network(x.name, deadline)
+    }
+    if wait {
+        for x in filter(steps, x => x.kind == "service" && x.action != "remove") {
+            _converge(st, x, deadline, timeout)
+        }
+    }
+    return steps
+}
+
+# Waits until the task containers of the services `ids` (removed) are gone from this node.
+fn _wait_gone(ids, deadline) {
+    for id in ids {
+        while len(docker.containers.list(all: true, filters: {label: ["com.docker.swarm.service.id=${id}"]})) > 0 && now() < deadline {
+            sleep(0.2)
+        }
+    }
+}
+
+# Removes a network, retrying until `deadline` while tasks still leave it.
+fn _remove_network(net, deadline) {
+    while true {
+        try {
+            docker.networks.get(net).remove()
+            return nil
+        } catch e {
+            if e.status == 404 { return nil }
+            if now() > deadline { throw error("cannot remove network ${net}: ${e.message ?? str(e)}") }
+        }
+        sleep(0.2)
+    }
+}
+
+# Waits until service step `x` runs its replicas, all of them tasks of its current spec
+# (the task-hash label) in state running; an error names the service and its last task's error.
+fn _converge(st, x, deadline, timeout) {
+    let want = st.services[x.service].replicas
+    while true {
+        let svc = docker.services.get(x.name)
+        let hash = svc.Spec.TaskTemplate.ContainerSpec.Labels[_TASK_HASH]
+        let tasks = docker.tasks.list(filters: {service: [svc.ID], "desired-state": ["running"]})
+        let ready = filter(tasks, t => t.Status.State == "running" && (t.Spec.ContainerSpec.Labels ?? {})[_TASK_HASH] == hash)
+        if len(tasks) == want && len(ready) == want { return nil }
+        let update = svc.UpdateStatus?.State
+        if update == "paused" || update == "rollback_completed" {
+            throw error("deploy ${st.name}: service ${x.service}: update ${update}: ${svc.UpdateStatus.Message}")
+        }
+        if now() > deadline {
+            let last = sort_by(docker.tasks.list(filters: {service: [svc.ID]}), t => t.UpdatedAt)
+            let why = _if(len(last) == 0, "no task", "last task: ${last[-1].Status.State}: ${last[-1].Status.Err ?? last[-1].Status.Message}")
+            throw error("deploy ${st.name}: service ${x.service}: ${len(ready)}/${want} task(s) running after ${timeout} s (${why})")
+        }
+        sleep(0.25)
+    }
+}
+
+# Removes the swarm services, networks, secrets and configs with the stack's namespace label;
+# the steps.
+fn _swarm_down(name, timeout) {
+    let deadline = now() + timeout
+    var steps = []
+    var ids = []
+    for x in sort_by(docker.services.list(filters: _namespace_filter(name)), x => x.Spec.Name) {
+        x.remove()
+        ids = ids + [x.ID]
+        steps = steps + [_step("remove", "service", x.Spec.Name, _service_key(name, x), "down")]
+    }
+    _wait_gone(ids, deadline)
+    for n in docker.networks.list(filters: _namespace_filter(name)) {
+        _remove_network(n.Name, deadline)
+        steps = steps + [_step("remove", "network", n.Name, nil, "down")]
+    }
+    for kind in ["secret", "config"] {
+        let collection = _if(kind == "secret", docker.secrets, docker.configs)
+        for x in collection.list(filters: _namespace_filter(name)) {
+            x.remove()
+            steps = steps + [_step("remove", kind, x.Spec.Name, nil, "down")]
+        }
+    }
+    return steps
+}
+
 # --- down, ps, logs, restart ----------------------------------------------------------
 
 fn _name_of(stack) {
@@ -621,10 +1026,14 @@ fn _name_of(stack) {
 }
 
 # Removes the containers and networks (and with `volumes: true` the volumes) that carry the
-# stack's project label; returns what it removed as {action, kind, name, service, reason}.
-fn down(stack, volumes = false) {
+# stack's project label, and on a swarm manager first the services, networks, secrets and
+# configs with its namespace label (waiting up to `timeout` seconds for their tasks to go);
+# returns what it removed as {action, kind, name, service, reason}.
+fn down(stack, volumes = false, timeout = 60) {
     let name = _name_of(stack)
+    let swarm = _is_manager()
     var steps = []
+    if swarm { steps = _swarm_down(name, timeout) }
     for c in sort_by(docker.containers.list(all: true, filters: _project_filter(name)), _cname) {
         c.remove(force: true)
         steps = steps + [{action: "remove", kind: "container", name: _cname(c), service: c.Labels[_SERVICE], reason: "down"}]
@@ -634,45 +1043,68 @@ fn down(stack, volumes = false) {
         steps = steps + [{action: "remove", kind: "network", name: n.Name, service: nil, reason: "down"}]
     }
     if volumes {
-        for v in docker.volumes.list(filters: _project_filter(name)) {
-            docker.volumes.get(v.Name).remove()
-            steps = steps + [{action: "remove", kind: "volume", name: v.Name, service: nil, reason: "down"}]
+        var vols = docker.volumes.list(filters: _project_filter(name))
+        if swarm { vols = vols + docker.volumes.list(filters: _namespace_filter(name)) }
+        for v in unique(map(vols, v => v.Name)) {
+            docker.volumes.get(v).remove()
+            steps = steps + [_step("remove", "volume", v, nil, "down")]
         }
     }
     return steps
 }
 
-# The stack's containers: {name, service, number, state, status, image}, by service and number.
-fn ps(stack) {
+# The stack's containers, and on a swarm manager its services' tasks (those meant to run;
+# with `all: true` the finished ones too): {name, service, number, state, status, image},
+# by service and number.
+fn ps(stack, all = false) {
     let name = _name_of(stack)
-    let rows = map(_containers(name), c => {name: _cname(c), service: c.Labels[_SERVICE],
+    var rows = map(_containers(name), c => {name: _cname(c), service: c.Labels[_SERVICE],
         number: int(c.Labels[_NUMBER] ?? "0"), state: c.State, status: c.Status, image: c.Image})
+    if _is_manager() {
+        for x in docker.services.list(filters: _namespace_filter(name)) {
+            for t in x.tasks(filters: _if(all, {}, {"desired-state": ["running"]})) {
+                rows = rows + [{name: "${x.Spec.Name}.${t.Slot}", service: _service_key(name, x), number: t.Slot ?? 0,
+                    state: t.Status.State, status: t.Status.Err ?? t.Status.Message, image: t.Spec.ContainerSpec.Image}]
+            }
+        }
+    }
     return sort_by(rows, r => [r.service, r.number])
 }
 
 # The logs of the stack's containers (of one service with `service:`), each line prefixed
-# "service-N | ", in time order. `follow: true` returns a stream of the lines as they
-# come, for one container only (several live streams cannot be merged yet).
+# "service-N | ", in time order. `follow: true` returns a stream of the lines of every
+# container as they come (merged), until it is closed.
 fn logs(stack, follow = false, service = nil, tail = nil) {
     let name = _name_of(stack)
     let more = _if(service == nil, [], ["${_SERVICE}=${service}"])
     let cs = sort_by(docker.containers.list(all: true, filters: _project_filter(name, more + ["${_ONEOFF}=False"])), c => _cname(c))
     if follow {
-        if len(cs) != 1 {
-            throw error("logs: follow: true needs exactly one container (stack ${name} has ${len(cs)}${_if(service == nil, "", " for service ${service}")}); pick one with service:")
+        if len(cs) == 0 {
+            throw error("logs: stack ${name} has no container${_if(service == nil, "", " for service ${service}")} to follow")
         }
-        let c = cs[0]
-        let prefix = "${c.Labels[_SERVICE]}-${c.Labels[_NUMBER]} | "
-        return map(docker.containers.get(c.Id).logs(follow: true, tail: tail ?? "all"), x => prefix + x.text)
+        let streams = map(cs, c => _prefixed(c, docker.containers.get(c.Id).logs(follow: true, tail: tail ?? "all")))
+        if len(streams) == 1 { return streams[0] }
+        return map(_native.merge_all(streams), e => e.item)
     }
     var lines = []
     for c in cs {
-        let prefix = "${c.Labels[_SERVICE]}-${c.Labels[_NUMBER]} | "
+        let prefix = _prefix(c)
         for x in docker.containers.get(c.Id).logs(timestamps: true, tail: tail ?? "all") {
             lines = lines + [{time: x.time ?? "", text: prefix + x.text}]
         }
     }
     return map(sort_by(lines, x => x.time), x => x.text)
+}
+
+# "service-N | ", the prefix of container `c`'s log lines.
+fn _prefix(c) {
+    return "${c.Labels[_SERVICE]}-${c.Labels[_NUMBER]} | "
+}
+
+# The lines of log stream `lines` of container `c`, prefixed.
+fn _prefixed(c, lines) {
+    let prefix = _prefix(c)
+    return map(lines, x => prefix + x.text)
 }
 
 # Restarts the containers of one service (all services when `service` is nil); returns them.
@@ -753,7 +1185,7 @@ fn compose(path, name = nil, environment = nil) {
             }
         }
         if len(envs) > 0 { out.env = envs }
-        if s.ports != nil { out.ports = map(s.ports, str) }
+        if s.ports != nil { out.ports = map(s.ports, p => _if(type(p) == "map", p, str(p))) }
         if s.volumes != nil {
             out.volumes = map(s.volumes, v => _compose_volume(w, dir, v))
         }
@@ -763,7 +1195,14 @@ fn compose(path, name = nil, environment = nil) {
         if s.healthcheck != nil { out.healthcheck = s.healthcheck }
         if s.restart != nil { out.restart = s.restart }
         if s.labels != nil { out.labels = s.labels }
-        if s.deploy?.replicas != nil { out.replicas = s.deploy.replicas }
+        if s.deploy != nil {
+            _want("${w}: deploy", s.deploy, ["map"])
+            let unknown_deploy = filter(keys(s.deploy), k => !(k in ["replicas", "update_config", "restart_policy"]))
+            if len(unknown_deploy) > 0 { _native.warn("${w}: deploy: ignoring unsupported keys: ${join(unknown_deploy, ", ")}") }
+            if s.deploy.replicas != nil { out.replicas = s.deploy.replicas }
+            if s.deploy.update_config != nil { out.update_config = s.deploy.update_config }
+            if s.deploy.restart_policy != nil { out.restart_policy = s.deploy.restart_policy }
+        }
         if s.user != nil { out.user = s.user }
         if s.working_dir != nil { out.workdir = s.working_dir }
         if s.stop_signal != nil { out.stop_signal = s.stop_signal }
