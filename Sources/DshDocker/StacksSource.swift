@@ -442,6 +442,15 @@ fn plan(stack, mode = "containers") {
     return _plan(st, {})
 }
 
+# The networks that `filters` selects, by name.
+fn _networks_by_name(filters) {
+    let out = {}
+    for n in docker.networks.list(filters: filters) {
+        out[n.Name] = n
+    }
+    return out
+}
+
 # One step of a plan.
 fn _step(action, kind, name, service, reason) {
     return {action: action, kind: kind, name: name, service: service, reason: reason}
@@ -453,10 +462,7 @@ fn _plan(st, built) {
         steps = steps + [_step(action, kind, name, service, reason)]
     }
     let name = st.name
-    let have_nets = {}
-    for n in docker.networks.list(filters: _project_filter(name)) {
-        have_nets[n.Name] = n
-    }
+    let have_nets = _networks_by_name(_project_filter(name))
     for key, n in st.networks {
         if n.external {
             step("keep", "network", n.name, nil, "external")
@@ -838,10 +844,7 @@ fn _swarm_plan(st, built) {
         steps = steps + [_step(action, kind, name, service, reason)]
     }
     let name = st.name
-    let have_nets = {}
-    for n in docker.networks.list(filters: _namespace_filter(name)) {
-        have_nets[n.Name] = n
-    }
+    let have_nets = _networks_by_name(_namespace_filter(name))
     for key, n in st.networks {
         let driver = n.driver ?? "overlay"
         if n.external {

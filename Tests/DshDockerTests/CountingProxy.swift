@@ -5,6 +5,7 @@ import DockerEngine
 import DshCore
 import DshDocker
 import Synchronization
+import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -121,6 +122,14 @@ final class FdPair: @unchecked Sendable {
 }
 
 extension CountingProxy {
+    /// A proxy in front of the test engine's unix socket (the test fails when DOCKER_HOST
+    /// is not a unix socket).
+    static func inFrontOfTheTestEngine() throws -> CountingProxy {
+        let host = try #require(Engine.environment["DOCKER_HOST"])
+        try #require(host.hasPrefix("unix://"), "the proxy needs a unix DOCKER_HOST")
+        return try CountingProxy(upstream: String(host.dropFirst(7)))
+    }
+
     /// An interpreter whose client goes through this proxy, with `open_connections()`.
     func interpreter(_ sink: TextSink) -> Interpreter {
         let interp = Interpreter(output: sink, errorOutput: sink)

@@ -14,9 +14,7 @@ import Glibc
 struct ParallelEngineTests {
 
     @Test func theFirstErrorClosesTheOtherWorkersRequests() async throws {
-        let host = try #require(Engine.environment["DOCKER_HOST"])
-        try #require(host.hasPrefix("unix://"), "the proxy needs a unix DOCKER_HOST")
-        let proxy = try CountingProxy(upstream: String(host.dropFirst(7)))
+        let proxy = try CountingProxy.inFrontOfTheTestEngine()
         defer { proxy.stop() }
         let name = Engine.name("par")
         let r = try await onThread { () -> (String, Int, Int, String) in
@@ -70,9 +68,7 @@ struct ParallelEngineTests {
     }
 
     @Test func mergeTagsTheItemsOfTwoFollowedLogsAndClosesBoth() async throws {
-        let host = try #require(Engine.environment["DOCKER_HOST"])
-        try #require(host.hasPrefix("unix://"), "the proxy needs a unix DOCKER_HOST")
-        let proxy = try CountingProxy(upstream: String(host.dropFirst(7)))
+        let proxy = try CountingProxy.inFrontOfTheTestEngine()
         defer { proxy.stop() }
         let a = Engine.name("merge-a")
         let b = Engine.name("merge-b")

@@ -277,9 +277,7 @@ struct StackEngineTests {
     /// `logs(follow: true)` over three containers of two services gives their lines as they
     /// come, each prefixed; `take` closes the merged stream, which closes every follow request.
     @Test func followMergesEveryContainerAndClosesTheRequests() async throws {
-        let host = try #require(Engine.environment["DOCKER_HOST"])
-        try #require(host.hasPrefix("unix://"), "the proxy needs a unix DOCKER_HOST")
-        let proxy = try CountingProxy(upstream: String(host.dropFirst(7)))
+        let proxy = try CountingProxy.inFrontOfTheTestEngine()
         defer { proxy.stop() }
         let name = Engine.name("stackl")
         let r = try await onThread { () -> (String, Int, Int, Int) in
