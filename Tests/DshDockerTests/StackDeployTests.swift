@@ -109,6 +109,45 @@ struct StackDeployTests {
         #expect(line("left", out) == "left 0 0 0 0 0 0")
     }
 
+    /// What a swarm cannot run is refused before anything is created, naming the service
+    /// and the field; a service whose tasks never run stops `deploy` after `timeout`
+    /// seconds with the last task's error; `depends_on` is ignored with a warning.
+    @Test func refusesWhatASwarmCannotRunAndNamesTheServiceThatDoesNotConverge() async throws {
+        let registry = try #require(Engine.registry, "DSH_TEST_REGISTRY is not set")
+        let name = Engine.name("deployf")
+        let out = try await SwarmGate.exclusive { try await dshWithHost("""
+            let name = \(lit(name))
+            \(swarmInit)
+            defer { down(name) }
+            fn with(change) {
+                return {name: name, services: {a: {image: \(lit(Engine.image)), command: ["sleep", "600"]} + change}}
+            }
+            for change in [{network_mode: "none"}, {ports: ["127.0.0.1:8080:80"]}, {ports: ["8000-8001:80-81"]},
+                           {ports: [{target: 80, host_ip: "127.0.0.1"}]}, {volumes: ["./data:/data"]}] {
+                try { deploy(with(change)) } catch e { print("error", e.message) }
+            }
+            let f = {label: ["com.docker.stack.namespace=${name}"]}
+            print("nothing", len(docker.services.list(filters: f)), len(docker.networks.list(filters: f)))
+            let st = {name: name, services: {
+                a: {image: \(lit(registry)) + "/" + name + "-missing:1", depends_on: ["b"]},
+                b: {image: \(lit(Engine.image)), command: ["sleep", "600"]}}}
+            try { deploy(st, timeout: 8) } catch e { print("timeout", e.message) }
+            print("ps", json(map(filter(ps(name), t => t.state == "running"), t => t.service)))
+            """) }.replacing(name, with: "N")
+        let errors = out.split(separator: "\n").filter { $0.hasPrefix("error ") }
+        #expect(errors == [
+            "error deploy N: service a: network_mode is not supported on a swarm (use networks)",
+            "error deploy N: service a: ports: '127.0.0.1:8080:80': a swarm port is \"published:target[/protocol]\" or \"target\" (no host address, no range)",
+            "error deploy N: service a: ports: '8000-8001:80-81': a swarm port is \"published:target[/protocol]\" or \"target\" (no host address, no range)",
+            "error deploy N: service a: ports: a swarm publishes on every address; host_ip is not supported",
+            "error deploy N: service a: volumes: './data:/data': a bind mount on a swarm needs an absolute path",
+        ], "\(out)")
+        #expect(line("nothing", out) == "nothing 0 0")
+        #expect(out.contains("warning: deploy N: service a: depends_on is ignored on a swarm (services start together, as with docker stack deploy)"), "\(out)")
+        #expect(line("timeout", out).hasPrefix("timeout deploy N: service a: 0/1 task(s) running after 8 s (last task: "), "\(out)")
+        #expect(line("ps", out) == #"ps ["b"]"#)
+    }
+
     /// The same stack written as a Compose file (deploy.replicas, update_config,
     /// restart_policy, long-syntax ports) gives the same swarm plan, and once the dsh map is
     /// deployed the file's plan keeps everything.
