@@ -29,7 +29,7 @@ private final class StackLibrary {
         "deploy": "deploy(stack, build: false, quiet: false, wait: true, timeout: 60): make a swarm's services match the stack; returns the plan applied",
         "down": "down(stack, volumes: false): remove the stack's containers and networks (on a swarm manager also its services, secrets, configs; and volumes); returns what was removed",
         "ps": "ps(stack, all: false): the stack's containers (and swarm tasks) as {name, service, number, state, status, image}",
-        "logs": "logs(stack, service:, follow: false, tail:): log lines prefixed \"service-N | \" (follow: every container's, merged as they arrive)",
+        "logs": "logs(stack, service:, follow: false, tail:): log lines prefixed \"service-N | \" (a swarm task's \"service.N | \"; follow: all of them, merged as they arrive)",
         "restart": "restart(stack, service): restart a service's containers; returns their names",
     ]
     private var functions: MapRef?

@@ -1064,49 +1064,75 @@ fn ps(stack, all = false) {
     var rows = map(_containers(name), c => {name: _cname(c), service: c.Labels[_SERVICE],
         number: int(c.Labels[_NUMBER] ?? "0"), state: c.State, status: c.Status, image: c.Image})
     if _is_manager() {
-        for x in docker.services.list(filters: _namespace_filter(name)) {
-            for t in x.tasks(filters: _if(all, {}, {"desired-state": ["running"]})) {
-                rows = rows + [{name: "${x.Spec.Name}.${t.Slot}", service: _service_key(name, x), number: t.Slot ?? 0,
-                    state: t.Status.State, status: t.Status.Err ?? t.Status.Message, image: t.Spec.ContainerSpec.Image}]
-            }
+        for r in _tasks(name, nil, all) {
+            let t = r.task
+            rows = rows + [{name: "${r.service_name}.${t.Slot}", service: r.service, number: t.Slot ?? 0,
+                state: t.Status.State, status: t.Status.Err ?? t.Status.Message, image: t.Spec.ContainerSpec.Image}]
         }
     }
     return sort_by(rows, r => [r.service, r.number])
 }
 
-# The logs of the stack's containers (of one service with `service:`), each line prefixed
-# "service-N | ", in time order. `follow: true` returns a stream of the lines of every
-# container as they come (merged), until it is closed.
+# The tasks of the stack's swarm services (of one with `service`), those meant to run (all
+# of them with `all`): [{service, service_name, task}].
+fn _tasks(name, service, all) {
+    let more = _if(service == nil, [], ["${_SERVICE}=${service}"])
+    var out = []
+    for x in docker.services.list(filters: {label: ["${_NAMESPACE}=${name}"] + more}) {
+        for t in x.tasks(filters: _if(all, {}, {"desired-state": ["running"]})) {
+            out = out + [{service: _service_key(name, x), service_name: x.Spec.Name, task: t}]
+        }
+    }
+    return out
+}
+
+# The logs of the stack's containers, and on a swarm manager of its services' tasks (of
+# one service with `service:`), each line prefixed "service-N | " (a task's "service.N | "),
+# in time order. `follow: true` returns a stream of the lines of all of them as they come
+# (merged), until it is closed.
 fn logs(stack, follow = false, service = nil, tail = nil) {
     let name = _name_of(stack)
-    let more = _if(service == nil, [], ["${_SERVICE}=${service}"])
-    let cs = sort_by(docker.containers.list(all: true, filters: _project_filter(name, more + ["${_ONEOFF}=False"])), c => _cname(c))
+    let sources = _log_sources(name, service)
     if follow {
-        if len(cs) == 0 {
+        if len(sources) == 0 {
             throw error("logs: stack ${name} has no container${_if(service == nil, "", " for service ${service}")} to follow")
         }
-        let streams = map(cs, c => _prefixed(c, docker.containers.get(c.Id).logs(follow: true, tail: tail ?? "all")))
+        let streams = map(sources, s => _prefixed(s.prefix, s.open(true, tail ?? "all")))
         if len(streams) == 1 { return streams[0] }
         return map(_native.merge_all(streams), e => e.item)
     }
     var lines = []
-    for c in cs {
-        let prefix = _prefix(c)
-        for x in docker.containers.get(c.Id).logs(timestamps: true, tail: tail ?? "all") {
-            lines = lines + [{time: x.time ?? "", text: prefix + x.text}]
+    for s in sources {
+        for x in s.open(false, tail ?? "all") {
+            lines = lines + [{time: x.time ?? "", text: s.prefix + x.text}]
         }
     }
     return map(sort_by(lines, x => x.time), x => x.text)
 }
 
-# "service-N | ", the prefix of container `c`'s log lines.
-fn _prefix(c) {
-    return "${c.Labels[_SERVICE]}-${c.Labels[_NUMBER]} | "
+# What `logs` reads: the stack's containers and, on a swarm manager, its tasks that have a
+# container, as [{prefix, open(follow, tail)}] sorted by prefix.
+fn _log_sources(name, service) {
+    let more = _if(service == nil, [], ["${_SERVICE}=${service}"])
+    var out = []
+    for c in docker.containers.list(all: true, filters: _project_filter(name, more + ["${_ONEOFF}=False"])) {
+        let id = c.Id
+        out = out + [{prefix: "${c.Labels[_SERVICE]}-${c.Labels[_NUMBER]} | ",
+            open: (follow, tail) => docker.containers.get(id).logs(follow: follow, timestamps: true, tail: tail)}]
+    }
+    if _is_manager() {
+        for r in _tasks(name, service, false) {
+            let t = r.task
+            if t.Status.ContainerStatus?.ContainerID == nil { continue }
+            out = out + [{prefix: "${r.service}.${t.Slot} | ",
+                open: (follow, tail) => t.logs(follow: follow, timestamps: true, tail: tail)}]
+        }
+    }
+    return sort_by(out, s => s.prefix)
 }
 
-# The lines of log stream `lines` of container `c`, prefixed.
-fn _prefixed(c, lines) {
-    let prefix = _prefix(c)
+# The lines of log stream `lines`, prefixed.
+fn _prefixed(prefix, lines) {
     return map(lines, x => prefix + x.text)
 }
 

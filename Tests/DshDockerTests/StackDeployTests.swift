@@ -1,7 +1,8 @@
 // StackDeployTests.swift: `deploy` of a stack on a single-node swarm (plan on an empty
 // swarm, deploy, a second deploy doing nothing, a changed env updating one service, an
-// orphan removed, replicas scaled, down leaving nothing with the namespace label), the
-// same plan from a Compose file, and scripts/examples/stack_deploy.dsh.
+// orphan removed, replicas scaled, ps and logs of the tasks, down leaving nothing with the
+// namespace label), refused stacks, the same plan from a Compose file, and
+// scripts/examples/stack_deploy.dsh.
 import DockerEngine
 import DshCore
 import Testing
@@ -72,11 +73,13 @@ struct StackDeployTests {
             print("reason3", first(p3, x => x.action == "update").reason)
             print("deploy3", changes(deploy(mk("b", 1), quiet: true)))
             print("versions3", json(map(["web", "worker", "app"], s => docker.services.get("${name}_${s}").Version.Index > versions[s])))
+            print("logs3", "web.1 | web b" in logs(name, service: "web"))
             print("env3", json(docker.tasks.list(filters: {service: ["${name}_web"], "desired-state": ["running"]}) | map(t => t.Spec.ContainerSpec.Env) | unique))
             let st = mk("b", 3)
             st.services = {web: st.services.web, app: st.services.app}
             print("deploy4", json(map(filter(deploy(st, quiet: true), x => x.action != "keep"), x => [x.action, x.name, x.reason])))
             print("ps4", tasks(ps(name)))
+            print("follow4", json(sort(collect(take(logs(name, service: "web", follow: true), 3)))))
             docker.secrets.create(name: "${name}_token", data: "x", labels: {"com.docker.stack.namespace": name})
             print("down", json(map(down(name, volumes: true), x => [x.kind, x.name])))
             let f = {label: ["com.docker.stack.namespace=${name}"]}
@@ -102,9 +105,11 @@ struct StackDeployTests {
         #expect(line("reason3", out) == #"reason3 env: {"MODE":"a"} -> {"MODE":"b"}"#)
         #expect(line("deploy3", out) == #"deploy3 [["update","service","N_web"]]"#)
         #expect(line("versions3", out) == "versions3 [true,false,false]")
+        #expect(line("logs3", out) == "logs3 true")
         #expect(line("env3", out) == #"env3 [["MODE=b"]]"#)
         #expect(line("deploy4", out) == #"deploy4 [["update","N_web","replicas: 1 -> 3"],["remove","N_worker","orphan: service worker is not in the stack"]]"#)
         #expect(line("ps4", out) == #"ps4 [["app",1,"running"],["web",1,"running"],["web",2,"running"],["web",3,"running"]]"#)
+        #expect(line("follow4", out) == #"follow4 ["web.1 | web b","web.2 | web b","web.3 | web b"]"#)
         #expect(line("down", out) == #"down [["service","N_app"],["service","N_web"],["network","N_back"],["secret","N_token"],["volume","N_data"]]"#)
         #expect(line("left", out) == "left 0 0 0 0 0 0")
     }
