@@ -15,8 +15,10 @@
 // Package traits (a host picks them in its dependency: `.package(path: ..., traits: [])`):
 //   TLS          (default) tcp:// endpoints with TLS through swift-nio-ssl (BoringSSL).
 //                Off, DockerEngine builds without NIOSSL and a TLS endpoint is an error.
-// swift-argument-parser is a dependency of the `dsh` executable only: the library
-// products never build it (see docs/embedding.md, "What the library products pull in").
+//   CLI          (default) swift-argument-parser, for the `dsh` executable alone (which
+//                needs it). A host naming its traits (`traits: []`) leaves it off, so
+//                argument-parser is not even fetched and its plugins are not compiled.
+// See docs/embedding.md, "Package traits".
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -34,7 +36,8 @@ let package = Package(
     ],
     traits: [
         .trait(name: "TLS", description: "TLS to tcp:// Docker endpoints, through swift-nio-ssl (BoringSSL)"),
-        .default(enabledTraits: ["TLS"]),
+        .trait(name: "CLI", description: "The dsh command line's argument parser (swift-argument-parser); the dsh executable needs it"),
+        .default(enabledTraits: ["TLS", "CLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -82,7 +85,7 @@ let package = Package(
             name: "dsh",
             dependencies: [
                 "DshCore", "DshDocker", "DshREPL", "DockerEngine", "DshHost",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser", condition: .when(traits: ["CLI"])),
             ],
             swiftSettings: strict
         ),
