@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // dsh: a scripting language and REPL whose built-in objects are the Docker Engine API.
 //
 // Module boundaries (each is a target below):
@@ -11,6 +11,14 @@
 //                operations, YAML (Yams) and the `dsh test` runner. DshCore stays pure.
 //   DshREPL      the interactive loop, built only on the public APIs above.
 //   dsh          the command-line executable.
+//
+// Package traits (a host picks them in its dependency: `.package(path: ..., traits: [])`):
+//   TLS          (default) tcp:// endpoints with TLS through swift-nio-ssl (BoringSSL).
+//                Off, DockerEngine builds without NIOSSL and a TLS endpoint is an error.
+//   CLI          (default) swift-argument-parser, for the `dsh` executable alone (which
+//                needs it). A host naming its traits (`traits: []`) leaves it off, so
+//                argument-parser is not even fetched and its plugins are not compiled.
+// See docs/embedding.md, "Package traits".
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -25,6 +33,11 @@ let package = Package(
         .library(name: "DshDocker", targets: ["DshDocker"]),
         .library(name: "DshREPL", targets: ["DshREPL"]),
         .library(name: "DshHost", targets: ["DshHost"]),
+    ],
+    traits: [
+        .trait(name: "TLS", description: "TLS to tcp:// Docker endpoints, through swift-nio-ssl (BoringSSL)"),
+        .trait(name: "CLI", description: "The dsh command line's argument parser (swift-argument-parser); the dsh executable needs it"),
+        .default(enabledTraits: ["TLS", "CLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -46,7 +59,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl", condition: .when(traits: ["TLS"])),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -72,7 +85,7 @@ let package = Package(
             name: "dsh",
             dependencies: [
                 "DshCore", "DshDocker", "DshREPL", "DockerEngine", "DshHost",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser", condition: .when(traits: ["CLI"])),
             ],
             swiftSettings: strict
         ),

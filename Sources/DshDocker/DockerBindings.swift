@@ -14,6 +14,7 @@ public enum DockerBindings {
     /// Defines `docker`, `tar`, `progress`, `run` and `wait_healthy` in `interp`.
     ///
     /// - Parameters:
+    ///   - interp: the interpreter that gets the globals.
     ///   - client: makes the client on first use (called at most once); its errors are
     ///     raised in the script that first touches `docker`.
     ///   - readOnly: allow only GET and HEAD endpoints; anything else raises

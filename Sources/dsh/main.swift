@@ -1,6 +1,10 @@
 // main.swift: the `dsh` command: run a script file, `-c CODE`, a script on standard
 // input, or (with a terminal) the interactive REPL.
+#if CLI
 import ArgumentParser
+#else
+#error("the dsh executable needs the package trait CLI (on by default): swift build --traits CLI")
+#endif
 import DshCore
 import DshDocker
 import DshHost

@@ -3,9 +3,9 @@
 // streams, hijack): nothing a caller passes can end the request line or a header early.
 import NIOHTTP1
 
-/// Builds and checks request heads. ``head(method:path:query:headers:version:host:body:)``
-/// is how every request's head is made; ``verify(_:)`` is what every transport runs on a
-/// head before writing it, so a head made any other way is refused too.
+/// Builds and checks request heads. Inside DockerEngine, `head(method:path:...)` is how
+/// every request's head is made and `verify(_:)` is what every transport runs on a head
+/// before writing it, so a head made any other way is refused too; ``path(_:)`` is public.
 ///
 /// - The method must be an HTTP token (`GET`, `POST`, ...).
 /// - The path starts with `/` (one is added); a control character (U+0000–U+001F, U+007F) is refused,

@@ -2,7 +2,6 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import NIOSSL
 import Synchronization
 
 /// Timeouts of one request. `nil` means none.
@@ -129,7 +128,7 @@ final class HTTPConnection: Sendable {
 final class HTTPTransport: Sendable {
     let endpoint: DockerEndpoint
     private let injectedGroup: (any EventLoopGroup)?
-    private let sslContext: NIOSSLContext?
+    private let tlsContext: TLSClientContext?
     private let idle = Mutex<[HTTPConnection]>([])
     private let maxIdle: Int
     /// The plain-socket path for whole requests from a blocking thread, when the endpoint
@@ -143,9 +142,9 @@ final class HTTPTransport: Sendable {
         self.injectedGroup = group
         self.maxIdle = maxIdle
         if case .tcp(_, _, let tls?) = endpoint {
-            self.sslContext = try HTTPTransport.makeSSLContext(tls)
+            self.tlsContext = try TLSClientContext(tls)
         } else {
-            self.sslContext = nil
+            self.tlsContext = nil
         }
         if case .unix(let path) = endpoint {
             unixSockets = UnixSocketTransport(path: path, maxIdle: maxIdle)
@@ -160,32 +159,6 @@ final class HTTPTransport: Sendable {
     /// How many connections were opened (reuse shows as a small number).
     var connectionsOpened: Int {
         nioConnectionsOpened.load(ordering: .relaxed) + (unixSockets?.connectionsOpened.load(ordering: .relaxed) ?? 0)
-    }
-
-    static func makeSSLContext(_ tls: DockerTLSOptions) throws -> NIOSSLContext {
-        try TransportErrors.checkTLSFiles(tls)
-        var config = TLSConfiguration.makeClientConfiguration()
-        config.minimumTLSVersion = .tlsv12
-        if let ca = tls.caFile { config.trustRoots = .file(ca) }
-        config.certificateVerification = tls.verify ? .fullVerification : .none
-        if let cert = tls.certFile, let key = tls.keyFile {
-            do {
-                config.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
-            } catch {
-                throw DockerError.configuration("cannot load the TLS client certificate \(cert): it is not a PEM certificate")
-            }
-            do {
-                config.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
-            } catch {
-                throw DockerError.configuration("cannot load the TLS client key \(key): it is not a PEM private key")
-            }
-        }
-        do {
-            return try NIOSSLContext(configuration: config)
-        } catch {
-            let files = [tls.caFile, tls.certFile, tls.keyFile].compactMap { $0 }.joined(separator: ", ")
-            throw DockerError.configuration("cannot use the TLS files (\(files)): the CA is not a PEM certificate or the key does not match the certificate")
-        }
     }
 
     /// Closes the idle connections.
@@ -219,14 +192,13 @@ final class HTTPTransport: Sendable {
 
     /// Opens a connection; the future fails with the `DockerError` to report.
     private func connectFuture(timeout: Duration) -> EventLoopFuture<HTTPConnection> {
-        let sslContext = self.sslContext
+        let tlsContext = self.tlsContext
         let endpoint = self.endpoint
         let initializer: @Sendable (any Channel) -> EventLoopFuture<Void> = { channel in
             channel.eventLoop.makeCompletedFuture {
                 let sync = channel.pipeline.syncOperations
-                if let sslContext, case .tcp(let host, _, _) = endpoint {
-                    let isIP = (try? SocketAddress(ipAddress: host, port: 0)) != nil
-                    try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: isIP ? nil : host))
+                if let tlsContext, case .tcp(let host, _, _) = endpoint {
+                    try tlsContext.addHandler(to: sync, host: host)
                 }
                 let encoder = HTTPRequestEncoder()
                 let upgradeSwitch = UpgradeSwitch()

@@ -9,7 +9,6 @@ import Darwin
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import NIOSSL
 
 enum TransportErrors {
     /// The message for a connection that ended early, whatever the layer that noticed.
@@ -41,15 +40,9 @@ enum TransportErrors {
 
     /// What went wrong in a TLS handshake or session, plainly; nil when `error` is not TLS.
     static func tlsProblem(_ error: any Error) -> String? {
-        let text: String
-        switch error {
-        case let e as NIOSSLError:
-            if case .handshakeFailed(let inner) = e { text = "\(inner)" } else if case .uncleanShutdown = e {
-                return "the daemon ended the TLS session abruptly (it may have rejected the client certificate)"
-            } else { text = "\(e)" }
-        case let e as BoringSSLError: text = "\(e)"
-        case let e as NIOSSLExtraError: text = "\(e)"
-        default: return nil
+        guard let (text, uncleanShutdown) = TLSClientContext.errorText(error) else { return nil }
+        if uncleanShutdown {
+            return "the daemon ended the TLS session abruptly (it may have rejected the client certificate)"
         }
         let upper = text.uppercased()
         if upper.contains("CERTIFICATE_REQUIRED") || upper.contains("ALERT_BAD_CERTIFICATE") || upper.contains("ALERT_UNKNOWN_CA")

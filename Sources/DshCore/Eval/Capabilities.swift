@@ -6,6 +6,7 @@
 /// `env` is absent without `.environment`, and `import` reads no file without
 /// `.importFiles` (a ``Interpreter/moduleLoader`` may still serve modules).
 public struct Capabilities: OptionSet, Sendable, Hashable {
+    /// The capability bits.
     public let rawValue: UInt32
     /// A capability set from its bits.
     public init(rawValue: UInt32) { self.rawValue = rawValue }

@@ -37,7 +37,7 @@ public enum EvaluationThread {
     /// Runs `body` on a new thread with a `stackSize`-byte stack and returns its value
     /// (or throws its error) to the awaiting task, whose pool thread is not blocked.
     /// `body` is `sending`: it may capture a non-`Sendable` interpreter the caller hands
-    /// over (see ``Interpreter/evaluate(_:name:)-async`` for one that stays usable).
+    /// over (see ``Interpreter/evaluateAsync(_:name:)`` for one that stays usable).
     public static func value<T: Sendable>(stackSize: Int = defaultStackSize, _ body: sending @escaping () throws -> T) async throws -> T {
         let job = UncheckedJob(body)
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in

@@ -17,6 +17,7 @@ extension Interpreter {
 
 /// The items of a dsh stream, pulled on demand (see ``Interpreter/items(of:)``).
 public struct StreamItems: AsyncSequence, Sendable {
+    /// Each item, copied out as plain data.
     public typealias Element = SendableValue
     fileprivate let pump: StreamPump
 

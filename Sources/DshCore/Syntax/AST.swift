@@ -11,9 +11,13 @@ public enum UnaryOp: Sendable {
 
 /// A binary operator (short-circuit ones included).
 public enum BinaryOp: Sendable {
+    /// Arithmetic: `+`, `-`, `*`, `/`, `//`, `%`.
     case add, subtract, multiply, divide, floorDivide, modulo
+    /// Comparisons: `==`, `!=`, `<`, `<=`, `>`, `>=`.
     case equal, notEqual, less, lessEqual, greater, greaterEqual
+    /// Membership and regular-expression match: `in`, `not in`, `=~`.
     case contains, notContains, match
+    /// Short-circuit: `&&`, `||`, `??`.
     case and, or, coalesce
 
     /// The operator as written.
@@ -43,6 +47,7 @@ public enum BinaryOp: Sendable {
 
 /// How a name was declared (decides whether it may be assigned, and the message).
 public enum DeclarationKind: Sendable {
+    /// Declared by `let`, by `var`, by `fn`, as a function's parameter, by `import ... as`, or a built-in.
     case letConstant, variable, function, parameter, importAlias, builtin
     /// Whether assignment is refused.
     public var isConstant: Bool { self != .variable && self != .parameter }
@@ -193,24 +198,41 @@ public enum InterpolationPart {
 public final class Expr {
     /// What it is.
     public enum Kind {
+        /// `nil`.
         case null
+        /// `true` or `false`.
         case bool(Bool)
+        /// An integer literal.
         case int(Int)
+        /// A float literal.
         case float(Double)
+        /// A string literal without interpolation.
         case string(String)
+        /// A string with `{...}` parts: its literal text and expressions in order.
         case interpolation([InterpolationPart])
+        /// A name (the resolver fills in where it lives).
         case name(NameRef)
+        /// `[a, b]`.
         case list([Expr])
+        /// `{key: value}`: its entries in order.
         case map([(MapKey, Expr)])
+        /// A unary operator and its operand.
         case unary(UnaryOp, Expr)
+        /// A binary operator and its operands.
         case binary(BinaryOp, Expr, Expr)
+        /// `a..b` (`inclusive`) or `a..<b`.
         case range(Expr, Expr, inclusive: Bool)
+        /// A call: the callee and its arguments.
         case call(Expr, [CallArgument])
+        /// `x[i]`, or `x?[i]` (`optional`).
         case index(Expr, Expr, optional: Bool)
+        /// `x[lo:hi]` with either bound left out, or `x?[lo:hi]` (`optional`).
         case slice(Expr, Expr?, Expr?, optional: Bool)
+        /// `x.name`, or `x?.name` (`optional`); `nameSpan` is where the name is.
         case member(Expr, String, optional: Bool, nameSpan: SourceSpan)
         /// The end of a postfix chain containing `?.`: a nil there short-circuits here.
         case optionalChain(Expr)
+        /// A lambda (`x => x * 2`, `fn(x) { ... }` as a value).
         case function(FunctionNode)
     }
 
@@ -258,22 +280,35 @@ public final class Expr {
 public final class Stmt {
     /// What it is.
     public enum Kind {
+        /// An expression evaluated for its value or effect.
         case expression(Expr)
         /// `let a = v`, `var a`, `let a, b = pair`.
         case declare(constant: Bool, names: [(String, SourceSpan)], value: Expr?)
         /// `target = v` or `target op= v`.
         case assign(target: Expr, op: BinaryOp?, value: Expr)
+        /// `fn name(...) { ... }`.
         case function(FunctionNode)
+        /// `if cond { ... } else { ... }` (an `else if` is an `else` holding one `if`).
         case ifElse(Expr, [Stmt], [Stmt]?)
+        /// `while cond { ... }`.
         case whileLoop(Expr, [Stmt])
+        /// `for a, b in items { ... }`: the loop names, the sequence, the body.
         case forLoop(names: [(String, SourceSpan)], Expr, [Stmt])
+        /// `break`.
         case breakLoop
+        /// `continue`.
         case continueLoop
+        /// `return` with its value, if any.
         case returnValue(Expr?)
+        /// `defer { ... }`: runs when the enclosing function or script ends.
         case deferBlock([Stmt])
+        /// `try { ... } catch e { ... }`: the body, the name bound to the error, the handler.
         case tryCatch([Stmt], catchName: (String, SourceSpan)?, [Stmt])
+        /// `throw value`.
         case throwValue(Expr)
+        /// `import "path" as alias`.
         case importModule(path: String, pathSpan: SourceSpan, alias: (String, SourceSpan))
+        /// `{ ... }`: a block with a scope of its own.
         case block([Stmt])
     }
 

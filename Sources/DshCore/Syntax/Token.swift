@@ -2,22 +2,27 @@
 
 /// The kind of a token. The raw value indexes the parser's rule table.
 public enum TokenKind: UInt8, CaseIterable, Sendable {
-    // Structure
+    /// Structure: the end of the input, a line break, `;`.
     case eof, newline, semicolon
-    // Literals and names
+    /// Literals and names: a name, an integer, a float, a string (with its interpolation parts).
     case identifier, int, float, string
-    // Keywords
+    /// Keywords: `let`, `var`, `fn`, `if`, `else`, `while`, `for`, `in`, `break`, `continue`.
     case kwLet, kwVar, kwFn, kwIf, kwElse, kwWhile, kwFor, kwIn, kwBreak, kwContinue
+    /// Keywords: `return`, `defer`, `try`, `catch`, `throw`, `import`, `as`, `true`, `false`, `nil`.
     case kwReturn, kwDefer, kwTry, kwCatch, kwThrow, kwImport, kwAs, kwTrue, kwFalse, kwNil
-    // Brackets and punctuation
+    /// Brackets: `(`, `)`, `[`, `]`, `{`, `}`.
     case lparen, rparen, lbracket, rbracket, lbrace, rbrace
+    /// Punctuation: `,`, `:`, `.`, `?.`, `=>`.
     case comma, colon, dot, questionDot, arrow
-    // Assignment
+    /// Assignment: `=`, `+=`, `-=`, `*=`, `/=`, `%=`.
     case assign, plusAssign, minusAssign, starAssign, slashAssign, percentAssign
-    // Operators
+    /// Operators: `|`, `||`, `&&`, `??`.
     case pipe, orOr, andAnd, questionQuestion
+    /// Comparisons: `==`, `!=`, `<`, `<=`, `>`, `>=`, `=~`, `not in`.
     case equal, notEqual, less, lessEqual, greater, greaterEqual, match, notIn
+    /// Ranges: `..`, `..<`.
     case dotDot, dotDotLess
+    /// Arithmetic and negation: `+`, `-`, `*`, `/`, `//`, `%`, `!`.
     case plus, minus, star, slash, slashSlash, percent, bang
 
     /// How the token reads in messages ("')'", "end of input").

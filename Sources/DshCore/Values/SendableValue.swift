@@ -4,12 +4,19 @@ import OrderedCollections
 
 /// A dsh value copied out as plain data: safe to send to another thread or task.
 public enum SendableValue: Sendable, Hashable {
+    /// `nil`.
     case null
+    /// A bool.
     case bool(Bool)
+    /// An int.
     case int(Int)
+    /// A float.
     case float(Double)
+    /// A string.
     case string(String)
+    /// Bytes.
     case bytes([UInt8])
+    /// A list, its items copied.
     case list([SendableValue])
     /// A map, its keys in the dsh map's order.
     case map(OrderedDictionary<String, SendableValue>)

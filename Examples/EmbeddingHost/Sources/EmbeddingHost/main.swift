@@ -1,8 +1,11 @@
 // main.swift: a host that embeds dsh in Swift 6 mode: output ordering, async evaluate,
 // cancelling from another thread, a sandbox, compile once, backtraces, stops that
-// clean up. Each section prints what it shows; the test suite checks the output.
+// clean up, the Docker engine from a build without TLS. Each section prints what it
+// shows; the test suite checks the output.
 import Dispatch
+import DockerEngine
 import DshCore
+import DshDocker
 
 // 1. Output: the script's print shares the host's stdout buffer, so the order holds
 //    even when stdout is a pipe.
@@ -93,6 +96,19 @@ for try await item in interp.items(of: try interp.evaluate("ticks | map(t => t *
     if squares.count == 4 { break }
 }
 print("stream: \(squares.joined(separator: " ")) (pulled \(tick))")
+
+// 11. The Docker engine over its unix socket (DOCKER_HOST), from a build of dsh without
+//     TLS: Package.swift depends on dsh with `traits: []`, so swift-nio-ssl and BoringSSL
+//     are never built, and a TLS endpoint is refused with a clear error.
+let scripted = Interpreter()
+DockerBindings.install(into: scripted, readOnly: true)
+print("engine ping: \(try await scripted.evaluateAsync("docker.ping()"))")
+print("TLS in this build: \(DockerClient.supportsTLS)")
+do {
+    _ = try DockerClient(host: "tcp://127.0.0.1:2376", tls: DockerTLSOptions(verify: false))
+} catch let e as DockerError {
+    print("TLS endpoint: \(e.message)")
+}
 
 /// Lines the callback received (it may be called from the evaluation's thread).
 final class LineLog: @unchecked Sendable {
