@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
-// EmbeddingHost: an example Swift tool that embeds dsh (its language library only),
-// built and run by the test suite (Tests/DshREPLTests/EmbeddingHostExampleTests.swift).
+// EmbeddingHost: an example Swift tool that embeds dsh (its language library and the
+// Docker client), built and run by the test suite
+// (Tests/DshREPLTests/EmbeddingHostExampleTests.swift).
 import PackageDescription
 
 let package = Package(
@@ -12,7 +13,10 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "EmbeddingHost",
-            dependencies: [.product(name: "DshCore", package: "dsh")],
+            dependencies: [
+                .product(name: "DshCore", package: "dsh"),
+                .product(name: "DockerEngine", package: "dsh"),
+            ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ]

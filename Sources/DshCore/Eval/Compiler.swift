@@ -192,6 +192,7 @@ final class Compiler {
                     if reserve > 0 { out.reserveCapacity(reserve) }
                     try Compiler.appendDisplay(v, to: &out, span)
                     if !post.isEmpty { out += post }
+                    try MemoryMeter.charge(vm, out.utf8.count, building: out.utf8.count, span)
                     return .string(out)
                 }
             }
@@ -202,17 +203,23 @@ final class Compiler {
                     try Compiler.appendDisplay(try codes[k].run(vm), to: &out, span)
                     out += texts[k &+ 1]
                 }
+                try MemoryMeter.charge(vm, out.utf8.count, building: out.utf8.count, span)
                 return .string(out)
             }
         case .name(let ref):
             return load(slot(of: ref))
         case .list(let items):
+            let size = MemoryCensus.object &+ items.count &* MemoryCensus.slot
             if items.count == 1 {
                 let c = expr(items[0])
-                return { vm in .list(ListRef([try c(vm)])) }
+                return { vm in
+                    try MemoryMeter.charge(vm, size, span)
+                    return .list(ListRef([try c(vm)]))
+                }
             }
             let codes = items.map { CodeBox(run: expr($0)) }
             return { vm in
+                try MemoryMeter.charge(vm, size, span)
                 var out: [Value] = []
                 out.reserveCapacity(codes.count)
                 for c in codes { out.append(try c.run(vm)) }
@@ -225,7 +232,9 @@ final class Compiler {
                 case .computed(let ke): return (nil, CodeBox(run: expr(ke)), CodeBox(run: expr(v)), ke.span)
                 }
             }
+            let size = MemoryCensus.object &+ codes.count &* (MemoryCensus.slot &+ 32)
             return { vm in
+                try MemoryMeter.charge(vm, size, span)
                 let m = MapRef()
                 m.entries.reserveCapacity(codes.count)
                 for (name, keyCode, valueCode, kspan) in codes {

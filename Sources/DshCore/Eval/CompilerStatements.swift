@@ -253,6 +253,7 @@ extension Compiler {
             let x = try item(vm)
             let idx = vm.pointee.base &+ i
             if case .list(let l) = vm.pointee.stack[idx] {
+                try MemoryMeter.charge(vm, storing: x, span)
                 l.items.append(x)
                 return .normal
             }
@@ -309,6 +310,7 @@ extension Compiler {
                        s.utf8.count &+ tail.utf8.count <= SizeLimits.maxBytes {
                         // Drop the slot's reference first so `s` is unique and grows in
                         // place (amortised O(1)) instead of being copied on every `+=`.
+                        try MemoryMeter.charge(vm, tail.utf8.count, building: s.utf8.count &+ tail.utf8.count, span)
                         vm.pointee.stack[idx] = .null
                         s += tail
                         vm.pointee.stack[idx] = .string(s)
@@ -351,6 +353,7 @@ extension Compiler {
                     let value = try v(vm)
                     let p = vm.pointee.stack + (vm.pointee.base &+ slot)
                     if case .map(let m) = p.pointee, case .string(let k) = index {
+                        try MemoryMeter.charge(vm, storing: value, extra: k.utf8.count, ispan)
                         m.set(k, value)
                         return .normal
                     }
