@@ -7,6 +7,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// The memory limit of one interpreter and what was allocated since it last measured.
 /// Touched only by the thread that holds its interpreter.
@@ -27,6 +28,7 @@ final class MemoryMeter {
         self.vm = vm
         slack = self.limit
         message = "memory limit of \(InterpreterLimits.describeMemory(self.limit)) exceeded"
+        MemoryMeter.anyLimit.store(true, ordering: .releasing)
     }
 
     /// Records `bytes` newly allocated; `building` is the size of a value being made
@@ -64,10 +66,14 @@ final class MemoryMeter {
         return k
     }()
 
+    /// Whether an interpreter with a memory limit was ever made: until then no thread
+    /// looks its running meter up (the operations that grow values pay one load).
+    private static let anyLimit = Atomic<Bool>(false)
+
     /// The meter of the interpreter running on this thread, if it has a limit.
     @inline(__always)
     static var current: MemoryMeter? {
-        guard let p = pthread_getspecific(key) else { return nil }
+        guard anyLimit.load(ordering: .acquiring), let p = pthread_getspecific(key) else { return nil }
         return Unmanaged<MemoryMeter>.fromOpaque(p).takeUnretainedValue()
     }
 
@@ -87,10 +93,13 @@ final class MemoryMeter {
         try current?.charge(bytes, building: building, at: span)
     }
 
-    /// Reports `bytes` to the meter of the interpreter running `vm`, if it has one.
+    /// Reports a new value of `size()` bytes (computed only under a limit) that no
+    /// variable holds yet to the running meter; a failure gets `span`.
     @inline(__always)
-    static func charge(_ vm: VM, _ bytes: Int, building: Int = 0, _ span: SourceSpan) throws {
-        try vm.pointee.interpreter.memoryMeter?.charge(bytes, building: building, at: span)
+    static func charge(new size: @autoclosure () -> Int, _ span: SourceSpan) throws {
+        guard let m = current else { return }
+        let n = size()
+        try m.charge(n, building: n, at: span)
     }
 
     /// Reports storing `value` (and `extra` bytes, a new key) in a list or map, to the

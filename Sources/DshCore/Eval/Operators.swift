@@ -40,24 +40,20 @@ enum Ops {
         switch (a, b) {
         case let (.string(x), .string(y)):
             try sizeCheck(x.utf8.count, y.utf8.count, SizeLimits.maxBytes, "string", span)
-            let n = x.utf8.count &+ y.utf8.count
-            try MemoryMeter.charge(n, building: n, span)
+            try MemoryMeter.charge(new: x.utf8.count &+ y.utf8.count, span)
             return .string(x + y)
         case let (.list(x), .list(y)):
             try sizeCheck(x.items.count, y.items.count, SizeLimits.maxItems, "list", span)
-            let n = (x.items.count &+ y.items.count) &* MemoryCensus.slot
-            try MemoryMeter.charge(n, building: n, span)
+            try MemoryMeter.charge(new: (x.items.count &+ y.items.count) &* MemoryCensus.slot, span)
             return .list(ListRef(x.items + y.items))
         case let (.map(x), .map(y)):
-            let n = (x.entries.count &+ y.entries.count) &* MemoryCensus.slot
-            try MemoryMeter.charge(n, building: n, span)
+            try MemoryMeter.charge(new: (x.entries.count &+ y.entries.count) &* MemoryCensus.slot, span)
             var merged = x.entries
             for (k, v) in y.entries { merged[k] = v }
             return .map(MapRef(merged))
         case let (.bytes(x), .bytes(y)):
             try sizeCheck(x.count, y.count, SizeLimits.maxBytes, "bytes value", span)
-            let n = x.count &+ y.count
-            try MemoryMeter.charge(n, building: n, span)
+            try MemoryMeter.charge(new: x.count &+ y.count, span)
             return .bytes(x + y)
         default: throw typeError("add", a, b, span)
         }
@@ -122,7 +118,7 @@ enum Ops {
             do { try SizeLimits.checkProduct(s.utf8.count, n, limit: SizeLimits.maxBytes, "string") } catch let e as DshError {
                 throw failure(e.message, span)
             }
-            try MemoryMeter.charge(s.utf8.count &* n, building: s.utf8.count &* n, span)
+            try MemoryMeter.charge(new: s.utf8.count &* n, span)
             return .string(String(repeating: s, count: n))
         default: throw typeError("multiply", a, b, span)
         }
