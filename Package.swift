@@ -80,6 +80,6 @@ let package = Package(
         .testTarget(name: "DshHostTests", dependencies: ["DshHost", "DshCore"], swiftSettings: strict),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"], swiftSettings: strict),
         .testTarget(name: "DshDockerTests", dependencies: ["DshDocker", "DshCore", "DockerEngine", "DshHost"], swiftSettings: strict),
-        .testTarget(name: "DshREPLTests", dependencies: ["DshREPL", "DshCore"], swiftSettings: strict),
+        .testTarget(name: "DshREPLTests", dependencies: ["DshREPL", "DshCore", "DockerEngine"], swiftSettings: strict),
     ]
 )

@@ -56,10 +56,11 @@ final class DockerObject: BindingObject {
         }
     }
 
-    /// `docker.connect("tcp://host:2376", tls: {ca:, cert:, key:, verify:}, api_version:)`:
-    /// another client (read-only when this one is).
+    /// `docker.connect("tcp://host:2376", tls: {ca:, cert:, key:, verify:}, api_version:)`
+    /// or `docker.connect("ssh://user@host", ssh_options: ["-F", "ssh_config"])`: another
+    /// client (read-only when this one is).
     private func connect(_ args: ArgReader) throws -> Value {
-        try args.only(["tls", "api_version"])
+        try args.only(["tls", "api_version", "ssh_options"])
         let host = try args.string(0, "host (unix:///path or tcp://host:port)")
         var tls: DockerTLSOptions? = nil
         if let t = args.named("tls") {
@@ -83,9 +84,20 @@ final class DockerObject: BindingObject {
             }
         }
         let apiVersion = try args.string("api_version")
+        var sshOptions: [String] = []
+        if let o = args.named("ssh_options") {
+            let wrong = DshError.runtime("\(args.function): ssh_options must be a list of strings (ssh's own flags: [\"-F\", \"ssh_config\"])")
+            guard case .list(let l) = o else { throw wrong }
+            for item in l.items {
+                guard case .string(let flag) = item else { throw wrong }
+                sshOptions.append(flag)
+            }
+        }
         let trace = session.trace
         let client: DockerClient
-        do { client = try DockerClient(host: host, tls: tls, apiVersion: apiVersion, traceHook: trace) } catch { throw DockerErrors.map(error) }
+        do {
+            client = try DockerClient(host: host, tls: tls, apiVersion: apiVersion, sshOptions: sshOptions, traceHook: trace)
+        } catch { throw DockerErrors.map(error) }
         let newSession = DockerSession(client: { client }, readOnly: session.readOnly, trace: trace)
         return .object(DockerObject(session: newSession))
     }

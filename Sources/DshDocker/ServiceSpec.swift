@@ -17,7 +17,16 @@ enum ServiceSpec {
         "restart_condition": "TaskTemplate.RestartPolicy.Condition", "max_attempts": "TaskTemplate.RestartPolicy.MaxAttempts",
         "constraints": "TaskTemplate.Placement.Constraints", "force_update": "TaskTemplate.ForceUpdate",
         "ports": "EndpointSpec.Ports", "update_parallelism": "UpdateConfig.Parallelism", "update_delay": "UpdateConfig.Delay",
-        "update_order": "UpdateConfig.Order",
+        "update_order": "UpdateConfig.Order", "update_failure_action": "UpdateConfig.FailureAction",
+        "update_monitor": "UpdateConfig.Monitor", "update_max_failure_ratio": "UpdateConfig.MaxFailureRatio",
+        "update_config": "UpdateConfig", "rollback_config": "RollbackConfig",
+    ]
+
+    /// The keys of `update_config:` / `rollback_config:` (compose's `deploy.update_config`
+    /// names) and the UpdateConfig field each sets.
+    static let updateConfigKeys: KeyValuePairs<String, String> = [
+        "parallelism": "Parallelism", "delay": "Delay", "failure_action": "FailureAction",
+        "monitor": "Monitor", "max_failure_ratio": "MaxFailureRatio", "order": "Order",
     ]
 
     /// The spec made from a call's arguments (a positional map is the raw spec).
@@ -103,11 +112,42 @@ enum ServiceSpec {
                 ports.append(.map(entry))
             }
             sub(spec, "EndpointSpec")["Ports"] = .list(ports)
-        case "update_parallelism": sub(spec, "UpdateConfig")["Parallelism"] = value
-        case "update_delay": sub(spec, "UpdateConfig")["Delay"] = try ContainerSpec.duration(value)
-        case "update_order": sub(spec, "UpdateConfig")["Order"] = value
+        case "update_parallelism", "update_delay", "update_order", "update_failure_action", "update_monitor", "update_max_failure_ratio":
+            try setUpdateField(String(name.dropFirst("update_".count)), value, in: sub(spec, "UpdateConfig"), rollback: false, function: function)
+        case "update_config", "rollback_config":
+            guard case .map(let config) = value else {
+                throw DshError.runtime("\(function): \(name) must be a map such as {parallelism: 2, delay: \"5s\", failure_action: \"rollback\"}, not \(value.typeName)")
+            }
+            let target = sub(spec, name == "update_config" ? "UpdateConfig" : "RollbackConfig")
+            for (k, v) in config.entries {
+                try setUpdateField(k, v, in: target, rollback: name == "rollback_config", function: function)
+            }
         default:
             throw DshError.runtime("\(function): unknown argument '\(name)' (use Spec fields such as TaskTemplate: {...} for anything else)")
+        }
+    }
+
+    /// Sets one field of an UpdateConfig/RollbackConfig from its compose name
+    /// (`parallelism`, `delay`, `failure_action`, `monitor`, `max_failure_ratio`, `order`);
+    /// durations as `"5s"` or nanoseconds, the enumerations checked before sending.
+    static func setUpdateField(_ key: String, _ value: Value, in config: MapRef, rollback: Bool, function: String) throws {
+        let what = rollback ? "rollback_config" : "update_config"
+        guard let field = updateConfigKeys.first(where: { $0.key == key })?.value else {
+            let known = updateConfigKeys.map(\.key).joined(separator: ", ")
+            throw DshError.runtime("\(function): unknown \(what) key '\(key)' (known: \(known))")
+        }
+        switch key {
+        case "delay", "monitor":
+            config[field] = try ContainerSpec.duration(value)
+        case "failure_action", "order":
+            // A rollback that fails cannot roll back: its failure action is continue or pause.
+            let allowed = key == "order" ? ["stop-first", "start-first"] : rollback ? ["continue", "pause"] : ["continue", "pause", "rollback"]
+            guard case .string(let s) = value, allowed.contains(s) else {
+                throw DshError.runtime("\(function): \(what) \(key) must be one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")), not \(value.sourceString)")
+            }
+            config[field] = value
+        default:
+            config[field] = value
         }
     }
 }

@@ -169,4 +169,16 @@ extension ConfigurationTests {
         }
         #expect(SSHDialer.arguments(user: "me", host: "h", port: 2) == ["ssh", "-o", "ConnectTimeout=30", "-T", "-l", "me", "-p", "2", "--", "h", "docker", "system", "dial-stdio"])
     }
+
+    /// Extra ssh flags go first, as the CLI's GetConnectionHelperWithSSHOpts puts them; a
+    /// ConnectTimeout or -T among them replaces the default one.
+    @Test func sshOptionsComeFirstAndOnlyForSSHHosts() throws {
+        #expect(SSHDialer.arguments(user: nil, host: "h", port: nil, options: ["-F", "/c"]) == ["ssh", "-F", "/c", "-o", "ConnectTimeout=30", "-T", "--", "h", "docker", "system", "dial-stdio"])
+        #expect(SSHDialer.arguments(user: nil, host: "h", port: nil, options: ["-o", "ConnectTimeout=5", "-T"]) == ["ssh", "-o", "ConnectTimeout=5", "-T", "--", "h", "docker", "system", "dial-stdio"])
+        let client = try DockerClient(host: "ssh://me@h:2", sshOptions: ["-i", "/key"])
+        #expect(client.endpoint == .ssh(user: "me", host: "h", port: 2, options: ["-i", "/key"]))
+        #expect(client.endpoint.description == "ssh://me@h:2")
+        #expect(throws: DockerError.self) { try DockerClient(host: "unix:///var/run/docker.sock", sshOptions: ["-v"]) }
+        #expect(throws: DockerError.self) { try DockerEndpoint.parse("ssh://h").withSSHOptions(["-o\0x"]) }
+    }
 }

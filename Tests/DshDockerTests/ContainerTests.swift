@@ -114,9 +114,7 @@ struct ContainerTests {
 
     @Test func followedLogsStopAtOnceAndCloseTheConnection() async throws {
         // The client goes through a proxy that counts its open connections.
-        let host = try #require(Engine.environment["DOCKER_HOST"])
-        try #require(host.hasPrefix("unix://"), "the proxy needs a unix DOCKER_HOST")
-        let proxy = try CountingProxy(upstream: String(host.dropFirst(7)))
+        let proxy = try CountingProxy.inFrontOfTheTestEngine()
         defer { proxy.stop() }
         let name = Engine.name("follow")
         let r = try await onThread {

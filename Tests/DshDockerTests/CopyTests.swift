@@ -232,6 +232,22 @@ func treeListing(_ root: String) -> [String] {
     return out
 }
 
+/// Spawn attributes (to destroy) giving the child no blocked signals and default
+/// dispositions: the test runner's threads block or ignore some, which a daemon started
+/// by a test (dockerd, its containerd) must not inherit. `flags` are added to those two.
+func cleanSignalSpawnAttributes(flags: Int32 = 0) -> posix_spawnattr_t {
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    var none = sigset_t()
+    sigemptyset(&none)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) | flags))
+    return attributes
+}
+
 /// Runs a host command (posix_spawnp, the test's environment); its status and output.
 func runCommand(_ argv: [String]) -> (status: Int32, output: String) {
     var fds: [Int32] = [-1, -1]
@@ -244,11 +260,14 @@ func runCommand(_ argv: [String]) -> (status: Int32, output: String) {
     posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
     posix_spawn_file_actions_addclose(&actions, fds[0])
     posix_spawn_file_actions_addclose(&actions, fds[1])
+    // A daemon started by the command must not inherit the runner's signal mask.
+    var attributes = cleanSignalSpawnAttributes()
+    defer { posix_spawnattr_destroy(&attributes) }
     var cargs = argv.map { strdup($0) }
     cargs.append(nil)
     defer { for a in cargs { free(a) } }
     var pid: pid_t = 0
-    let rc = posix_spawnp(&pid, argv[0], &actions, nil, cargs, environ)
+    let rc = posix_spawnp(&pid, argv[0], &actions, &attributes, cargs, environ)
     close(fds[1])
     guard rc == 0 else { close(fds[0]); return (-1, "cannot run \(argv[0])") }
     var out: [UInt8] = []

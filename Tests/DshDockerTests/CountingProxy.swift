@@ -1,7 +1,11 @@
 // CountingProxy.swift: a unix-socket proxy in front of the test engine that counts the
 // connections open through it, so a test can prove that abandoning a stream closes its
 // connection (other tests' sockets in this process do not disturb the count).
+import DockerEngine
+import DshCore
+import DshDocker
 import Synchronization
+import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -114,5 +118,32 @@ final class FdPair: @unchecked Sendable {
         shutdown(client, Int32(SHUT_RDWR))
         shutdown(server, Int32(SHUT_RDWR))
         done()
+    }
+}
+
+extension CountingProxy {
+    /// A proxy in front of the test engine's unix socket (the test fails when DOCKER_HOST
+    /// is not a unix socket).
+    static func inFrontOfTheTestEngine() throws -> CountingProxy {
+        let host = try #require(Engine.environment["DOCKER_HOST"])
+        try #require(host.hasPrefix("unix://"), "the proxy needs a unix DOCKER_HOST")
+        return try CountingProxy(upstream: String(host.dropFirst(7)))
+    }
+
+    /// An interpreter whose client goes through this proxy, with `open_connections()`.
+    func interpreter(_ sink: TextSink) -> Interpreter {
+        let interp = Interpreter(output: sink, errorOutput: sink)
+        let proxied = "unix://" + path
+        DockerBindings.install(into: interp, client: { try DockerClient(host: proxied) })
+        interp.define("open_connections") { [self] _, _ in .int(openConnections) }
+        interp.timeLimit = .seconds(90)
+        return interp
+    }
+
+    /// Waits (up to 5 s) until at most `n` connections are open; the count.
+    func settle(atMost n: Int) -> Int {
+        var waited = 0
+        while openConnections > n && waited < 500 { usleep(10_000); waited += 1 }
+        return openConnections
     }
 }

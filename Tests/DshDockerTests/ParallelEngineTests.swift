@@ -12,38 +12,20 @@ import Glibc
 
 @Suite(.enabled(if: Engine.enabled, Engine.skipReason))
 struct ParallelEngineTests {
-    /// An interpreter whose client goes through `proxy`, with `open_connections()`.
-    private func proxiedInterpreter(_ proxy: CountingProxy, _ sink: TextSink) -> Interpreter {
-        let interp = Interpreter(output: sink, errorOutput: sink)
-        let proxied = "unix://" + proxy.path
-        DockerBindings.install(into: interp, client: { try DockerClient(host: proxied) })
-        interp.define("open_connections") { _, _ in .int(proxy.openConnections) }
-        interp.timeLimit = .seconds(90)
-        return interp
-    }
-
-    /// Waits (up to 5 s) until the proxy has at most `n` open connections; the count.
-    private func settle(_ proxy: CountingProxy, atMost n: Int) -> Int {
-        var waited = 0
-        while proxy.openConnections > n && waited < 500 { usleep(10_000); waited += 1 }
-        return proxy.openConnections
-    }
 
     @Test func theFirstErrorClosesTheOtherWorkersRequests() async throws {
-        let host = try #require(Engine.environment["DOCKER_HOST"])
-        try #require(host.hasPrefix("unix://"), "the proxy needs a unix DOCKER_HOST")
-        let proxy = try CountingProxy(upstream: String(host.dropFirst(7)))
+        let proxy = try CountingProxy.inFrontOfTheTestEngine()
         defer { proxy.stop() }
         let name = Engine.name("par")
         let r = try await onThread { () -> (String, Int, Int, String) in
             let sink = TextSink.capture()
-            let interp = proxiedInterpreter(proxy, sink)
+            let interp = proxy.interpreter(sink)
             defer { _ = try? interp.evaluate("docker.containers.get(\(lit(name))).remove(force: true)") }
             _ = try interp.evaluate("""
                 let c = docker.containers.create(\(lit(Engine.image)), cmd: ["sleep", "300"], network: "none", name: \(lit(name)))
                 c.start()
                 """)
-            let before = settle(proxy, atMost: 0)
+            let before = proxy.settle(atMost: 0)
             // Items 1-3 wait for the container to exit (a request that stays open); item 0
             // fails once the three requests are open.
             // (The three waits hold three connections: the kept-alive one of the
@@ -65,7 +47,7 @@ struct ParallelEngineTests {
                 outcome
                 """)
             let seen = try interp.evaluate("seen").asInt ?? -1
-            let after = settle(proxy, atMost: before)
+            let after = proxy.settle(atMost: before)
             return (v.displayString, seen, after, "\(before)")
         }
         #expect(r.0 == "parallel: item 0 (0) failed: enough")
@@ -86,15 +68,13 @@ struct ParallelEngineTests {
     }
 
     @Test func mergeTagsTheItemsOfTwoFollowedLogsAndClosesBoth() async throws {
-        let host = try #require(Engine.environment["DOCKER_HOST"])
-        try #require(host.hasPrefix("unix://"), "the proxy needs a unix DOCKER_HOST")
-        let proxy = try CountingProxy(upstream: String(host.dropFirst(7)))
+        let proxy = try CountingProxy.inFrontOfTheTestEngine()
         defer { proxy.stop() }
         let a = Engine.name("merge-a")
         let b = Engine.name("merge-b")
         let r = try await onThread { () -> (String, Int, Int, Int) in
             let sink = TextSink.capture()
-            let interp = proxiedInterpreter(proxy, sink)
+            let interp = proxy.interpreter(sink)
             defer { _ = try? interp.evaluate("for n in [\(lit(a)), \(lit(b))] { docker.containers.get(n).remove(force: true) }") }
             _ = try interp.evaluate("""
                 fn ticker(name, word) {
@@ -106,7 +86,7 @@ struct ParallelEngineTests {
                 let ca = ticker(\(lit(a)), "alpha")
                 let cb = ticker(\(lit(b)), "beta")
                 """)
-            let before = settle(proxy, atMost: 0)
+            let before = proxy.settle(atMost: 0)
             let v = try interp.evaluate("""
                 let m = merge(ca.logs(follow: true), web: cb.logs(follow: true))
                 var got = {}
@@ -119,7 +99,7 @@ struct ParallelEngineTests {
                 keys(got) | sort
                 """)
             let during = try interp.evaluate("during").asInt ?? -1
-            let after = settle(proxy, atMost: before)
+            let after = proxy.settle(atMost: before)
             return (v.displayString, before, during, after)
         }
         #expect(r.0 == #"["0:alpha", "web:beta"]"#)

@@ -32,6 +32,21 @@ import Testing
             ("{name: \"x\", services: {a: {}}}", "stack x: service a: needs 'image' or 'build'"),
             ("{name: \"Shop\", services: {a: {image: \"a\"}}}", "stack: 'name' must be a string of lower-case letters"),
             ("{name: \"x\", servces: {}}", "stack: unknown field 'servces' (did you mean 'services'?)"),
+            ("{name: \"x\", services: {a: {image: \"a\", update_config: {order: \"start-frist\"}}}}",
+             "stack x: service a: update_config: order: expected \"stop-first\" or \"start-first\", got \"start-frist\" (did you mean 'start-first'?)"),
+            ("{name: \"x\", services: {a: {image: \"a\", update_config: {delay: \"soon\"}}}}",
+             "stack x: service a: update_config: delay: cannot read duration 'soon'"),
+            ("{name: \"x\", services: {a: {image: \"a\", update_config: {paralelism: 2}}}}",
+             "stack x: service a: update_config: unknown field 'paralelism' (did you mean 'parallelism'?)"),
+            ("{name: \"x\", services: {a: {image: \"a\", restart_policy: {condition: \"always\"}}}}",
+             "stack x: service a: restart_policy: condition: expected \"none\" or \"on-failure\" or \"any\", got \"always\""),
+            ("{name: \"x\", services: {a: {image: \"a\", restart_policy: {max_attempts: -1}}}}",
+             "stack x: service a: restart_policy: max_attempts: expected an int >= 0, got -1"),
+            ("{name: \"x\", services: {a: {image: \"a\", ports: [{published: 80}]}}}", "stack x: service a: ports: target: expected int, got "),
+            ("{name: \"x\", services: {a: {image: \"a\", ports: [{target: 80, mode: \"hots\"}]}}}",
+             "stack x: service a: ports: mode: expected \"ingress\" or \"host\", got \"hots\" (did you mean 'host'?)"),
+            ("{name: \"x\", services: {a: {image: \"a\"}}}, mode: \"swam\"",
+             "plan: mode: expected \"containers\" or \"swarm\", got \"swam\" (did you mean 'swarm'?)"),
         ]
         for (stack, message) in cases {
             do {
@@ -45,7 +60,7 @@ import Testing
 }
 
 /// Runs dsh `code` with the Docker bindings and the host's (files, YAML).
-private func dshWithHost(_ code: String) async throws -> String {
+func dshWithHost(_ code: String) async throws -> String {
     try await onThread {
         let sink = TextSink.capture()
         let interp = try makeInterpreter(output: sink)
@@ -155,7 +170,7 @@ struct StackEngineTests {
             try { up(st, quiet: true, timeout: 30) } catch e { print("error", e.message) }
             print("after", json(map(ps(name), c => [c.name, c.state])))
             print("follow", json(collect(take(logs(name, service: "db", follow: true), 1))))
-            try { logs(name, follow: true) } catch e { print("several", e.message) }
+            try { logs(name, service: "web", follow: true) } catch e { print("none", e.message) }
             print("rerun", changes(up(mk("a"), quiet: true)))
             down(name, volumes: true)
             print("left", leftovers())
@@ -165,7 +180,7 @@ struct StackEngineTests {
         #expect(line("error") == "error up \(name): service app: dependency \(name)-migrate-1 did not complete successfully (exit code 3)")
         #expect(line("after") == "after " + #"[["\#(name)-db-1","running"],["\#(name)-migrate-1","exited"]]"#)
         #expect(line("follow") == #"follow ["db-1 | db ready"]"#)
-        #expect(line("several") == "several logs: follow: true needs exactly one container (stack \(name) has 2); pick one with service:")
+        #expect(line("none") == "none logs: stack \(name) has no container for service web to follow")
         #expect(line("rerun") == "rerun " + #"[["recreate","container","\#(name)-migrate-1"],["create","container","\#(name)-app-1"]]"#)
         #expect(line("left") == "left 0")
     }
@@ -257,6 +272,45 @@ struct StackEngineTests {
         #expect(out.contains("warning: compose: \(dir.path)/compose.yaml: service db: ignoring unsupported keys: x-extra"), "\(out)")
         #expect(out.contains("same true 6"), "\(out)")
         #expect(out.contains(#"env {"MODE":"a","PRICE":"$5"}"#), "\(out)")
+    }
+
+    /// `logs(follow: true)` over three containers of two services gives their lines as they
+    /// come, each prefixed; `take` closes the merged stream, which closes every follow request.
+    @Test func followMergesEveryContainerAndClosesTheRequests() async throws {
+        let proxy = try CountingProxy.inFrontOfTheTestEngine()
+        defer { proxy.stop() }
+        let name = Engine.name("stackl")
+        let r = try await onThread { () -> (String, Int, Int, Int) in
+            let sink = TextSink.capture()
+            let interp = proxy.interpreter(sink)
+            interp.timeLimit = .seconds(120)
+            defer { _ = try? interp.evaluate("down(\(lit(name)))") }
+            _ = try interp.evaluate("""
+                fn ticker(word, replicas) {
+                    return {image: \(lit(Engine.image)), replicas: replicas, network_mode: "none",
+                        command: "i=0; while true; do i=$((i+1)); echo " + word + " $i; sleep 0.05; done"}
+                }
+                let st = {name: \(lit(name)), services: {tick: ticker("tick", 1), tock: ticker("tock", 2)}}
+                up(st, quiet: true)
+                """)
+            let before = proxy.settle(atMost: 0)
+            let v = try interp.evaluate("""
+                let seen = {}
+                var during = 0
+                for line in take(logs(st, follow: true, tail: "0"), 90) {
+                    let m = match(line, "^(tick-1|tock-1|tock-2) [|] (tick|tock) [0-9]+$")
+                    seen[m?.groups[0] ?? "unexpected: ${line}"] = true
+                    during = max([during, open_connections()])
+                }
+                json(sort(keys(seen)))
+                """)
+            let during = try interp.evaluate("during").asInt ?? -1
+            let after = proxy.settle(atMost: before)
+            return (v.displayString, before, during, after)
+        }
+        #expect(r.0 == #"["tick-1","tock-1","tock-2"]"#)
+        #expect(r.2 >= r.1 + 3, "the three follows were open (before \(r.1), during \(r.2))")
+        #expect(r.3 <= r.1, "closing the stream closed the follows (after: \(r.3))")
     }
 
     /// scripts/examples/stack.dsh runs to the end and leaves nothing behind.

@@ -100,20 +100,8 @@ func dshFailure(_ code: String, readOnly: Bool = false, trace: DockerTraceHook? 
     }
 }
 
-/// A dsh string literal for `s`.
-func lit(_ s: String) -> String {
-    var out = "\""
-    for ch in s.unicodeScalars {
-        switch ch {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "$": out += "\\u{24}"
-        default: out.unicodeScalars.append(ch)
-        }
-    }
-    return out + "\""
-}
+/// A dsh string literal for `s` (the language's own quoting, `Value.quote`).
+func lit(_ s: String) -> String { Value.quote(s) }
 
 /// Counts this process's open sockets (`/proc/self/fd` links to `socket:[...]`).
 func openSocketCount() -> Int {

@@ -1,6 +1,7 @@
 // SwarmAndExampleTests.swift: swarm mode (services, tasks, nodes, secrets, configs) and
 // the example scripts, run one after the other because a swarm is engine-wide state
-// (swarm_rollout.dsh makes its own swarm).
+// (swarm_rollout.dsh makes its own swarm); the swarm tests go through SwarmGate, which
+// keeps them apart from StackDeployTests' and leaves the swarm after each.
 import DockerEngine
 import DshCore
 import Testing
@@ -9,15 +10,10 @@ import Testing
 struct SwarmAndExampleTests {
     let image = lit(Engine.image)
 
-    /// Leaves a swarm a failed test may have left behind.
-    func leaveSwarm() async {
-        _ = try? await dsh("try { docker.swarm.leave(force: true) } catch e { }")
-    }
-
     @Test func swarmServicesTasksNodesSecretsConfigs() async throws {
-        defer { Task { await leaveSwarm() } }
         let tag = Engine.name("sw")
-        let r = try await dsh("""
+        // (what the script left is read before the gate cleans up after it)
+        let (r, after) = try await SwarmGate.exclusive { (try await dsh("""
             if docker.info().Swarm.LocalNodeState != "inactive" { throw error("the engine is already in a swarm") }
             let had_gwbridge = len(docker.networks.list(filters: {name: ["docker_gwbridge"]})) > 0
             let node_id = docker.swarm.init(listen_addr: "127.0.0.1:2377", advertise_addr: "127.0.0.1")
@@ -74,7 +70,7 @@ struct SwarmAndExampleTests {
             sec.remove()
             cfg.remove()
             try { docker.secrets.get(sec.ID) } catch e { print(e.status) }
-            """)
+            """), try await dsh("print(docker.info().Swarm.LocalNodeState, len(docker.containers.list(all: true, filters: {name: [\(lit(tag))]})))")) }
         #expect(r.output == """
             string active
             join: true true
@@ -95,22 +91,7 @@ struct SwarmAndExampleTests {
             404
 
             """, "\(r.output)")
-        let after = try await dsh("print(docker.info().Swarm.LocalNodeState, len(docker.containers.list(all: true, filters: {name: [\(lit(tag))]})))")
         #expect(after.output == "inactive 0\n")
-    }
-
-    /// Runs an example file with the bindings; returns its exit status and output.
-    func runExample(_ file: String, _ args: [String] = []) async throws -> (Int32, String) {
-        let path = packageRoot + "/scripts/examples/" + file
-        return try await onThread {
-            let sink = TextSink.capture()
-            let interp = try makeInterpreter(output: sink)
-            interp.arguments = args
-            interp.timeLimit = .seconds(180)
-            let text = try #require(readText(path), "cannot read \(path)")
-            let status = interp.runScript(SourceFile(name: path, text: text, path: path))
-            return (status, sink.text)
-        }
     }
 
     @Test func biggestImages() async throws {
@@ -152,12 +133,28 @@ struct SwarmAndExampleTests {
     }
 
     @Test func swarmRollout() async throws {
-        defer { Task { await leaveSwarm() } }
-        let (status, out) = try await runExample("swarm_rollout.dsh")
+        // What the script left (checked before the gate cleans up after it).
+        let (status, out, state) = try await SwarmGate.exclusive {
+            let (status, out) = try await runExample("swarm_rollout.dsh")
+            return (status, out, try await dsh("print(docker.info().Swarm.LocalNodeState, len(docker.containers.list(all: true, filters: {name: [\"dsh-rollout-\"]})), len(docker.networks.list(filters: {name: [\"docker_gwbridge\"]})))").output)
+        }
         #expect(status == 0, "\(out)")
         #expect(out.contains("2 tasks running version 1"), "\(out)")
         #expect(out.contains("rolled out: [\"VERSION=2\"] on 2 task(s)"), "\(out)")
-        let state = try await dsh("print(docker.info().Swarm.LocalNodeState, len(docker.containers.list(all: true, filters: {name: [\"dsh-rollout-\"]})), len(docker.networks.list(filters: {name: [\"docker_gwbridge\"]})))").output
         #expect(state == "inactive 0 0\n")
+    }
+}
+
+/// Runs an example file with the bindings; returns its exit status and output.
+func runExample(_ file: String, _ args: [String] = []) async throws -> (Int32, String) {
+    let path = packageRoot + "/scripts/examples/" + file
+    return try await onThread {
+        let sink = TextSink.capture()
+        let interp = try makeInterpreter(output: sink)
+        interp.arguments = args
+        interp.timeLimit = .seconds(180)
+        let text = try #require(readText(path), "cannot read \(path)")
+        let status = interp.runScript(SourceFile(name: path, text: text, path: path))
+        return (status, sink.text)
     }
 }

@@ -147,18 +147,9 @@ final class ThrowawayDockerd: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        // A session of its own, no blocked signals and default dispositions (the test
-        // runner's threads block or ignore some, which dockerd's containerd must not inherit).
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
+        // A session of its own, no blocked signals and default dispositions.
+        var attributes = cleanSignalSpawnAttributes(flags: 0x80)  // 0x80: POSIX_SPAWN_SETSID
         defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | 0x80))  // 0x80: POSIX_SPAWN_SETSID
         let argv = args.map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
         var p: pid_t = 0

@@ -6,21 +6,6 @@ import DshCore
 import Foundation
 import Testing
 
-/// Runs `executable arguments...`; its status and combined output.
-private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}
-
 /// The package root (three levels above this file).
 private var packageRoot: URL {
     URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -39,13 +24,13 @@ func theEmbeddingHostExampleBuildsWithoutWarningsAndRuns() async throws {
     // build takes minutes: it waits on a thread of its own, never on the Swift concurrency
     // pool (two threads on a two-core machine), which the engine tests' streams need.
     let build = try await EvaluationThread.value {
-        try run("/usr/bin/env", ["nice", "-n", "19", "swift", "build", "--package-path", example])
+        try runProgram("/usr/bin/env", ["nice", "-n", "19", "swift", "build", "--package-path", example])
     }
     #expect(build.status == 0, "\(build.output)")
     let warnings = build.output.split(separator: "\n").filter { $0.contains("warning:") }
     #expect(warnings.isEmpty, "\(warnings)")
     guard build.status == 0 else { return }
-    let r = try await EvaluationThread.value { try run(example + "/.build/debug/EmbeddingHost", []) }
+    let r = try await EvaluationThread.value { try runProgram(example + "/.build/debug/EmbeddingHost", []) }
     #expect(r.status == 0)
     #expect(r.output == """
         host: before

@@ -32,8 +32,7 @@ import Testing
         defer { t.close() }
         #expect(t.waitForPrompt() != nil)
         let marker = "replmark\(UInt32.random(in: 100_000...999_999))"
-        try t.type("sh(\"sleep 306 & sleep 307; echo \(marker)\")")
-        try t.press("Enter")
+        try t.enter("sh(\"sleep 306 & sleep 307; echo \(marker)\")")
         // Wait until the command runs (its shell's command line carries the marker).
         var started = false
         for _ in 0..<50 where !started {

@@ -16,6 +16,24 @@ struct InteractiveTerminalTests {
         guard r.status == 0 else { throw TerminalError.setup("starting \(name) failed (\(r.status)): \(r.output)") }
     }
 
+    /// Runs `printf FORMAT | dsh -c code args...` through sh (dsh's stdin a pipe, no
+    /// terminal); returns its stdout and stderr.
+    static func piped(_ printfFormat: String, into code: String, _ args: String...) throws -> (String, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        let dsh = try TerminalSession.binaryPath()
+        let command = ([dsh, "-c", code] + args).map(TerminalSession.shellQuote).joined(separator: " ")
+        process.arguments = ["-c", "printf \(TerminalSession.shellQuote(printfFormat)) | \(command)"]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (stdout, stderr)
+    }
+
     /// A REPL session on the engine, at its prompt.
     static func repl() throws -> TerminalSession {
         let t = try TerminalSession(extraEnv: ["DOCKER_HOST": TestEngine.host, "DSH_TEST_IMAGE": TestEngine.image])
@@ -30,35 +48,28 @@ struct InteractiveTerminalTests {
         defer { TestEngine.removeContainers([name]) }
         let t = try Self.repl()
         defer { t.close() }
-        try t.type("let r = docker.containers.get(\"\(name)\").shell()")
-        try t.press("Enter")
+        try t.enter("let r = docker.containers.get(\"\(name)\").shell()")
         #expect(t.wait { $0.hasSuffix("# ") || $0.hasSuffix("#") } != nil, "no shell prompt: \(t.screen())")
-        try t.type("echo typed-$((6*7))")
-        try t.press("Enter")
+        try t.enter("echo typed-$((6*7))")
         #expect(t.wait { $0.contains("typed-42") } != nil, "typing did not reach the shell: \(t.screen())")
         // (Under heavy load busybox's stty has been seen to fail once with "stty: standard
         // input" right after the shell started; ask again rather than fail on that.)
         var sized = false
         for _ in 0..<3 where !sized {
-            try t.type("stty size")
-            try t.press("Enter")
+            try t.enter("stty size")
             sized = t.wait(timeout: .seconds(3)) { $0.contains("40 120") } != nil
         }
         #expect(sized, "the window size was not sent at the start: \(t.screen())")
         try t.tmux(["resize-window", "-t", "0", "-x", "100", "-y", "30"])
         usleep(300_000)
-        try t.type("stty size")
-        try t.press("Enter")
+        try t.enter("stty size")
         #expect(t.wait { $0.contains("30 100") } != nil, "SIGWINCH did not resize: \(t.screen())")
-        try t.type("exit 3")
-        try t.press("Enter")
+        try t.enter("exit 3")
         #expect(t.waitForPrompt(count: 2) != nil, "no dsh prompt after exit: \(t.screen())")
-        try t.type("print(\"code=${r.exit_code} detached=${r.detached}\")")
-        try t.press("Enter")
+        try t.enter("print(\"code=${r.exit_code} detached=${r.detached}\")")
         #expect(t.wait { $0.contains("code=3 detached=false") } != nil, "exit status not returned: \(t.screen())")
         // The terminal is back in cooked mode: the REPL echoes and edits as before.
-        try t.type("1 + 1")
-        try t.press("Enter")
+        try t.enter("1 + 1")
         #expect(t.wait { $0.components(separatedBy: "\n").contains("2") } != nil, "the REPL did not recover: \(t.screen())")
     }
 
@@ -69,32 +80,24 @@ struct InteractiveTerminalTests {
         defer { TestEngine.removeContainers([name]) }
         let t = try Self.repl()
         defer { t.close() }
-        try t.type("let c = docker.containers.get(\"\(name)\")")
-        try t.press("Enter")
+        try t.enter("let c = docker.containers.get(\"\(name)\")")
         #expect(t.waitForPrompt(count: 2) != nil)
-        try t.type("let a = c.attach(interactive: true)")
-        try t.press("Enter")
+        try t.enter("let a = c.attach(interactive: true)")
         usleep(300_000)
-        try t.type("echo first-$((1+1))")
-        try t.press("Enter")
+        try t.enter("echo first-$((1+1))")
         #expect(t.wait { $0.contains("first-2") } != nil, "attach did not carry input: \(t.screen())")
         try t.press("C-p")
         try t.press("C-q")
         #expect(t.waitForPrompt(count: 3) != nil, "ctrl-p ctrl-q did not detach: \(t.screen())")
-        try t.type("print(\"detached=${a.detached} running=${c.inspect().State.Running}\")")
-        try t.press("Enter")
+        try t.enter("print(\"detached=${a.detached} running=${c.inspect().State.Running}\")")
         #expect(t.wait { $0.contains("detached=true running=true") } != nil, "\(t.screen())")
-        try t.type("let b = c.attach(interactive: true, detach_keys: \"ctrl-x\")")
-        try t.press("Enter")
+        try t.enter("let b = c.attach(interactive: true, detach_keys: \"ctrl-x\")")
         usleep(300_000)
-        try t.type("echo second-$((2+2))")
-        try t.press("Enter")
+        try t.enter("echo second-$((2+2))")
         #expect(t.wait { $0.contains("second-4") } != nil, "the second attach did not carry input: \(t.screen())")
-        try t.type("exit 5")
-        try t.press("Enter")
+        try t.enter("exit 5")
         #expect(t.waitForPrompt(count: 5) != nil, "no prompt after the container exited: \(t.screen())")
-        try t.type("print(\"code=${b.exit_code} detached=${b.detached}\")")
-        try t.press("Enter")
+        try t.enter("print(\"code=${b.exit_code} detached=${b.detached}\")")
         #expect(t.wait { $0.contains("code=5 detached=false") } != nil, "\(t.screen())")
     }
 
@@ -111,19 +114,16 @@ struct InteractiveTerminalTests {
         let t = try TerminalSession(extraEnv: ["DOCKER_HOST": TestEngine.host, "DSH_TEST_IMAGE": TestEngine.image, "DOCKER_CONFIG": config])
         defer { t.close() }
         #expect(t.waitForPrompt() != nil, "no prompt: \(t.screen())")
-        try t.type("let a = docker.containers.get(\"\(name)\").attach(interactive: true)")
-        try t.press("Enter")
+        try t.enter("let a = docker.containers.get(\"\(name)\").attach(interactive: true)")
         usleep(300_000)
         try t.press("C-p")
         try t.press("C-q")
-        try t.type("echo still-$((3+4))")
-        try t.press("Enter")
+        try t.enter("echo still-$((3+4))")
         #expect(t.wait { $0.contains("still-7") } != nil, "ctrl-p ctrl-q should not detach here: \(t.screen())")
         try t.press("C-x")
         try t.press("C-y")
         #expect(t.waitForPrompt(count: 2) != nil, "ctrl-x ctrl-y from config.json did not detach: \(t.screen())")
-        try t.type("print(\"detached=${a.detached}\")")
-        try t.press("Enter")
+        try t.enter("print(\"detached=${a.detached}\")")
         #expect(t.wait { $0.contains("detached=true") } != nil, "\(t.screen())")
     }
 
@@ -133,15 +133,12 @@ struct InteractiveTerminalTests {
         defer { TestEngine.removeContainers([name]) }
         let t = try Self.repl()
         defer { t.close() }
-        try t.type("let r = run(env.DSH_TEST_IMAGE, \"sh\", tty: true, interactive: true, name: \"\(name)\")")
-        try t.press("Enter")
+        try t.enter("let r = run(env.DSH_TEST_IMAGE, \"sh\", tty: true, interactive: true, name: \"\(name)\")")
         #expect(t.wait { $0.hasSuffix("# ") || $0.hasSuffix("#") } != nil, "no shell prompt: \(t.screen())")
-        try t.type("tty; exit 7")
-        try t.press("Enter")
+        try t.enter("tty; exit 7")
         #expect(t.waitForPrompt(count: 2) != nil, "no dsh prompt after exit: \(t.screen())")
         #expect(t.screen().contains("/dev/pts/"), "no TTY in the container: \(t.screen())")
-        try t.type("print(\"code=${r.exit_code} left=${len(docker.containers.list(all: true, filters: {name: [\"\(name)\"]}))}\")")
-        try t.press("Enter")
+        try t.enter("print(\"code=${r.exit_code} left=${len(docker.containers.list(all: true, filters: {name: [\"\(name)\"]}))}\")")
         #expect(t.wait { $0.contains("code=7 left=0") } != nil, "\(t.screen())")
     }
 
@@ -153,20 +150,17 @@ struct InteractiveTerminalTests {
         defer { TestEngine.removeContainers([name]) }
         let t = try Self.repl()
         defer { t.close() }
-        try t.type("docker.containers.get(\"\(name)\").shell()")
-        try t.press("Enter")
+        try t.enter("docker.containers.get(\"\(name)\").shell()")
         #expect(t.wait { $0.hasSuffix("# ") || $0.hasSuffix("#") } != nil, "no shell prompt: \(t.screen())")
         let pid = try t.tmux(["display-message", "-p", "-t", "0", "#{pane_pid}"], capture: true).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(kill(pid_t(pid) ?? 0, SIGTERM) == 0, "no dsh pid: \(pid)")
         #expect(t.wait { $0.contains("terminated by signal 15") } != nil, "the session did not end: \(t.screen())")
         #expect(t.waitForPrompt(count: 2) != nil, "no prompt after the signal: \(t.screen())")
         // Cooked again: what is typed is echoed and evaluated by the REPL.
-        try t.type("40 + 2")
-        try t.press("Enter")
+        try t.enter("40 + 2")
         #expect(t.wait { $0.components(separatedBy: "\n").contains("42") } != nil, "the terminal was not restored: \(t.screen())")
         // A bad argument fails before the terminal is touched.
-        try t.type("docker.containers.get(\"\(name)\").shell(detach_keys: \"ctrl-1\")")
-        try t.press("Enter")
+        try t.enter("docker.containers.get(\"\(name)\").shell(detach_keys: \"ctrl-1\")")
         #expect(t.wait { $0.contains("invalid detach keys") } != nil, "\(t.screen())")
     }
 
@@ -175,18 +169,8 @@ struct InteractiveTerminalTests {
         let name = TestEngine.uniqueName("pipe")
         try Self.start(name)
         defer { TestEngine.removeContainers([name]) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        let dsh = try TerminalSession.binaryPath()
         let code = "let c = docker.containers.get(args[0]); let r = c.exec([\"sh\", \"-c\", \"tr a-z A-Z; echo err >&2; exit 4\"], interactive: true); print(json(r)); exit(0)"
-        process.arguments = ["-c", "printf 'hello\\nworld\\n' | \(TerminalSession.shellQuote(dsh)) -c \(TerminalSession.shellQuote(code)) \(name)"]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let (stdout, stderr) = try Self.piped("hello\\nworld\\n", into: code, name)
         #expect(stdout == "HELLO\nWORLD\n{\"exit_code\":4,\"detached\":false}\n", "stdout: \(stdout) stderr: \(stderr)")
         #expect(stderr == "err\n")
     }
@@ -194,18 +178,8 @@ struct InteractiveTerminalTests {
     /// `run(..., interactive: true)` without a terminal: `docker run -i`.
     @Test func runInteractiveWithStdinAPipe() throws {
         guard TestEngine.require() else { return }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        let dsh = try TerminalSession.binaryPath()
         let code = "print(json(run(env.DSH_TEST_IMAGE, \"tr a-z A-Z; echo e >&2; exit 2\", interactive: true)))"
-        process.arguments = ["-c", "printf 'piped\\n' | \(TerminalSession.shellQuote(dsh)) -c \(TerminalSession.shellQuote(code))"]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let (stdout, stderr) = try Self.piped("piped\\n", into: code)
         #expect(stdout == "PIPED\n{\"exit_code\":2,\"detached\":false}\n", "stdout: \(stdout) stderr: \(stderr)")
         #expect(stderr == "e\n")
     }

@@ -27,8 +27,7 @@ private func lastLine(_ screen: String) -> String { screen.components(separatedB
         try t.press("Tab")
         #expect(t.wait { lastLine($0).hasSuffix("get(\"\(stem)-db\"") } != nil, "container name not completed: \(t.screen())")
         // The completed line runs and finds the container.
-        try t.type(").Name")
-        try t.press("Enter")
+        try t.enter(").Name")
         #expect(t.waitForPrompt(count: 2) != nil, "no prompt after the lookup: \(t.screen())")
         #expect(t.lines().contains("\"/\(stem)-db\""), "the completed name did not find the container: \(t.screen())")
 
@@ -55,8 +54,7 @@ private func lastLine(_ screen: String) -> String { screen.components(separatedB
         try t.press("Tab")
         #expect(t.wait { lastLine($0).hasSuffix("get(\"\(image)\"") } != nil, "image tag not completed: \(t.screen())")
         // Other tests may add tags to the same image meanwhile: ask for this one.
-        try t.type(").RepoTags | contains(\"\(image)\")")
-        try t.press("Enter")
+        try t.enter(").RepoTags | contains(\"\(image)\")")
         #expect(t.waitForPrompt(count: 2) != nil, "no prompt after the lookup: \(t.screen())")
         #expect(t.lines().contains("true"), "the completed tag did not find the image: \(t.screen())")
 
@@ -91,8 +89,7 @@ private func lastLine(_ screen: String) -> String { screen.components(separatedB
         #expect(elapsed < .seconds(1), "Tab with no engine took \(elapsed)")
         try t.press("C-c")
         #expect(t.waitForPrompt(count: 2) != nil, "Ctrl-C did not give a new prompt: \(t.screen())")
-        try t.type("1 + 2")
-        try t.press("Enter")
+        try t.enter("1 + 2")
         #expect(t.waitForPrompt(count: 3) != nil, "the prompt is not usable after Tab: \(t.screen())")
         #expect(t.lines().contains("3"), "1 + 2 did not show 3: \(t.screen())")
     }

@@ -21,18 +21,8 @@ private struct DshProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        // The test runs on a thread that blocks most signals: dsh must not inherit that.
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
+        var attr = TerminalSession.realSignals([SIGHUP, SIGINT, SIGTERM, SIGPIPE])
         defer { posix_spawnattr_destroy(&attr) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attr, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for sig in [SIGHUP, SIGINT, SIGTERM, SIGPIPE] { sigaddset(&defaults, sig) }
-        posix_spawnattr_setsigdefault(&attr, &defaults)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let binary = try TerminalSession.binaryPath()
         var env = ProcessInfo.processInfo.environment
         for (k, v) in extra { env[k] = v }

@@ -46,6 +46,23 @@ final class TerminalSession {
         throw TerminalError.setup("no dsh binary (tried \(candidates)); build it or set DSH_BINARY")
     }
 
+    /// Spawn attributes (destroy them after use) for a child with real signal
+    /// dispositions: nothing blocked (the test runs on a thread that blocks most signals,
+    /// and tmux and dsh must not inherit that) and `defaults` at their default action.
+    static func realSignals(_ defaults: [Int32]) -> posix_spawnattr_t {
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in defaults { sigaddset(&set, sig) }
+        posix_spawnattr_setsigdefault(&attr, &set)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        return attr
+    }
+
     static func shellQuote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     /// Runs a tmux command on this session's server (posix_spawn + waitpid). Only
@@ -71,18 +88,8 @@ final class TerminalSession {
         var cargs = argv.map { strdup($0) }
         cargs.append(nil)
         defer { for a in cargs { free(a) } }
-        // The test runs on a thread that blocks most signals; tmux and dsh must not inherit that.
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
+        var attr = TerminalSession.realSignals([SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE, SIGCHLD, SIGTSTP, SIGWINCH])
         defer { posix_spawnattr_destroy(&attr) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attr, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for sig in [SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE, SIGCHLD, SIGTSTP, SIGWINCH] { sigaddset(&defaults, sig) }
-        posix_spawnattr_setsigdefault(&attr, &defaults)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
         let rc = posix_spawnp(&pid, "tmux", &actions, &attr, cargs, environ)
         if capture { Glibc.close(fds[1]) }
@@ -112,6 +119,12 @@ final class TerminalSession {
 
     /// Presses keys by tmux name (`Enter`, `Tab`, `Up`, `Left`, `C-c`, `C-d`).
     func press(_ keys: String...) throws { try tmux(["send-keys", "-t", "0"] + keys) }
+
+    /// Types `line` literally, then presses Enter.
+    func enter(_ line: String) throws {
+        try type(line)
+        try press("Enter")
+    }
 
     /// The visible screen, trailing blank lines removed.
     func screen() -> String {

@@ -23,8 +23,7 @@ import Testing
         let dir = String(cString: mkdtemp(&template)!)
         let first = try TerminalSession(home: dir, historyPath: dir + "/hist")
         #expect(first.waitForPrompt() != nil)
-        try first.type("let hist_marker = 41 + 1")
-        try first.press("Enter")
+        try first.enter("let hist_marker = 41 + 1")
         #expect(first.waitForPrompt(count: 2) != nil)
         try first.press("C-d")
         let deadline = ContinuousClock.now + .seconds(5)
@@ -40,8 +39,7 @@ import Testing
                 "Up did not recall the entry: \(second.screen())")
         try second.press("Enter")
         #expect(second.waitForPrompt(count: 2) != nil)
-        try second.type("hist_marker")
-        try second.press("Enter")
+        try second.enter("hist_marker")
         #expect(second.waitForPrompt(count: 3) != nil)
         #expect(second.lines().contains("42"), "recalled entry did not run: \(second.screen())")
     }
@@ -54,8 +52,7 @@ import Testing
         try t.press("Tab")
         #expect(t.wait { ($0.components(separatedBy: "\n").last ?? "").hasSuffix("> print") } != nil,
                 "pri<Tab> did not complete: \(t.screen())")
-        try t.type("(\"completed\")")
-        try t.press("Enter")
+        try t.enter("(\"completed\")")
         #expect(t.waitForPrompt(count: 2) != nil)
         #expect(t.lines().contains("completed"))
     }
@@ -64,8 +61,7 @@ import Testing
         let t = try TerminalSession()
         defer { t.close() }
         #expect(t.waitForPrompt() != nil)
-        try t.type("let m = {alpha: 1, beta: 2}")
-        try t.press("Enter")
+        try t.enter("let m = {alpha: 1, beta: 2}")
         #expect(t.waitForPrompt(count: 2) != nil)
         try t.type("m.al")
         try t.press("Tab")
@@ -80,17 +76,13 @@ import Testing
         let t = try TerminalSession()
         defer { t.close() }
         #expect(t.waitForPrompt() != nil)
-        try t.type("fn f() {")
-        try t.press("Enter")
+        try t.enter("fn f() {")
         #expect(t.wait { ($0.components(separatedBy: "\n").last ?? "").hasPrefix("...>") } != nil,
                 "no continuation prompt: \(t.screen())")
-        try t.type("return 1 + 1")
-        try t.press("Enter")
-        try t.type("}")
-        try t.press("Enter")
+        try t.enter("return 1 + 1")
+        try t.enter("}")
         #expect(t.waitForPrompt(count: 2) != nil, "block did not end: \(t.screen())")
-        try t.type("f()")
-        try t.press("Enter")
+        try t.enter("f()")
         #expect(t.waitForPrompt(count: 3) != nil)
         #expect(t.lines().contains("2"), "f() did not show 2: \(t.screen())")
     }
@@ -99,11 +91,9 @@ import Testing
         let t = try TerminalSession()
         defer { t.close() }
         #expect(t.waitForPrompt() != nil)
-        try t.type("let keep = 7")
-        try t.press("Enter")
+        try t.enter("let keep = 7")
         #expect(t.waitForPrompt(count: 2) != nil)
-        try t.type("sleep(30)")
-        try t.press("Enter")
+        try t.enter("sleep(30)")
         // Still running after half a second: no new prompt came.
         usleep(500_000)
         #expect(t.lines().filter(TerminalSession.isPrompt).count == 2)  // still running: no new prompt
@@ -112,8 +102,7 @@ import Testing
         #expect(t.waitForPrompt(count: 3, timeout: .seconds(5)) != nil, "no prompt after Ctrl-C: \(t.screen())")
         #expect(ContinuousClock.now - start < .seconds(1), "Ctrl-C took \(ContinuousClock.now - start)")
         #expect(t.screen().contains("interrupted"))
-        try t.type("keep")
-        try t.press("Enter")
+        try t.enter("keep")
         #expect(t.waitForPrompt(count: 4) != nil)
         #expect(t.lines().contains("7"), "binding lost after Ctrl-C: \(t.screen())")
     }
@@ -125,8 +114,7 @@ import Testing
         try t.type("let lost = ")
         try t.press("C-c")
         #expect(t.waitForPrompt(count: 2) != nil, "Ctrl-C did not give a new prompt: \(t.screen())")
-        try t.type("1 + 2")
-        try t.press("Enter")
+        try t.enter("1 + 2")
         #expect(t.waitForPrompt(count: 3) != nil)
         #expect(t.lines().contains("3"))
     }
@@ -135,8 +123,7 @@ import Testing
         let t = try TerminalSession()
         defer { t.close() }
         #expect(t.waitForPrompt() != nil)
-        try t.type("[{name: \"web\", port: 80}, {name: \"database\", port: 5432}]")
-        try t.press("Enter")
+        try t.enter("[{name: \"web\", port: 80}, {name: \"database\", port: 5432}]")
         #expect(t.waitForPrompt(count: 2) != nil)
         let lines = t.lines()
         guard let header = lines.firstIndex(where: { $0.hasPrefix("name") && $0.contains("port") }),

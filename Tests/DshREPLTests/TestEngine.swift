@@ -43,17 +43,8 @@ enum TestEngine {
     /// DOCKER_HOST) and returns its status and combined output.
     @discardableResult
     static func dsh(_ code: String, _ args: [String] = []) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try TerminalSession.binaryPath())
-        process.arguments = ["-c", code] + args
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        let r = try runProgram(try TerminalSession.binaryPath(), ["-c", code] + args)
+        return Run(status: r.status, output: r.output)
     }
 
     /// Creates stopped containers named `names` from the test image (network none).
@@ -79,4 +70,19 @@ enum TestEngine {
             Issue.record("removing \(names) failed: \(error)")
         }
     }
+}
+
+/// Runs `executable arguments...` (stdin /dev/null) to its end; its status and combined output.
+func runProgram(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }

@@ -41,10 +41,12 @@ enum CredentialHelper {
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 2)
         for fd in inPipe + outPipe { posix_spawn_file_actions_addclose(&actions, fd) }
+        var attr = SpawnSignals.attributes()
+        defer { posix_spawnattr_destroy(&attr) }
         let argv = ([program] + arguments).map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
         var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, program, &actions, nil, argv, environ)
+        let rc = posix_spawnp(&pid, program, &actions, &attr, argv, environ)
         close(inPipe[0])
         close(outPipe[1])
         if rc != 0 {

@@ -34,9 +34,14 @@ public final class DockerClient: Sendable {
         try self.init(configuration: DockerConfiguration.resolve(environment: environment), traceHook: traceHook)
     }
 
-    /// A client for an explicit address (`unix:///...`, `tcp://host:port`) and optional TLS.
-    public convenience init(host: String, tls: DockerTLSOptions? = nil, apiVersion: String? = nil, traceHook: DockerTraceHook? = nil) throws {
-        try self.init(configuration: DockerConfiguration(endpoint: DockerEndpoint.parse(host, tls: tls), apiVersion: apiVersion), traceHook: traceHook)
+    /// A client for an explicit address (`unix:///...`, `tcp://host:port`,
+    /// `ssh://user@host:port`) and optional TLS; `sshOptions` are extra flags for the ssh
+    /// command of an `ssh://` address (see ``DockerEndpoint/ssh(user:host:port:options:)``).
+    public convenience init(host: String, tls: DockerTLSOptions? = nil, apiVersion: String? = nil, sshOptions: [String] = [],
+                            traceHook: DockerTraceHook? = nil) throws {
+        var endpoint = try DockerEndpoint.parse(host, tls: tls)
+        if !sshOptions.isEmpty { endpoint = try endpoint.withSSHOptions(sshOptions) }
+        try self.init(configuration: DockerConfiguration(endpoint: endpoint, apiVersion: apiVersion), traceHook: traceHook)
     }
 
     deinit { transport.shutdown() }

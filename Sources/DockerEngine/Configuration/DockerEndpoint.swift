@@ -36,8 +36,10 @@ public enum DockerEndpoint: Sendable, Hashable, CustomStringConvertible {
     case unix(path: String)
     /// A TCP address, plain or TLS.
     case tcp(host: String, port: Int, tls: DockerTLSOptions?)
-    /// A daemon reached through `ssh [-l user] [-p port] -- host docker system dial-stdio`.
-    case ssh(user: String?, host: String, port: Int?)
+    /// A daemon reached through `ssh [options] [-l user] [-p port] -- host docker system
+    /// dial-stdio`; `options` are extra ssh flags placed first (`["-F", "ssh_config"]`,
+    /// `["-i", "key", "-o", "UserKnownHostsFile=..."]`), as the docker CLI's Go API takes them.
+    case ssh(user: String?, host: String, port: Int?, options: [String] = [])
 
     /// The daemon's default socket, `unix:///var/run/docker.sock`.
     public static let defaultSocket = DockerEndpoint.unix(path: "/var/run/docker.sock")
@@ -117,13 +119,25 @@ public enum DockerEndpoint: Sendable, Hashable, CustomStringConvertible {
         return (s.isEmpty ? "localhost" : s, defaultPort)
     }
 
+    /// The same ssh endpoint with `options` as its extra ssh flags. Throws for any other
+    /// kind of endpoint, and for an option holding a NUL byte (it cannot be an argument).
+    public func withSSHOptions(_ options: [String]) throws -> DockerEndpoint {
+        guard case .ssh(let user, let host, let port, _) = self else {
+            throw DockerError.configuration("ssh options apply to ssh:// Docker hosts only, not \(self)")
+        }
+        if options.contains(where: { $0.utf8.contains(0) }) {
+            throw DockerError.configuration("an ssh option contains a NUL byte")
+        }
+        return .ssh(user: user, host: host, port: port, options: options)
+    }
+
     /// `unix:///path` or `tcp://host:port`.
     public var description: String {
         switch self {
         case .unix(let path): return "unix://" + path
         case .tcp(let host, let port, _):
             return "tcp://" + (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
-        case .ssh(let user, let host, let port):
+        case .ssh(let user, let host, let port, _):
             return "ssh://" + (user.map { $0 + "@" } ?? "") + (host.contains(":") ? "[\(host)]" : host) + (port.map { ":\($0)" } ?? "")
         }
     }

@@ -246,8 +246,8 @@ final class HTTPTransport: Sendable {
             connected = bootstrap.connect(unixDomainSocketPath: path)
         case .tcp(let host, let port, _):
             connected = bootstrap.connect(host: host, port: port)
-        case .ssh(let user, let host, let port):
-            connected = SSHDialer.connect(group: group, user: user, host: host, port: port, initializer: initializer)
+        case .ssh(let user, let host, let port, let options):
+            connected = SSHDialer.connect(group: group, user: user, host: host, port: port, options: options, initializer: initializer)
         }
         return connected.flatMapErrorThrowing { error in
             if let e = error as? ChannelError, case .connectTimeout = e {

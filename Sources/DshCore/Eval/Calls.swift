@@ -76,7 +76,7 @@ func invoke(_ vm: VM, _ closure: Closure, argBase: Int, argc: Int, checkMissing:
     defer { vm.pointee.base = savedBase }
     do {
         if argc < proto.paramCount || checkMissing {
-            try fillDefaults(vm, proto, argc: argc)
+            try fillDefaults(vm, closure, argc: argc)
         }
         if proto.isPlain {
             if let e = proto.returnedExpr { return try e.run(vm) }
@@ -93,10 +93,36 @@ func invoke(_ vm: VM, _ closure: Closure, argBase: Int, argc: Int, checkMissing:
     return result
 }
 
+/// Default values are evaluated in the callee's scope (the resolver's): a variable of an
+/// enclosing function is one of the closure's captures, and an earlier parameter that an
+/// inner function captures lives in a cell; both are set up here for the defaults (the
+/// body's cells are made afterwards by `invokeSlow`).
 @inline(never)
-func fillDefaults(_ vm: VM, _ proto: FunctionProto, argc: Int) throws {
+func fillDefaults(_ vm: VM, _ closure: Closure, argc: Int) throws {
+    let proto = closure.proto
     let base = vm.pointee.base
+    var savedCaptures: ContiguousArray<Cell>?
+    if !closure.captures.isEmpty {
+        savedCaptures = vm.pointee.captures
+        vm.pointee.captures = closure.captures
+    }
+    let savedCellBase = vm.pointee.cellBase
+    let cellMark = vm.pointee.cells.count
+    if proto.cellCount > 0 {
+        vm.pointee.cellBase = cellMark
+        for _ in 0..<proto.cellCount { vm.pointee.cells.append(Cell(.null)) }
+    }
+    defer {
+        if proto.cellCount > 0 {
+            vm.pointee.cells.removeSubrange(cellMark...)
+            vm.pointee.cellBase = savedCellBase
+        }
+        if let savedCaptures { vm.pointee.captures = savedCaptures }
+    }
     for i in 0..<proto.paramCount where i >= argc || isMissing(vm.pointee.stack[base + i]) {
+        for (slot, cell) in proto.cellParams where slot < i {
+            vm.pointee.cells[cellMark + cell].value = vm.pointee.stack[base + slot]
+        }
         if let d = proto.defaults[i] {
             vm.pointee.stack[base + i] = try d(vm)
         } else {

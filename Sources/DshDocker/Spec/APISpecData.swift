@@ -662,7 +662,7 @@ F AuxiliaryAddresses {string} 1.41 -
 D Mount -
 F Target string 1.41 -
 F Source string 1.41 -
-F Type {any} 1.41 -
+F Type string 1.41 -
 F ReadOnly boolean 1.41 -
 F Consistency string 1.41 -
 F BindOptions @Mount.BindOptions 1.41 -

@@ -338,7 +338,8 @@ enum BindingTable {
         Binding("docker", "distribution", "DistributionInspect", "reference", fills: ["name"],
                 doc: "the registry's descriptor and platforms of an image reference"),
         Binding("docker", "connect", nil, "host", local: ["tls": "{ca, cert, key, verify} or true", "api_version": "pin the API version",
-                "context": "a CLI context's name instead of a host (see docker.contexts())"],
+                "context": "a CLI context's name instead of a host (see docker.contexts())",
+                "ssh_options": "ssh's own flags for an ssh:// host, placed first ([\"-F\", \"ssh_config\"])"],
                 doc: "a client of another daemon"),
         Binding("docker", "contexts", nil, doc: "the CLI's contexts, as docker context ls: [{name, host, description, current}]"),
         Binding("docker", "request", nil, "method, path", local: [
