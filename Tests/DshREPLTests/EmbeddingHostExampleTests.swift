@@ -11,13 +11,8 @@ private var packageRoot: URL {
     URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 }
 
-/// The test engine's variables (`scripts/engine start`), which the example uses.
-private let engineEnvironment = ProcessInfo.processInfo.environment
-/// Whether the example can reach an engine (or must, in CI, where it then fails).
-private let engineEnabled = engineEnvironment["DOCKER_HOST"] != nil && engineEnvironment["DSH_TEST_IMAGE"] != nil
-    || engineEnvironment["CI"] == "true"
-
-@Test(.enabled(if: engineEnabled, "no engine: run scripts/engine start (required when CI=true)"))
+// The example uses the test engine (TestEngine.swift): it runs with one, or in CI.
+@Test(.enabled(if: TestEngine.enabled, TestEngine.skipReason))
 func theEmbeddingHostExampleBuildsWithoutWarningsAndRuns() async throws {
     let example = packageRoot.appendingPathComponent("Examples/EmbeddingHost").path
     // At the lowest CPU priority: the suite's engine tests run beside it on few cores. The
