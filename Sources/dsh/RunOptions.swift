@@ -1,5 +1,6 @@
 // RunOptions.swift: the limits the `dsh` command sets on its interpreter
-// (`--read-only`, `--max-steps N`, `--timeout DURATION`, `DSH_READ_ONLY`), parsed
+// (`--read-only`, `--max-steps N`, `--timeout DURATION`, `--max-memory SIZE`,
+// `DSH_READ_ONLY`), parsed
 // and checked.
 import DshCore
 #if canImport(Glibc)
@@ -20,6 +21,11 @@ struct RunOptions {
     var maxSteps: Int?
     /// `--timeout DURATION`.
     var timeout: Duration?
+    /// `--max-memory SIZE`, in bytes.
+    var maxMemory: Int?
+
+    /// The interpreter limits chosen at construction (the memory limit).
+    var interpreterLimits: InterpreterLimits { InterpreterLimits(memory: maxMemory) }
 
     /// Applies the step budget and the time limit to `interp`.
     func limit(_ interp: Interpreter) {

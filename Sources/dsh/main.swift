@@ -48,6 +48,9 @@ struct DshCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Stop the script after DURATION (1.5, 250ms, 30s, 5m, 2h).", valueName: "DURATION"))
     var timeout: String?
 
+    @Option(name: .long, help: ArgumentHelp("Stop the script when its values pass SIZE (256M, 1.5G, 65536; K/M/G are powers of 1024).", valueName: "SIZE"))
+    var maxMemory: String?
+
     @Argument(help: ArgumentHelp("The script file (or '-' for standard input), then its arguments.", valueName: "FILE ARGS"))
     var rest: [String] = []
 
@@ -58,12 +61,16 @@ struct DshCommand: ParsableCommand {
         if let timeout, OptionValues.duration(timeout) == nil {
             throw ValidationError("--timeout must be a positive duration such as 1.5, 250ms, 30s, 5m or 2h, not '\(timeout)'")
         }
+        if let maxMemory, InterpreterLimits.parseMemory(maxMemory) == nil {
+            throw ValidationError("--max-memory must be a size such as 64M, 1.5G or 65536 (bytes), not '\(maxMemory)'")
+        }
     }
 
     func run() throws {
         let options = RunOptions(
             code: code, trace: trace, readOnly: readOnly,
-            maxSteps: maxSteps.flatMap(OptionValues.steps), timeout: timeout.flatMap(OptionValues.duration))
+            maxSteps: maxSteps.flatMap(OptionValues.steps), timeout: timeout.flatMap(OptionValues.duration),
+            maxMemory: maxMemory.flatMap(InterpreterLimits.parseMemory))
         throw ExitCode(try runProgram(options, rest: rest))
     }
 }
@@ -100,7 +107,7 @@ func runProgram(_ options: RunOptions, rest: [String]) throws -> Int32 {
     } else {
         file = SourceFile(name: "<stdin>", bytes: readAll(fd: 0))
     }
-    let interp = Interpreter()
+    let interp = Interpreter(limits: options.interpreterLimits)
     interp.arguments = args
     options.limit(interp)
     installHostBindings(interp, options)
@@ -123,7 +130,7 @@ func installHostBindings(_ interp: Interpreter, _ options: RunOptions) {
 
 /// Runs the interactive REPL and returns the exit status.
 func runInteractive(_ options: RunOptions) -> Int32 {
-    let interp = Interpreter()
+    let interp = Interpreter(limits: options.interpreterLimits)
     options.limit(interp)
     installHostBindings(interp, options)
     var options = REPLOptions()
@@ -175,7 +182,7 @@ func readFile(_ path: String) -> [UInt8]? {
 nonisolated(unsafe) var scriptArguments: [String] = []
 
 /// dsh's options that take the next argument as their value.
-let optionsWithValue: Set<String> = ["--max-steps", "--timeout"]
+let optionsWithValue: Set<String> = ["--max-steps", "--timeout", "--max-memory"]
 
 /// Splits the command line into dsh's options and the script's part.
 func splitCommandLine(_ argv: [String]) -> (dsh: [String], script: [String]) {
@@ -205,7 +212,7 @@ func splitCommandLine(_ argv: [String]) -> (dsh: [String], script: [String]) {
 }
 
 /// The options of a plain run (`-c CODE`, `--trace`, `--read-only`, `--max-steps N`,
-/// `--timeout DURATION`, each at most once and well-formed), or nil when the command
+/// `--timeout DURATION`, `--max-memory SIZE`, each at most once and well-formed), or nil when the command
 /// line needs the full parser (`--help`, `--version`, an unknown or repeated option, a
 /// missing or bad value). Running a script this way skips swift-argument-parser, whose
 /// reflection over the command's properties is a measurable share of start-up.
@@ -229,10 +236,13 @@ func plainOptions(_ own: [String]) -> RunOptions? {
         case "--timeout":
             guard let d = value.flatMap(OptionValues.duration) else { return nil }
             options.timeout = d
+        case "--max-memory":
+            guard let bytes = value.flatMap(InterpreterLimits.parseMemory) else { return nil }
+            options.maxMemory = bytes
         default:
             return nil
         }
-        i += ["-c", "--max-steps", "--timeout"].contains(option) ? 2 : 1
+        i += option == "-c" || optionsWithValue.contains(option) ? 2 : 1
     }
     return options
 }

@@ -1,5 +1,6 @@
 // EmbeddingGuideTests.swift: the Swift snippets of docs/embedding.md, compiled and run
-// here; `guideSnippetsAreTheseTests` checks the guide shows them word for word.
+// here (or in the example host, Examples/EmbeddingHost, which EmbeddingHostExampleTests
+// builds and runs); `guideSnippetsAreTheseTests` checks the guide shows them word for word.
 import Dispatch
 import Synchronization
 import Testing
@@ -45,9 +46,11 @@ private func packageFile(_ relative: String) -> String? {
     @Test func guideSnippetsAreTheseTests() throws {
         let tests = try #require(packageFile("Tests/DshCoreTests/EmbeddingGuideTests.swift"))
         let guide = try #require(packageFile("docs/embedding.md"))
-        let found = snippets(in: tests)
+        let example = try #require(packageFile("Examples/EmbeddingHost/Sources/EmbeddingHost/main.swift"))
+        let found = snippets(in: tests), fromExample = snippets(in: example)
         #expect(found.count >= 5)
-        for (name, code) in found.sorted(by: { $0.key < $1.key }) {
+        #expect(fromExample.count >= 2)
+        for (name, code) in found.merging(fromExample, uniquingKeysWith: { a, _ in a }).sorted(by: { $0.key < $1.key }) {
             #expect(guide.contains("```swift\n" + code + "\n```"), "docs/embedding.md does not show snippet '\(name)' as compiled here")
         }
     }
@@ -196,5 +199,37 @@ private func packageFile(_ relative: String) -> String? {
         // end snippet
         #expect(try interp.evaluate("scale(\"web\", 3, dry_run: true)").displayString == "would scale web to 3")
         #expect(throws: DshError.self) { try interp.evaluate("scale(\"web\", \"3\")") }
+    }
+
+    @Test func memoryLimit() throws {
+        // snippet: memory
+        let interp = Interpreter(limits: InterpreterLimits(memory: 16 << 20))   // 16 MiB of live values
+        do {
+            _ = try interp.evaluate("fn hoard() { var xs = []\nwhile true { xs += [\"row\"] } }\nhoard()")
+        } catch let e as DshError {
+            print(e.message)                      // memory limit of 16 MiB exceeded
+        }
+        print(try interp.evaluate("len(range(1000) | collect)").displayString)   // 1000: it goes on
+        // end snippet
+        #expect(throws: DshError.self) { try interp.evaluate("let s = \"x\" * 20_000_000") }
+        #expect(try interp.evaluate("len(range(1000) | collect)").asInt == 1000)
+    }
+
+    @Test func moduleQualifiedNames() throws {
+        // snippet: qualified
+        struct Value { var name: String; var amount: Double }   // the host's own types
+        enum JSON { static let mediaType = "application/json" }
+
+        let sample = Value(name: "cpu", amount: 0.25)
+        let interp = Interpreter()
+        interp.define("sample", .map(["name": .string(sample.name), "amount": .float(sample.amount)]))
+        let doubled: DshCore.Value = try interp.evaluate("sample.amount * 2")
+        let body = try DshCore.JSON.encode(doubled)            // "0.5", sent as JSON.mediaType
+        let rule: DshCore.Program = try DshCore.Parser.parse(SourceFile(name: "rule", text: "sample.amount > 0.1"))
+        let tokens: [DshCore.Token] = try Lexer(SourceFile(name: "rule", text: "sample.amount")).tokenize()
+        // end snippet
+        #expect(body == "0.5" && JSON.mediaType == "application/json")
+        #expect(rule.statements.count == 1)
+        #expect(tokens.map(\.name).filter { !$0.isEmpty } == ["sample", "amount"])
     }
 }

@@ -12,6 +12,7 @@
 //                           # expect stderr: nil.x    a line that must appear in stderr
 //                           # expect exit: 3          exit status (default 0, or 1 with an error)
 //                           # args: a b c             the script's arguments
+//                           # max-memory: 16M         the interpreter's memory limit
 //
 // stdout must equal the `expect:` lines exactly (each ending in a newline); with
 // `expect error:` the status must be 1 and stderr's first line must end with
@@ -35,6 +36,8 @@ private struct GoldenExpectation {
     var stderrLines: [String] = []
     var exit: Int32?
     var arguments: [String] = []
+    /// The interpreter's memory limit (`# max-memory: 16M`).
+    var maxMemory: Int?
     /// Whether the case says anything at all that could fail.
     var isEmpty: Bool {
         stdout.isEmpty && error == nil && stderrLines.isEmpty && exit == nil
@@ -76,6 +79,14 @@ private func parseExpectations(_ text: String, file: String) throws -> GoldenExp
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         if trimmed.hasPrefix("# args:") {
             e.arguments = trimmed.dropFirst("# args:".count).split(separator: " ").map(String.init)
+            continue
+        }
+        if trimmed.hasPrefix("# max-memory:") {
+            let size = trimmed.dropFirst("# max-memory:".count).trimmingCharacters(in: .whitespaces)
+            guard let bytes = InterpreterLimits.parseMemory(size) else {
+                throw BadCase(description: "\(file):\(lineNo): '# max-memory:' needs a size such as 16M, got '\(size)'")
+            }
+            e.maxMemory = bytes
             continue
         }
         guard let r = line.range(of: "# expect") else { continue }
@@ -137,7 +148,7 @@ private struct GoldenOutcome {
 }
 
 /// Runs one case in-process through the public embedding API.
-private func runGoldenCase(_ rel: String, text: String, arguments: [String]) async -> GoldenOutcome {
+private func runGoldenCase(_ rel: String, text: String, arguments: [String], maxMemory: Int?) async -> GoldenOutcome {
     final class Slot: @unchecked Sendable { var outcome = GoldenOutcome() }
     final class Canceller: @unchecked Sendable {  // Interpreter.cancel is thread-safe
         let interp: Interpreter
@@ -148,7 +159,7 @@ private func runGoldenCase(_ rel: String, text: String, arguments: [String]) asy
     let watchdogDone = DispatchSemaphore(value: 0)
     await runOnLargeStack {
         let out = TextSink.capture(), err = TextSink.capture()
-        let interp = Interpreter(output: out, errorOutput: err)
+        let interp = Interpreter(output: out, errorOutput: err, limits: InterpreterLimits(memory: maxMemory))
         interp.arguments = arguments
         interp.moduleSearchPaths = [GoldenPaths.repo.appendingPathComponent("stdlib").standardizedFileURL.path]
         HostBindings.install(into: interp)  // files, YAML, processes: as the dsh command has them
@@ -172,7 +183,7 @@ struct GoldenTests {
         let url = GoldenPaths.golden.appendingPathComponent(rel)
         let text = try String(contentsOf: url, encoding: .utf8)
         let expect = try parseExpectations(text, file: rel)
-        let got = await runGoldenCase(rel, text: text, arguments: expect.arguments)
+        let got = await runGoldenCase(rel, text: text, arguments: expect.arguments, maxMemory: expect.maxMemory)
 
         let wantStdout = expect.stdout.map { $0 + "\n" }.joined()
         #expect(got.stdout == wantStdout, "\(rel): stdout differs\n--- want\n\(wantStdout)--- got\n\(got.stdout)--- stderr\n\(got.stderr)")
@@ -220,5 +231,7 @@ struct GoldenTests {
         let e = try? parseExpectations("# args: a b\nprint(1)  # expect: 1\n# expect:\n", file: "x.dsh")
         #expect(e?.stdout == ["1", ""])
         #expect(e?.arguments == ["a", "b"])
+        #expect(throws: (any Error).self) { try parseExpectations("# max-memory: lots\nprint(1)  # expect: 1\n", file: "x.dsh") }
+        #expect((try? parseExpectations("# max-memory: 16M\nprint(1)  # expect: 1\n", file: "x.dsh"))?.maxMemory == 16 << 20)
     }
 }

@@ -104,6 +104,11 @@ func theEmbeddingHostExampleBuildsWithoutWarningsAndRuns() async throws {
         engine ping: string("OK")
         TLS in this build: false
         TLS endpoint: this build of dsh has no TLS support (package trait TLS is off)
+        hoard.dsh:2:14: error: memory limit of 8 MiB exceeded
+        after the limit: 10
+        own Value: cpu 1.0
+        docker log: line 1, line 2, line 3
+        docker events: create start kill die destroy
 
         """)
 }

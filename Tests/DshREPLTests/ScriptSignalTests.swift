@@ -168,8 +168,8 @@ private func runDsh(_ argv: [String], environment: [String: String] = [:]) throw
     return (status, process.output)
 }
 
-/// The limits the `dsh` command sets: `--max-steps`, `--timeout`, `--read-only` and
-/// `DSH_READ_ONLY`, with bad values refused.
+/// The limits the `dsh` command sets: `--max-steps`, `--timeout`, `--max-memory`,
+/// `--read-only` and `DSH_READ_ONLY`, with bad values refused.
 @Suite struct CommandLineLimitTests {
     @Test func maxStepsAndTimeoutStopAScript() throws {
         let steps = try runDsh(["--max-steps", "1000", "-c", "while true { }"])
@@ -188,12 +188,32 @@ private func runDsh(_ argv: [String], environment: [String: String] = [:]) throw
         #expect(args.output == "[\"--timeout\", \"1\"]\n")
     }
 
+    @Test func maxMemoryStopsAScriptThatKeepsWhatItBuilds() throws {
+        let grow = "defer { print(\"cleaned\") }\nvar xs = []\nwhile true { xs += [\"x\" * 100] }"
+        // Both command-line parsers: the plain one, and swift-argument-parser's (which a
+        // repeated option sends the command line to; the last value wins).
+        for argv in [["--max-memory", "4M", "-c", grow], ["--max-memory", "1G", "--max-memory", "4M", "-c", grow]] {
+            let r = try runDsh(argv)
+            #expect(r.status == 1, "\(argv): \(r.output)")
+            #expect(r.output.hasPrefix("cleaned\n"), "\(argv): \(r.output)")
+            // At the append or at the `*` that passed the limit: both are on line 3.
+            #expect(r.output.contains("\n<command line>:3:"), "\(argv): \(r.output)")
+            #expect(r.output.contains(": error: memory limit of 4 MiB exceeded\n"), "\(argv): \(r.output)")
+        }
+        // Building and dropping far more than the limit is fine.
+        let churn = try runDsh(["--max-memory", "2M", "-c", "var n = 0\nfor i in range(20000) { n += len(\"y\" * 1000) }\nprint(n)"])
+        #expect(churn.status == 0, "\(churn.output)")
+        #expect(churn.output == "20000000\n")
+    }
+
     @Test func badLimitsAreRefused() throws {
         for (argv, message) in [
             (["--timeout", "2x", "-c", "1"], "--timeout must be a positive duration"),
             (["--timeout", "0", "-c", "1"], "--timeout must be a positive duration"),
             (["--max-steps", "0", "-c", "1"], "--max-steps must be a positive whole number"),
             (["--max-steps", "many", "-c", "1"], "--max-steps must be a positive whole number"),
+            (["--max-memory", "lots", "-c", "1"], "--max-memory must be a size such as 64M"),
+            (["--max-memory", "0", "-c", "1"], "--max-memory must be a size such as 64M"),
         ] {
             let r = try runDsh(argv)
             #expect(r.status == 64, "\(argv): \(r.output)")

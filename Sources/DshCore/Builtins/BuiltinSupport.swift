@@ -163,8 +163,25 @@ enum Seq {
     static func array(_ v: Value, _ fn: String, _ rt: any Runtime) throws -> [Value] {
         if let items = try eagerItems(v, fn) { return items }
         var out: [Value] = []
-        try forEach(v, fn, rt) { out.append($0); return true }
+        // Collecting a stream grows a list no variable holds yet: each item is reported.
+        let meter = MemoryMeter.current
+        var built = 0
+        try forEach(v, fn, rt) {
+            if let meter {
+                let size = MemoryMeter.footprint($0)
+                built &+= size
+                try meter.charge(size, building: built)
+            }
+            out.append($0)
+            return true
+        }
         return out
+    }
+
+    /// `items`, once reported to the memory limit as a new list (a built-in's result).
+    static func reserveMemory(for items: [Value], _ rt: any Runtime) throws -> [Value] {
+        if MemoryMeter.current != nil { try rt.reserveMemory(forNew: MemoryMeter.footprint(items)) }
+        return items
     }
 
     /// A pull cursor over `v`, for building lazy streams.

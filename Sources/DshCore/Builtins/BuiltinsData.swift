@@ -26,8 +26,8 @@ extension Builtins {
     static func parseJSON(_ args: Arguments, _ rt: any Runtime) throws -> Value {
         try args.expect("parse_json", 1, 1)
         switch args.at(0) {
-        case .string(let s): return try JSON.decode(s)
-        case .bytes(let b): return try JSON.decode(b)
+        case .string(let s): return try MemoryCensus.reserve(JSON.decode(s), rt)
+        case .bytes(let b): return try MemoryCensus.reserve(JSON.decode(b), rt)
         case let v: throw DshError.runtime("parse_json: expected a string or bytes, got \(v.typeName)")
         }
     }

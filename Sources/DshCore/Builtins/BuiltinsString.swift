@@ -46,6 +46,7 @@ extension Builtins {
                 total += s.utf8.count
             }
             if allStrings {
+                try rt.reserveMemory(forNew: total)
                 // Copy the UTF-8 bytes straight into the result's buffer (String.append
                 // costs far more per short piece).
                 let sepBytes = Array(sep.utf8)
@@ -75,6 +76,7 @@ extension Builtins {
             firstItem = false
             let text = x.displayString
             try SizeLimits.checkSum(out.utf8.count, text.utf8.count, limit: SizeLimits.maxBytes, "join: result")
+            try rt.reserveMemory(text.utf8.count &+ sep.utf8.count, building: out.utf8.count &+ text.utf8.count)
             out += text
             return true
         }
@@ -100,11 +102,11 @@ extension Builtins {
                 parts.append(.string(String(rest[..<end])))
                 rest = rest[end...]
             }
-            return .list(parts)
+            return .list(try Seq.reserveMemory(for: parts, rt))
         }
         let sep = try Expect.string(args.at(1), "split", "the separator")
         if sep.isEmpty { throw DshError.runtime("split: empty separator") }
-        return .list(try StringSearch.split(s, sep, limit: limit) { .string($0) })
+        return .list(try Seq.reserveMemory(for: StringSearch.split(s, sep, limit: limit) { .string($0) }, rt))
     }
 
     /// `lines(s)`: the lines without their `\n` or `\r\n`; no empty last line for a final newline.
@@ -145,6 +147,8 @@ extension Builtins {
         if old.isEmpty { throw DshError.runtime("replace: empty pattern") }
         let parts = try StringSearch.split(s, old, limit: limit < 0 ? Int.max : limit)
         try SizeLimits.checkProduct(new.utf8.count, parts.count - 1, limit: SizeLimits.maxBytes - s.utf8.count, "replace: result")
+        let size = s.utf8.count &+ new.utf8.count &* (parts.count - 1)
+        try rt.reserveMemory(forNew: size)
         return .string(parts.joined(separator: new))
     }
 
@@ -204,6 +208,7 @@ extension Builtins {
         if width <= length { return .string(s) }
         let n = width - length  // cannot overflow: width > length >= 0
         try SizeLimits.checkProduct(fill.utf8.count, n, limit: SizeLimits.maxBytes - s.utf8.count, "\(fn): result")
+        try rt.reserveMemory(forNew: fill.utf8.count &* n &+ s.utf8.count)
         let padding = String(repeating: fill, count: n)
         return .string(fn == "pad_left" ? padding + s : s + padding)
     }
@@ -216,9 +221,11 @@ extension Builtins {
         switch args.at(0) {
         case .string(let s):
             try SizeLimits.checkProduct(s.utf8.count, n, limit: SizeLimits.maxBytes, "repeat: result")
+            try rt.reserveMemory(forNew: s.utf8.count &* n)
             return .string(String(repeating: s, count: n))
         case .list(let l):
             try SizeLimits.checkProduct(l.items.count, n, limit: SizeLimits.maxItems, "repeat: result")
+            try rt.reserveMemory(forNew: l.items.count &* n &* MemoryCensus.slot)
             var out: [Value] = []
             out.reserveCapacity(l.items.count * n)
             for _ in 0..<n {
@@ -238,7 +245,9 @@ extension Builtins {
         try args.expect("format", 1, Int.max, named: args.named.map(\.name))
         let template = try Expect.string(args.at(0), "format", "the template")
         let values = Array(args.positional.dropFirst())
-        return .string(try Formatter.format(template, values, named: args.named))
+        let out = try Formatter.format(template, values, named: args.named)
+        try rt.reserveMemory(forNew: out.utf8.count)
+        return .string(out)
     }
 }
 

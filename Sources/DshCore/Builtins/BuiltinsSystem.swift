@@ -39,6 +39,7 @@ extension Builtins {
         try args.expect("read_file", 1, 1, named: ["bytes"])
         let path = try Expect.string(args.at(0), "read_file", "the path")
         let data = try FileIO.read(path)
+        try rt.reserveMemory(forNew: data.count)
         if args.flag("bytes") { return .bytes(data) }
         guard let s = String(validating: data, as: UTF8.self) else {
             throw DshError.runtime("read_file: \(path) is not valid UTF-8 (pass bytes: true)")

@@ -31,6 +31,7 @@ enum Access {
     static func setMember(_ target: Value, _ name: String, _ value: Value, _ vm: VM, _ span: SourceSpan) throws {
         switch target {
         case .map(let m):
+            try MemoryMeter.charge(vm, storing: value, extra: name.utf8.count, span)
             m.entries[name] = value
         case .object(let o):
             do { try o.setMember(name, value, vm.pointee.interpreter) } catch { throw attachSpan(error, span) }
@@ -96,9 +97,12 @@ enum Access {
         switch target {
         case .list(let l):
             guard case .int(let i) = index else { throw failure("list index must be an int, not \(index.typeName)", span) }
-            l.items[try position(i, l.items.count, "list", span)] = value
+            let at = try position(i, l.items.count, "list", span)
+            try MemoryMeter.charge(vm, storing: value, span)
+            l.items[at] = value
         case .map(let m):
             guard case .string(let k) = index else { throw failure("map key must be a string, not \(index.typeName)", span) }
+            try MemoryMeter.charge(vm, storing: value, extra: k.utf8.count, span)
             m.set(k, value)
         case .object:
             guard case .string(let k) = index else { throw failure("object index must be a string", span) }

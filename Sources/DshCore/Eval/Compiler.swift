@@ -14,6 +14,10 @@ enum SlotRef {
 final class Compiler {
     unowned let interpreter: Interpreter
 
+    /// The interpreter's memory meter (nil without a limit), captured by the compiled
+    /// growth points: without a limit they test a captured nil, nothing more.
+    var memoryMeter: MemoryMeter? { interpreter.memoryMeter }
+
     init(interpreter: Interpreter) {
         self.interpreter = interpreter
     }
@@ -183,6 +187,7 @@ final class Compiler {
                 let pre = texts[0], post = texts[1], c = codes[0].run
                 let preBytes = Array(pre.utf8), postBytes = Array(post.utf8)
                 let direct = preBytes.count + postBytes.count <= 40
+                let meter = memoryMeter
                 return { vm in
                     let v = try c(vm)
                     if direct, case .int(let n) = v {
@@ -192,9 +197,11 @@ final class Compiler {
                     if reserve > 0 { out.reserveCapacity(reserve) }
                     try Compiler.appendDisplay(v, to: &out, span)
                     if !post.isEmpty { out += post }
+                    try meter?.charge(out.utf8.count, building: out.utf8.count, at: span)
                     return .string(out)
                 }
             }
+            let meter = memoryMeter
             return { vm in
                 var out = texts[0]
                 if reserve > 0 { out.reserveCapacity(reserve) }
@@ -202,17 +209,23 @@ final class Compiler {
                     try Compiler.appendDisplay(try codes[k].run(vm), to: &out, span)
                     out += texts[k &+ 1]
                 }
+                try meter?.charge(out.utf8.count, building: out.utf8.count, at: span)
                 return .string(out)
             }
         case .name(let ref):
             return load(slot(of: ref))
         case .list(let items):
+            let size = MemoryCensus.object &+ items.count &* MemoryCensus.slot, meter = memoryMeter
             if items.count == 1 {
                 let c = expr(items[0])
-                return { vm in .list(ListRef([try c(vm)])) }
+                return { vm in
+                    try meter?.charge(size, at: span)
+                    return .list(ListRef([try c(vm)]))
+                }
             }
             let codes = items.map { CodeBox(run: expr($0)) }
             return { vm in
+                try meter?.charge(size, at: span)
                 var out: [Value] = []
                 out.reserveCapacity(codes.count)
                 for c in codes { out.append(try c.run(vm)) }
@@ -225,7 +238,9 @@ final class Compiler {
                 case .computed(let ke): return (nil, CodeBox(run: expr(ke)), CodeBox(run: expr(v)), ke.span)
                 }
             }
+            let size = MemoryCensus.object &+ codes.count &* (MemoryCensus.slot &+ 32), meter = memoryMeter
             return { vm in
+                try meter?.charge(size, at: span)
                 let m = MapRef()
                 m.entries.reserveCapacity(codes.count)
                 for (name, keyCode, valueCode, kspan) in codes {

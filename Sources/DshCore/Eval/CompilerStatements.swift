@@ -248,11 +248,12 @@ extension Compiler {
     /// `xs += [x]` on a local: appends x to the list in place, without making the
     /// one-element list (any other left side gets the list, as `+=` does).
     private func appendInPlace(local i: Int, _ itemExpr: Expr, _ span: SourceSpan) -> StmtCode {
-        let item = expr(itemExpr)
+        let item = expr(itemExpr), meter = memoryMeter
         return { vm in
             let x = try item(vm)
             let idx = vm.pointee.base &+ i
             if case .list(let l) = vm.pointee.stack[idx] {
+                try meter?.charge(MemoryMeter.footprint(x), at: span)
                 l.items.append(x)
                 return .normal
             }
@@ -302,6 +303,7 @@ extension Compiler {
             }
             let ld = load(s), st = store(s, declare: false)
             if case .local(let i) = s, op == .add {
+                let meter = memoryMeter
                 return { vm in
                     let rhs = try v(vm)
                     let idx = vm.pointee.base &+ i
@@ -309,6 +311,7 @@ extension Compiler {
                        s.utf8.count &+ tail.utf8.count <= SizeLimits.maxBytes {
                         // Drop the slot's reference first so `s` is unique and grows in
                         // place (amortised O(1)) instead of being copied on every `+=`.
+                        try meter?.charge(tail.utf8.count, building: s.utf8.count &+ tail.utf8.count, at: span)
                         vm.pointee.stack[idx] = .null
                         s += tail
                         vm.pointee.stack[idx] = .string(s)
@@ -346,11 +349,13 @@ extension Compiler {
             if op == nil, case .name(let ref) = obj.kind, case .local(let slot) = slot(of: ref) {
                 // `m[k] = v` on a local map or list: the container is read in its frame
                 // slot after the index and the value (neither can change a local).
+                let meter = memoryMeter
                 return { vm in
                     let index = try i(vm)
                     let value = try v(vm)
                     let p = vm.pointee.stack + (vm.pointee.base &+ slot)
                     if case .map(let m) = p.pointee, case .string(let k) = index {
+                        try meter?.charge(MemoryMeter.footprint(value) &+ k.utf8.count, at: ispan)
                         m.set(k, value)
                         return .normal
                     }

@@ -145,16 +145,24 @@ public final class Interpreter: Runtime {
     /// or look on the file system (`.fileSystem`, which needs `.importFiles`). Called at
     /// each `import`; a module is loaded and run once per interpreter.
     public var moduleLoader: ((_ name: String) throws -> ModuleSource)?
+    /// The limits it was made with (its memory limit: see ``InterpreterLimits``).
+    public let limits: InterpreterLimits
+    /// The memory limit's meter (nil without a limit).
+    let memoryMeter: MemoryMeter?
 
     /// Makes an interpreter with the built-in functions its `capabilities` allow, `args`
-    /// (empty) and, with `.environment`, `env`.
+    /// (empty) and, with `.environment`, `env`; `limits` bounds the memory its values
+    /// may use (`InterpreterLimits(memory: 64 << 20)`; default: no limit).
     public init(output: TextSink = .standardOutput, errorOutput: TextSink = .standardError,
-                capabilities: Capabilities = .all) {
+                capabilities: Capabilities = .all, limits: InterpreterLimits = .none) {
         self.output = output
         self.errorOutput = errorOutput
         self.capabilities = capabilities
+        self.limits = limits
         self.rootScope = GlobalScope(store: store)
-        vm = .allocate(capacity: 1)
+        let machine = VM.allocate(capacity: 1)
+        vm = machine
+        memoryMeter = limits.memory.map { MemoryMeter(limit: $0, vm: machine) }
         vm.initialize(to: Machine(interpreter: self, owner: ObjectIdentifier(link)))
         link.interpreter = self
         Builtins.install { name, value in
@@ -364,7 +372,7 @@ public final class Interpreter: Runtime {
         let closure = Closure(proto, captures: [], link: link)
         let argBase = vm.pointee.sp
         defer { vm.pointee.pop(to: argBase) }
-        _ = try invoke(vm, closure, argBase: argBase, argc: 0)
+        _ = try MemoryMeter.running(memoryMeter) { try invoke(vm, closure, argBase: argBase, argc: 0) }
         let result = vm.pointee.lastValue
         return result
     }

@@ -151,7 +151,8 @@ enum WorkerMachine {
     static func run(_ seat: MachineSeat, _ lock: InterpreterLock, _ body: (Interpreter) -> Void) {
         seat.machine!.stackLimit = NativeStack.limit()
         lock.acquire(from: seat)
-        body(lock.vm.pointee.interpreter)
+        let interp = lock.vm.pointee.interpreter
+        MemoryMeter.running(interp.memoryMeter) { body(interp) }
         lock.release(into: seat)
         let done = seat.machine!
         seat.machine = nil

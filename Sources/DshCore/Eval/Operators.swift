@@ -40,16 +40,20 @@ enum Ops {
         switch (a, b) {
         case let (.string(x), .string(y)):
             try sizeCheck(x.utf8.count, y.utf8.count, SizeLimits.maxBytes, "string", span)
+            try MemoryMeter.charge(new: x.utf8.count &+ y.utf8.count, span)
             return .string(x + y)
         case let (.list(x), .list(y)):
             try sizeCheck(x.items.count, y.items.count, SizeLimits.maxItems, "list", span)
+            try MemoryMeter.charge(new: (x.items.count &+ y.items.count) &* MemoryCensus.slot, span)
             return .list(ListRef(x.items + y.items))
         case let (.map(x), .map(y)):
+            try MemoryMeter.charge(new: (x.entries.count &+ y.entries.count) &* MemoryCensus.slot, span)
             var merged = x.entries
             for (k, v) in y.entries { merged[k] = v }
             return .map(MapRef(merged))
         case let (.bytes(x), .bytes(y)):
             try sizeCheck(x.count, y.count, SizeLimits.maxBytes, "bytes value", span)
+            try MemoryMeter.charge(new: x.count &+ y.count, span)
             return .bytes(x + y)
         default: throw typeError("add", a, b, span)
         }
@@ -72,9 +76,11 @@ enum Ops {
         switch (a, b) {
         case let (.list(x), .list(y)):
             try sizeCheck(x.items.count, y.items.count, SizeLimits.maxItems, "list", span)
+            if let m = MemoryMeter.current { try m.charge(MemoryMeter.footprint(y.items), at: span) }
             x.items.append(contentsOf: y.items)
             return a
         case let (.map(x), .map(y)):
+            try MemoryMeter.charge(y.entries.count &* MemoryCensus.slot, span)
             for (k, v) in y.entries { x.entries[k] = v }
             return a
         default:
@@ -112,6 +118,7 @@ enum Ops {
             do { try SizeLimits.checkProduct(s.utf8.count, n, limit: SizeLimits.maxBytes, "string") } catch let e as DshError {
                 throw failure(e.message, span)
             }
+            try MemoryMeter.charge(new: s.utf8.count &* n, span)
             return .string(String(repeating: s, count: n))
         default: throw typeError("multiply", a, b, span)
         }

@@ -134,8 +134,9 @@ private final class WeakPump: @unchecked Sendable {
 
 extension Interpreter {
     /// Pulls one item of `stream` as an evaluation would: with the interpreter's
-    /// cancellation (a fresh token per pull; `cancel` stops a blocked pull).
+    /// cancellation (a fresh token per pull; `cancel` stops a blocked pull) and its
+    /// memory limit.
     fileprivate func pull(_ stream: StreamValue) throws -> Value? {
-        try stream.next(self)
+        try MemoryMeter.running(memoryMeter) { try stream.next(self) }
     }
 }

@@ -1,11 +1,18 @@
 // main.swift: a host that embeds dsh in Swift 6 mode: output ordering, async evaluate,
 // cancelling from another thread, a sandbox, compile once, backtraces, stops that
-// clean up, the Docker engine from a build without TLS. Each section prints what it
-// shows; the test suite checks the output.
+// clean up, a memory limit, a host type named like one of dsh's, a followed Docker
+// log and typed events, the Docker engine from a build without TLS. Each section prints
+// what it shows; the test suite checks the output (it runs this against the test engine:
+// DOCKER_HOST, DSH_TEST_IMAGE).
 import Dispatch
 import DockerEngine
 import DshCore
 import DshDocker
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 // 1. Output: the script's print shares the host's stdout buffer, so the order holds
 //    even when stdout is a pipe.
@@ -82,7 +89,7 @@ struct Replica: Codable { var name: String; var cpus: Double; var ports: [Int] }
 interp.define("replica", try interp.value(from: Replica(name: "web-1", cpus: 0.5, ports: [80, 443])))
 interp.define("resize") { args, _ in
     let (replica, cpus) = try args.unpack("resize", ("replica", Replica.self), ("cpus", Double.self))
-    return try Value(encoding: Replica(name: replica.name, cpus: cpus, ports: replica.ports))
+    return try DshCore.Value(encoding: Replica(name: replica.name, cpus: cpus, ports: replica.ports))
 }
 let resized = try interp.evaluate("resize(replica, cpus: replica.cpus * 4)").decode(Replica.self)
 print("codable: \(resized.name) \(resized.cpus) \(resized.ports)")
@@ -108,6 +115,64 @@ do {
     _ = try DockerClient(host: "tcp://127.0.0.1:2376", tls: DockerTLSOptions(verify: false))
 } catch let e as DockerError {
     print("TLS endpoint: \(e.message)")
+}
+
+// 12. A memory limit: the script's live values may not pass 8 MiB; the host goes on.
+let bounded = Interpreter(limits: InterpreterLimits(memory: 8 << 20))
+do {
+    _ = try bounded.evaluate("fn hoard() { var rows = []\nwhile true { rows += [\"row\"] } }\nhoard()", name: "hoard.dsh")
+} catch let e as DshError {
+    print(e.report.split(separator: "\n").first.map(String.init) ?? "")   // hoard.dsh:2:14: error: memory limit of 8 MiB exceeded
+}
+print("after the limit: \(try bounded.evaluate("len(range(10) | collect)").displayString)")
+
+// 13. The host's own `Value` (declared at the bottom) hides dsh's: write `DshCore.Value`.
+// snippet: example-clash
+let sample = Value(metric: "cpu", amount: 0.25)
+interp.define("sample", .map(["metric": .string(sample.metric), "amount": .float(sample.amount)]))
+let scaled: DshCore.Value = try interp.evaluate("sample.amount * 4")
+print("own Value: \(sample.metric) \(scaled.displayString)")
+// end snippet
+
+// 14. A followed Docker log iterated from Swift: stop after 3 lines (leaving the loop
+//     closes the request), remove the container whatever happened; then the typed
+//     events of its life.
+// snippet: example-docker
+let environment = ProcessEnvironment.current()
+let docker = try DockerClient(environment: environment)
+let since = String(time(nil) - 1)
+let id = try await docker.createContainer(config: [
+    "Image": .string(environment["DSH_TEST_IMAGE"] ?? "busybox"),
+    "Cmd": ["sh", "-c", "i=0; while true; do i=$((i+1)); echo line $i; sleep 0.05; done"],
+    "HostConfig": ["NetworkMode": "none"],
+])
+var logLines: [String] = []
+var failure: (any Error)?
+do {
+    try await docker.startContainer(id)
+    for try await line in try await docker.containerLogs(id, follow: true).lines(tty: false) {
+        logLines.append(line.text)
+        if logLines.count == 3 { break }          // closes the followed request
+    }
+} catch {
+    failure = error
+}
+try await docker.removeContainer(id, force: true)
+if let failure { throw failure }
+print("docker log: \(logLines.joined(separator: ", "))")
+var actions: [String] = []
+let window = try await docker.typedEvents(since: since, until: String(time(nil) + 1),
+                                          filters: ["container": [id], "type": ["container"]])
+for try await event in window {
+    actions.append(event.action)
+}
+print("docker events: \(actions.joined(separator: " "))")
+// end snippet
+
+/// The host's own metric sample: its name clashes with `DshCore.Value`.
+struct Value {
+    var metric: String
+    var amount: Double
 }
 
 /// Lines the callback received (it may be called from the evaluation's thread).
