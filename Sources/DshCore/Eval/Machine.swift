@@ -9,6 +9,9 @@ import Darwin
 
 /// A variable captured by a closure: the box both the frame and the closures share.
 final class Cell {
+    /// (No dynamic exclusivity check: every access is a short read or store, and the
+    /// check cost two runtime calls per access of a captured variable.)
+    @exclusivity(unchecked)
     var value: Value
     init(_ value: Value) { self.value = value }
 }
@@ -55,8 +58,9 @@ struct Machine {
     /// Cells of the frames, as a stack; `cellBase` is the current frame's first.
     var cells = ContiguousArray<Cell>()
     var cellBase = 0
-    /// The running closure's captured cells.
-    var captures = ContiguousArray<Cell>()
+    /// The running closure's captured cells (its `capturedCells`; saved and restored by
+    /// a call as a plain pointer, without reference counting).
+    var captures = Closure.noCaptures
     /// The global slots.
     var globals: UnsafeMutablePointer<Value>
     var globalCapacity: Int
