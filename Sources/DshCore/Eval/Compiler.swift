@@ -262,8 +262,10 @@ final class Compiler {
                     return .string(out)
                 }
             }
-            let textBytes = texts.map { Array($0.utf8) }
-            return { vm in .string(try Compiler.interpolate(vm, texts, textBytes, codes, span)) }
+            // Constants for the closure (capturing the `var`s would box them: a dynamic
+            // exclusivity check and a retain of each array on every run).
+            let textBytes = texts.map { Array($0.utf8) }, textList = texts, codeList = codes
+            return { vm in .string(try Compiler.interpolate(vm, textList, textBytes, codeList, span)) }
         case .name(let ref):
             return load(slot(of: ref))
         case .list(let items):

@@ -148,35 +148,7 @@ extension Compiler {
     /// run the operator in its own closure, one call fewer than a node of its own.)
     @inline(__always)
     static func arithmetic<O: IntArithmetic>(_: O.Type, _ operands: OperandShape, _ vm: VM, _ span: SourceSpan) throws -> Value {
-        let i = operands.i, j = operands.j, k = operands.k
-        switch operands.kind {
-        case .localInt:
-            let p = vm.pointee.stack + (vm.pointee.base &+ i)
-            if case .int(let x) = p.pointee, let v = O.int(x, k) { return .int(v) }
-            return try O.generic(p.pointee, .int(k), span)
-        case .localLocal:
-            let p = vm.pointee.stack + vm.pointee.base
-            if case .int(let x) = p[i], case .int(let y) = p[j], let v = O.int(x, y) { return .int(v) }
-            return try O.generic(p[i], p[j], span)
-        case .codeInt:
-            let x = try operands.a(vm)
-            if case .int(let n) = x, let v = O.int(n, k) { return .int(v) }
-            return try O.generic(x, .int(k), span)
-        case .codeLocal:
-            let x = try operands.a(vm)
-            let p = vm.pointee.stack + (vm.pointee.base &+ j)
-            if case .int(let n) = x, case .int(let y) = p.pointee, let v = O.int(n, y) { return .int(v) }
-            return try O.generic(x, p.pointee, span)
-        case .localCode:
-            let y = try operands.b(vm)
-            let p = vm.pointee.stack + (vm.pointee.base &+ i)
-            if case .int(let x) = p.pointee, case .int(let n) = y, let v = O.int(x, n) { return .int(v) }
-            return try O.generic(p.pointee, y, span)
-        case .codeCode:
-            let x = try operands.a(vm), y = try operands.b(vm)
-            if case .int(let m) = x, case .int(let n) = y, let v = O.int(m, n) { return .int(v) }
-            return try O.generic(x, y, span)
-        }
+        try evaluate(operands, vm, ints: { O.int($0, $1).map { .int($0) } }, values: { try O.generic($0, $1, span) })
     }
 
     /// A comparison used as a condition, specialised on its operands' shapes (see
@@ -188,34 +160,43 @@ extension Compiler {
     /// Runs a comparison: the int fast path inline, else the generic operator.
     @inline(__always)
     static func compare<O: IntComparison>(_: O.Type, _ operands: OperandShape, _ vm: VM, _ span: SourceSpan) throws -> Bool {
+        try evaluate(operands, vm, ints: { O.int($0, $1) }, values: { try O.generic($0, $1, span) })
+    }
+
+    /// Reads a binary node's operands by shape, left first (locals in place, without a
+    /// copy), and gives two ints to `ints` (nil: not handled, e.g. an overflow) and any
+    /// other pair to `values`. Inlined with both closures into each node.
+    @inline(__always)
+    static func evaluate<R>(_ operands: OperandShape, _ vm: VM, ints: (Int, Int) -> R?,
+                            values: (Value, Value) throws -> R) throws -> R {
         let i = operands.i, j = operands.j, k = operands.k
         switch operands.kind {
         case .localInt:
             let p = vm.pointee.stack + (vm.pointee.base &+ i)
-            if case .int(let x) = p.pointee { return O.int(x, k) }
-            return try O.generic(p.pointee, .int(k), span)
+            if case .int(let x) = p.pointee, let v = ints(x, k) { return v }
+            return try values(p.pointee, .int(k))
         case .localLocal:
             let p = vm.pointee.stack + vm.pointee.base
-            if case .int(let x) = p[i], case .int(let y) = p[j] { return O.int(x, y) }
-            return try O.generic(p[i], p[j], span)
+            if case .int(let x) = p[i], case .int(let y) = p[j], let v = ints(x, y) { return v }
+            return try values(p[i], p[j])
         case .codeInt:
             let x = try operands.a(vm)
-            if case .int(let n) = x { return O.int(n, k) }
-            return try O.generic(x, .int(k), span)
+            if case .int(let n) = x, let v = ints(n, k) { return v }
+            return try values(x, .int(k))
         case .codeLocal:
             let x = try operands.a(vm)
             let p = vm.pointee.stack + (vm.pointee.base &+ j)
-            if case .int(let n) = x, case .int(let y) = p.pointee { return O.int(n, y) }
-            return try O.generic(x, p.pointee, span)
+            if case .int(let n) = x, case .int(let y) = p.pointee, let v = ints(n, y) { return v }
+            return try values(x, p.pointee)
         case .localCode:
             let y = try operands.b(vm)
             let p = vm.pointee.stack + (vm.pointee.base &+ i)
-            if case .int(let x) = p.pointee, case .int(let n) = y { return O.int(x, n) }
-            return try O.generic(p.pointee, y, span)
+            if case .int(let x) = p.pointee, case .int(let n) = y, let v = ints(x, n) { return v }
+            return try values(p.pointee, y)
         case .codeCode:
             let x = try operands.a(vm), y = try operands.b(vm)
-            if case .int(let m) = x, case .int(let n) = y { return O.int(m, n) }
-            return try O.generic(x, y, span)
+            if case .int(let m) = x, case .int(let n) = y, let v = ints(m, n) { return v }
+            return try values(x, y)
         }
     }
 

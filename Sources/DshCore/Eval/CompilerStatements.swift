@@ -368,6 +368,17 @@ extension Compiler {
                 return .normal
             }
         case .member(let obj, let name, _, let nameSpan):
+            if op == nil, case .name(let ref) = obj.kind, case .local(let slot) = slot(of: ref) {
+                // `self.balance = v` on a local map: read in its frame slot after the value.
+                let cache = MemberCache(name)
+                return { vm in
+                    let value = try v(vm)
+                    let p = vm.pointee.stack + (vm.pointee.base &+ slot)
+                    if case .map(let m) = p.pointee, cache.replace(m, value) { return .normal }
+                    try Access.setMember(p.pointee, name, value, vm, nameSpan)
+                    return .normal
+                }
+            }
             let o = expr(obj)
             if op == nil {
                 let cache = MemberCache(name)
@@ -435,7 +446,7 @@ extension Compiler {
                                                    _ span: SourceSpan) -> StmtCode {
         return { vm in
             let v = try Compiler.arithmetic(O.self, operands, vm, span)
-            vm.pointee.stack[vm.pointee.base &+ i] = v
+            Machine.store(v, at: vm.pointee.stack + (vm.pointee.base &+ i))
             return .normal
         }
     }
@@ -455,7 +466,7 @@ extension Compiler {
         return { vm in
             try Compiler.update(vm, s) { v in
                 if case .int(let x) = v, let r = O.int(x, k) {
-                    v = .int(r)
+                    withUnsafeMutablePointer(to: &v) { $0.initialize(to: .int(r)) }  // an int: nothing to destroy
                 } else {
                     v = try O.generic(v, .int(k), span)
                 }
@@ -505,7 +516,7 @@ extension Compiler {
     @inline(__always)
     static func bindInt(_ i: Int, _ vm: VM, local: Int?, store: (VM, Value) -> Void) {
         if let slot = local {
-            vm.pointee.stack[vm.pointee.base &+ slot] = .int(i)
+            Machine.store(.int(i), at: vm.pointee.stack + (vm.pointee.base &+ slot))
         } else {
             store(vm, .int(i))
         }

@@ -146,6 +146,16 @@ struct Machine {
         sp &+= 1
     }
 
+    /// Stores `v` in the slot at `p`. When the slot holds a value without references (an
+    /// int, a float, a bool, nil: a loop counter's last value), `v` is moved in without
+    /// the out-of-line destroy of the old value that an assignment calls.
+    @inline(__always) static func store(_ v: __owned Value, at p: UnsafeMutablePointer<Value>) {
+        switch p.pointee {
+        case .int, .float, .bool, .null: p.initialize(to: v)
+        default: p.pointee = v
+        }
+    }
+
     /// Drops everything from `mark` up, restoring the `.null` invariant.
     @inline(__always) mutating func pop(to mark: Int) {
         var i = mark
