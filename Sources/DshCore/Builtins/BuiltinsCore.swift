@@ -78,7 +78,22 @@ extension Builtins {
         let ascii: Int? = s.withUTF8 { buf in
             var high: UInt8 = 0
             var cr = false
-            for b in buf {
+            // Eight bytes at a time: any high bit, and any byte equal to CR (the classic
+            // zero-byte test on the word XOR 0x0D0D...), then the tail byte by byte.
+            let words = buf.count / 8
+            if words > 0, let base = buf.baseAddress {
+                let raw = UnsafeRawPointer(base)
+                var highWord: UInt64 = 0, crWord: UInt64 = 0
+                for w in 0..<words {
+                    let x = raw.loadUnaligned(fromByteOffset: w &* 8, as: UInt64.self)
+                    highWord |= x
+                    let y = x ^ 0x0D0D_0D0D_0D0D_0D0D
+                    crWord |= (y &- 0x0101_0101_0101_0101) & ~y
+                }
+                if highWord & 0x8080_8080_8080_8080 != 0 { high = 0x80 }
+                if crWord & 0x8080_8080_8080_8080 != 0 { cr = true }
+            }
+            for b in buf[(words &* 8)...] {
                 high |= b
                 if b == 0x0D { cr = true }
             }

@@ -81,6 +81,12 @@ func invoke(_ vm: VM, _ closure: Closure, argBase: Int, argc: Int, checkMissing:
         if proto.isPlain {
             if let e = proto.returnedExpr { return try e.run(vm) }
             _ = try proto.body(vm)
+        } else if proto.capturesOnly {
+            let savedCaptures = vm.pointee.captures
+            vm.pointee.captures = closure.capturedCells
+            defer { vm.pointee.captures = savedCaptures }
+            if let e = proto.returnedExpr { return try e.run(vm) }
+            _ = try proto.body(vm)
         } else {
             try invokeSlow(vm, closure)
         }
@@ -101,10 +107,10 @@ func invoke(_ vm: VM, _ closure: Closure, argBase: Int, argc: Int, checkMissing:
 func fillDefaults(_ vm: VM, _ closure: Closure, argc: Int) throws {
     let proto = closure.proto
     let base = vm.pointee.base
-    var savedCaptures: ContiguousArray<Cell>?
-    if !closure.captures.isEmpty {
+    var savedCaptures: UnsafeMutablePointer<Cell>?
+    if closure.captureCount > 0 {
         savedCaptures = vm.pointee.captures
-        vm.pointee.captures = closure.captures
+        vm.pointee.captures = closure.capturedCells
     }
     let savedCellBase = vm.pointee.cellBase
     let cellMark = vm.pointee.cells.count
@@ -146,17 +152,14 @@ func invokeSlow(_ vm: VM, _ closure: Closure) throws {
             vm.pointee.cells[cellMark + cell].value = vm.pointee.stack[base + slot]
         }
     }
-    var savedCaptures: ContiguousArray<Cell>?
-    if !closure.captures.isEmpty {
-        savedCaptures = vm.pointee.captures
-        vm.pointee.captures = closure.captures
-    }
+    let savedCaptures = vm.pointee.captures
+    vm.pointee.captures = closure.capturedCells
     defer {
         if proto.cellCount > 0 {
             vm.pointee.cells.removeSubrange(cellMark...)
             vm.pointee.cellBase = savedCellBase
         }
-        if let savedCaptures { vm.pointee.captures = savedCaptures }
+        vm.pointee.captures = savedCaptures
     }
     if proto.hasDefer {
         let mark = vm.pointee.deferStack.count

@@ -13,7 +13,7 @@ final class FunctionProto {
     let name: String
     let paramNames: [String]
     /// Default value code per parameter (evaluated in the callee's frame).
-    var defaults: [Code?]
+    let defaults: [Code?]
     let slotCount: Int
     let cellCount: Int
     /// Parameters that live in cells: (slot, cell).
@@ -21,18 +21,23 @@ final class FunctionProto {
     let captures: [CompiledCapture]
     let hasDefer: Bool
     let span: SourceSpan
-    var body: StmtCode = { _ in .normal }
+    /// (Constants, like every field a call reads: a call then borrows them from the
+    /// prototype instead of retaining them for fear that they change meanwhile.)
+    let body: StmtCode
     /// When the body is a single `return e` (a lambda `x => e`): the code of `e`, which a
     /// call runs directly instead of storing and reloading the machine's return value.
-    var returnedExpr: CodeBox?
+    let returnedExpr: CodeBox?
     /// One line of help (its signature).
     let signature: String
 
     let paramCount: Int
     /// No cells, captures or defers: a call needs no set-up beyond the frame.
     let isPlain: Bool
+    /// Captures, but no cells or defers: a call only points the machine at its captures.
+    let capturesOnly: Bool
 
-    init(node: FunctionNode, defaults: [Code?], captures: [CompiledCapture]) {
+    init(node: FunctionNode, defaults: [Code?], captures: [CompiledCapture], body: @escaping StmtCode,
+         returnedExpr: CodeBox? = nil) {
         name = node.name
         paramNames = node.params.map(\.name)
         self.defaults = defaults
@@ -43,9 +48,12 @@ final class FunctionProto {
             return (v.index, v.cellIndex)
         }
         self.captures = captures
+        self.body = body
+        self.returnedExpr = returnedExpr
         hasDefer = node.hasDefer
         paramCount = paramNames.count
-        isPlain = cellCount == 0 && captures.isEmpty && !hasDefer
+        isPlain = FunctionProto.isPlain(node, captures)
+        capturesOnly = !captures.isEmpty && FunctionProto.isPlain(node, [])
         span = node.span
         // Built by hand: the first `joined(separator:)` of a process costs a scan of the
         // runtime's conformance tables (~0.2 M instructions of a `dsh -c` start).
@@ -55,6 +63,11 @@ final class FunctionProto {
             sig += p.defaultValue == nil ? p.name : p.name + " = …"
         }
         signature = sig + ")"
+    }
+
+    /// Whether a function of `node` capturing `captures` needs no call set-up beyond its frame.
+    static func isPlain(_ node: FunctionNode, _ captures: [CompiledCapture]) -> Bool {
+        node.cellCount == 0 && captures.isEmpty && !node.hasDefer
     }
 }
 
@@ -78,18 +91,33 @@ final class InterpreterLink {
 /// A function made by a script: a prototype plus the cells it captured.
 final class Closure: FunctionValue {
     let proto: FunctionProto
-    let captures: ContiguousArray<Cell>
+    /// The captured cells, in a buffer of its own, which a call makes the machine's
+    /// `captures` (a pointer, valid while the closure lives: the caller holds it).
+    let capturedCells: UnsafeMutablePointer<Cell>
+    let captureCount: Int
+    /// Kept alive by its interpreter (a top-level function): calls need not retain it.
+    @exclusivity(unchecked) var isPinned = false
     let link: InterpreterLink
     /// The interpreter it belongs to (its link's identity), for a cheap "is it mine" test.
     let owner: ObjectIdentifier
 
     init(_ proto: FunctionProto, captures: ContiguousArray<Cell>, link: InterpreterLink) {
         self.proto = proto
-        self.captures = captures
+        captureCount = captures.count
+        capturedCells = .allocate(capacity: captures.count)
+        for (i, cell) in captures.enumerated() { (capturedCells + i).initialize(to: cell) }
         self.link = link
         self.owner = ObjectIdentifier(link)
         super.init(name: proto.name)
     }
+
+    deinit {
+        capturedCells.deinitialize(count: captureCount)
+        capturedCells.deallocate()
+    }
+
+    /// The machine's `captures` outside any closure (an empty buffer, never freed).
+    nonisolated(unsafe) static let noCaptures = UnsafeMutablePointer<Cell>.allocate(capacity: 0)
 
     /// Calls the closure on its interpreter (natives may call it with any runtime).
     override func call(_ args: Arguments, _ runtime: any Runtime) throws -> Value {

@@ -69,21 +69,19 @@ final class Compiler {
             case .enclosingCapture(let i): return .capture(i)
             }
         }
-        let proto = FunctionProto(node: node, defaults: defaults, captures: captures)
         if node.body.count == 1, case .returnValue(let e?) = node.body[0].kind {
             // `fn f(x) { return e }` and `x => e`: `e` is compiled once, as the body (what
             // the `return` statement compiles to) and, for a plain function, as the
             // expression a call evaluates directly.
             let c = expr(e)
-            proto.body = { vm in
+            let body: StmtCode = { vm in
                 vm.pointee.returnValue = try c(vm)
                 return .returned
             }
-            if proto.isPlain { proto.returnedExpr = CodeBox(run: c) }
-        } else {
-            proto.body = block(node.body)
+            return FunctionProto(node: node, defaults: defaults, captures: captures, body: body,
+                                 returnedExpr: FunctionProto.isPlain(node, []) ? CodeBox(run: c) : nil)
         }
-        return proto
+        return FunctionProto(node: node, defaults: defaults, captures: captures, body: block(node.body))
     }
 
     /// Code that makes a closure of `proto` capturing from the current frame.
@@ -137,27 +135,96 @@ final class Compiler {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buf in
             var k = 0
             for b in pre { buf[k] = b; k &+= 1 }
-            if n < 0 { buf[k] = UInt8(ascii: "-"); k &+= 1 }
-            var mag = n.magnitude
-            var digits = 1
-            var t = mag
-            while t >= 10 { t /= 10; digits &+= 1 }
-            var j = k &+ digits
-            k = j
-            repeat {
-                j &-= 1
-                buf[j] = UInt8(truncatingIfNeeded: mag % 10) &+ UInt8(ascii: "0")
-                mag /= 10
-            } while mag != 0
+            k = writeDecimal(n, buf, at: k)
             for b in post { buf[k] = b; k &+= 1 }
-            // Not `String(decoding:)`: that validates the UTF-8 (~150 instructions here);
-            // this initializer makes a result of up to 15 ASCII bytes a small string after
-            // a single ASCII mask test (longer results are validated as usual).
-            let src = buf.baseAddress!
-            return String(unsafeUninitializedCapacity: k) { dst in
-                dst.baseAddress!.update(from: src, count: k)
-                return k
+            return string(buf, count: k)
+        }
+    }
+
+    /// Writes the decimal digits of `n` at `buf[k...]` (room for 20 bytes needed);
+    /// returns the index after them.
+    @inline(__always)
+    static func writeDecimal(_ n: Int, _ buf: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        var k = start
+        if n < 0 { buf[k] = UInt8(ascii: "-"); k &+= 1 }
+        var mag = n.magnitude
+        var digits = 1
+        var t = mag
+        while t >= 10 { t /= 10; digits &+= 1 }
+        var j = k &+ digits
+        k = j
+        repeat {
+            j &-= 1
+            buf[j] = UInt8(truncatingIfNeeded: mag % 10) &+ UInt8(ascii: "0")
+            mag /= 10
+        } while mag != 0
+        return k
+    }
+
+    /// The first `count` bytes of `buf` as a string. Not `String(decoding:)`: that
+    /// validates the UTF-8 (~150 instructions for a short one); this initializer makes a
+    /// result of up to 15 ASCII bytes a small string after a single ASCII mask test
+    /// (longer results are validated as usual).
+    @inline(__always)
+    static func string(_ buf: UnsafeMutableBufferPointer<UInt8>, count k: Int) -> String {
+        let src = buf.baseAddress!
+        return String(unsafeUninitializedCapacity: k) { dst in
+            dst.baseAddress!.update(from: src, count: k)
+            return k
+        }
+    }
+
+    /// Room of the stack buffer an interpolation is written into before it becomes a
+    /// string; a longer result continues in a `String`.
+    static let interpolationBuffer = 256
+
+    /// An interpolation of several parts: texts[k] precedes the value of codes[k], the
+    /// last text follows the last value. Ints and strings are written into one stack
+    /// buffer and made a string once (no `String(n)` and no appends that regrow a
+    /// string); another value, or a result longer than the buffer, continues in a
+    /// `String` from where the buffer ended.
+    static func interpolate(_ vm: VM, _ texts: [String], _ textBytes: [[UInt8]], _ codes: [CodeBox],
+                            _ span: SourceSpan) throws -> String {
+        /// Appends the parts from `part` on to `out`.
+        func rest(_ out: inout String, from part: Int) throws {
+            for p in part..<codes.count {
+                try appendDisplay(try codes[p].run(vm), to: &out, span)
+                out += texts[p &+ 1]
             }
+        }
+        if textBytes[0].count > interpolationBuffer {
+            var out = texts[0]
+            try rest(&out, from: 0)
+            return out
+        }
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: interpolationBuffer) { buf in
+            let room = buf.count
+            var k = 0
+            for b in textBytes[0] { buf[k] = b; k &+= 1 }
+            var part = 0
+            while part < codes.count {
+                let v = try codes[part].run(vm)
+                let after = textBytes[part &+ 1]
+                if case .int(let n) = v, k &+ 20 &+ after.count <= room {
+                    k = writeDecimal(n, buf, at: k)
+                } else if case .string(var s) = v, k &+ s.utf8.count &+ after.count <= room {
+                    k = s.withUTF8 { bytes in
+                        var j = k
+                        for b in bytes { buf[j] = b; j &+= 1 }
+                        return j
+                    }
+                } else {
+                    // The rest in a String (the size check of `appendDisplay` applies).
+                    var out = string(buf, count: k)
+                    try appendDisplay(v, to: &out, span)
+                    out += texts[part &+ 1]
+                    try rest(&out, from: part &+ 1)
+                    return out
+                }
+                for b in after { buf[k] = b; k &+= 1 }
+                part &+= 1
+            }
+            return string(buf, count: k)
         }
     }
 
@@ -201,14 +268,12 @@ final class Compiler {
                     return .string(out)
                 }
             }
+            // Constants for the closure (capturing the `var`s would box them: a dynamic
+            // exclusivity check and a retain of each array on every run).
+            let textBytes = texts.map { Array($0.utf8) }, textList = texts, codeList = codes
             let meter = memoryMeter
             return { vm in
-                var out = texts[0]
-                if reserve > 0 { out.reserveCapacity(reserve) }
-                for k in 0..<codes.count {
-                    try Compiler.appendDisplay(try codes[k].run(vm), to: &out, span)
-                    out += texts[k &+ 1]
-                }
+                let out = try Compiler.interpolate(vm, textList, textBytes, codeList, span)
                 try meter?.charge(out.utf8.count, building: out.utf8.count, at: span)
                 return .string(out)
             }
@@ -316,10 +381,19 @@ final class Compiler {
                 return try Access.slice(target, a, b, span)
             }
         case .member(let obj, let name, let optional, let nameSpan):
+            let cache = MemberCache(name)
+            if !optional, case .name(let ref) = obj.kind, case .local(let slot) = slot(of: ref) {
+                // `self.balance`, `acc.deposit` on a local: the map is read in its frame slot.
+                return { vm in
+                    let p = vm.pointee.stack + (vm.pointee.base &+ slot)
+                    if case .map(let m) = p.pointee { return cache.get(m) }
+                    return try Access.member(p.pointee, name, vm, nameSpan)
+                }
+            }
             let o = expr(obj)
             return { vm in
                 let target = try o(vm)
-                if case .map(let m) = target { return m.entries[name] ?? .null }
+                if case .map(let m) = target { return cache.get(m) }
                 if optional, case .null = target { throw OptionalChainNil() }
                 return try Access.member(target, name, vm, nameSpan)
             }
@@ -351,13 +425,7 @@ final class Compiler {
         default:
             break
         }
-        switch op {
-        case .add: return arithmetic(AddOp.self, operand(l, right: false), operand(r, right: true), span)
-        case .subtract: return arithmetic(SubtractOp.self, operand(l, right: false), operand(r, right: true), span)
-        case .multiply: return arithmetic(MultiplyOp.self, operand(l, right: false), operand(r, right: true), span)
-        case .modulo: return arithmetic(ModuloOp.self, operand(l, right: false), operand(r, right: true), span)
-        default: break
-        }
+        if let kit = Compiler.arithmeticKit(op) { return kit.value(shape(l, r), span) }
         let a = expr(l)
         let b = expr(r)
         switch op {
@@ -383,12 +451,8 @@ final class Compiler {
             case .or:
                 let a = cond(l), b = cond(r)
                 return { vm in try a(vm) || b(vm) }
-            case .less: return comparison(LessOp.self, operand(l, right: false), operand(r, right: true), span)
-            case .lessEqual: return comparison(LessEqualOp.self, operand(l, right: false), operand(r, right: true), span)
-            case .greater: return comparison(GreaterOp.self, operand(l, right: false), operand(r, right: true), span)
-            case .greaterEqual: return comparison(GreaterEqualOp.self, operand(l, right: false), operand(r, right: true), span)
-            case .equal: return comparison(EqualOp.self, operand(l, right: false), operand(r, right: true), span)
-            case .notEqual: return comparison(NotEqualOp.self, operand(l, right: false), operand(r, right: true), span)
+            case .less, .lessEqual, .greater, .greaterEqual, .equal, .notEqual:
+                return Compiler.comparisonKit(op)!.cond(shape(l, r), span)
             case .contains, .notContains:
                 let a = expr(l), b = expr(r)
                 let negate = op == .notContains
@@ -427,21 +491,62 @@ final class Compiler {
             }
         }
         let codes = args.map { CodeBox(run: expr($0.value)) }
-        // A call of a global (a `fn` declared at the top level, or a built-in) reads the
-        // slot in place instead of calling a load closure that returns a copy.
-        var global: Int?
-        if case .name(let ref) = calleeExpr.kind, case .global(let g) = slot(of: ref) { global = g }
+        // A callee in a global (a `fn` declared at the top level, a built-in) or a frame
+        // slot is read in place: a closure found there is retained once for the call
+        // (not at all when its interpreter keeps it), instead of copying the slot's
+        // value (and its payload) into the call.
+        var place: CalleePlace?
+        if case .name(let ref) = calleeExpr.kind {
+            switch slot(of: ref) {
+            case .global(let g): place = .global(g)
+            case .local(let i): place = .local(i)
+            default: break
+            }
+        }
         switch codes.count {
         case 0:
-            if let g = global { return { vm in try Compiler.call0(vm, vm.pointee.globals[g], span) } }
+            if let place {
+                return { vm in
+                    let p = Compiler.slotPointer(vm, place)
+                    guard let u = Compiler.peekClosure(p, vm) else { return try Compiler.call0(vm, p.pointee, span) }
+                    let pinned = Compiler.hold(u)
+                    defer { if !pinned { u.release() } }
+                    let argBase = vm.pointee.sp
+                    defer { vm.pointee.pop(to: argBase) }
+                    return try Compiler.enter(vm, u, argBase, 0, span)
+                }
+            }
             return { vm in try Compiler.call0(vm, try callee(vm), span) }
         case 1:
             let a0 = codes[0].run
-            if let g = global { return { vm in try Compiler.call1(vm, vm.pointee.globals[g], a0, span) } }
+            if let place {
+                return { vm in
+                    let p = Compiler.slotPointer(vm, place)
+                    guard let u = Compiler.peekClosure(p, vm) else { return try Compiler.call1(vm, p.pointee, a0, span) }
+                    let pinned = Compiler.hold(u)
+                    defer { if !pinned { u.release() } }
+                    let argBase = vm.pointee.sp
+                    defer { vm.pointee.pop(to: argBase) }
+                    vm.pointee.push(try a0(vm))
+                    return try Compiler.enter(vm, u, argBase, 1, span)
+                }
+            }
             return { vm in try Compiler.call1(vm, try callee(vm), a0, span) }
         case 2:
             let a0 = codes[0].run, a1 = codes[1].run
-            if let g = global { return { vm in try Compiler.call2(vm, vm.pointee.globals[g], a0, a1, span) } }
+            if let place {
+                return { vm in
+                    let p = Compiler.slotPointer(vm, place)
+                    guard let u = Compiler.peekClosure(p, vm) else { return try Compiler.call2(vm, p.pointee, a0, a1, span) }
+                    let pinned = Compiler.hold(u)
+                    defer { if !pinned { u.release() } }
+                    let argBase = vm.pointee.sp
+                    defer { vm.pointee.pop(to: argBase) }
+                    vm.pointee.push(try a0(vm))
+                    vm.pointee.push(try a1(vm))
+                    return try Compiler.enter(vm, u, argBase, 2, span)
+                }
+            }
             return { vm in try Compiler.call2(vm, try callee(vm), a0, a1, span) }
         default:
             return { vm in
@@ -458,6 +563,52 @@ final class Compiler {
                 for c in codes { values.append(try c.run(vm)) }
                 return try Compiler.callOther(vm, f, values, span)
             }
+        }
+    }
+
+    /// Where a call site reads its callee in place.
+    enum CalleePlace {
+        case global(Int)
+        case local(Int)
+    }
+
+    /// The slot holding the callee (valid until the stack or the globals grow: read it
+    /// before evaluating the arguments).
+    @inline(__always)
+    static func slotPointer(_ vm: VM, _ place: CalleePlace) -> UnsafeMutablePointer<Value> {
+        switch place {
+        case .global(let g): return vm.pointee.globals + g
+        case .local(let i): return vm.pointee.stack + (vm.pointee.base &+ i)
+        }
+    }
+
+    /// The closure of this interpreter in the slot at `p`, not retained (nil for any
+    /// other value: the caller takes the general path).
+    @inline(__always)
+    static func peekClosure(_ p: UnsafeMutablePointer<Value>, _ vm: VM) -> Unmanaged<Closure>? {
+        guard case .function(let fv) = p.pointee, type(of: fv) == Closure.self else { return nil }
+        let closure = unsafeDowncast(fv, to: Closure.self)
+        guard closure.owner == vm.pointee.owner else { return nil }
+        return Unmanaged.passUnretained(closure)
+    }
+
+    /// Keeps the closure a call found in place alive for the call: retains it unless its
+    /// interpreter keeps it (`Interpreter.pin`); returns whether it was pinned (then the
+    /// caller must not release it).
+    @inline(__always)
+    static func hold(_ u: Unmanaged<Closure>) -> Bool {
+        if u._withUnsafeGuaranteedRef({ $0.isPinned }) { return true }
+        _ = u.retain()
+        return false
+    }
+
+    /// Runs the closure `u` (kept alive by the caller) on the `argc` arguments at `argBase`.
+    @inline(__always)
+    static func enter(_ vm: VM, _ u: Unmanaged<Closure>, _ argBase: Int, _ argc: Int, _ span: SourceSpan) throws -> Value {
+        do {
+            return try u._withUnsafeGuaranteedRef { try invoke(vm, $0, argBase: argBase, argc: argc) }
+        } catch {
+            throw attachSpan(error, span)
         }
     }
 

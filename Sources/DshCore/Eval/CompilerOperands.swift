@@ -15,6 +15,17 @@ enum Operand {
     case code(Code)
 }
 
+/// A binary node's operands by shape: which are frame slots (`i`, `j`), int literals
+/// (`k`) or code (`a`, `b`). A struct with a plain `kind`, not an enum with payloads:
+/// taking a closure out of an enum case copies it (a retain and a release of its
+/// context per run), reading a stored property of a captured struct does not.
+struct OperandShape {
+    enum Kind { case localInt, localLocal, codeInt, codeLocal, localCode, codeCode }
+    let kind: Kind
+    var i = 0, j = 0, k = 0
+    var a: Code = { _ in .null }, b: Code = { _ in .null }
+}
+
 /// An arithmetic operator: its int fast path and its generic implementation.
 protocol IntArithmetic {
     /// The int result, or nil when the fast path does not apply (overflow, a zero or
@@ -108,96 +119,110 @@ extension Compiler {
         return .code(expr(e))
     }
 
+    /// The shape of a binary node's two operands (see `Operand`).
+    func shape(_ l: Operand, _ r: Operand) -> OperandShape {
+        switch (l, r) {
+        case (.local(let i), .int(let k)): return OperandShape(kind: .localInt, i: i, k: k)
+        case (.local(let i), .local(let j)): return OperandShape(kind: .localLocal, i: i, j: j)
+        case (.code(let a), .int(let k)): return OperandShape(kind: .codeInt, k: k, a: a)
+        case (.code(let a), .local(let j)): return OperandShape(kind: .codeLocal, j: j, a: a)
+        case (.local(let i), .code(let b)): return OperandShape(kind: .localCode, i: i, b: b)
+        default: return OperandShape(kind: .codeCode, a: code(of: l), b: code(of: r))
+        }
+    }
+
+    /// The shape of `l op r`'s operands.
+    func shape(_ l: Expr, _ r: Expr) -> OperandShape {
+        shape(operand(l, right: false), operand(r, right: true))
+    }
+
     /// An arithmetic node specialised on its operands' shapes. The left operand is
     /// always evaluated before the right one (a local read has no side effect, and a
     /// local that a closure could change lives in a cell, not in a frame slot).
-    func arithmetic<O: IntArithmetic>(_: O.Type, _ l: Operand, _ r: Operand, _ span: SourceSpan) -> Code {
-        switch (l, r) {
-        case (.local(let i), .int(let k)):
-            return { vm in
-                let p = vm.pointee.stack + (vm.pointee.base &+ i)
-                if case .int(let x) = p.pointee, let v = O.int(x, k) { return .int(v) }
-                return try O.generic(p.pointee, .int(k), span)
-            }
-        case (.local(let i), .local(let j)):
-            return { vm in
-                let p = vm.pointee.stack + vm.pointee.base
-                if case .int(let x) = p[i], case .int(let y) = p[j], let v = O.int(x, y) { return .int(v) }
-                return try O.generic(p[i], p[j], span)
-            }
-        case (.code(let a), .int(let k)):
-            return { vm in
-                let x = try a(vm)
-                if case .int(let n) = x, let v = O.int(n, k) { return .int(v) }
-                return try O.generic(x, .int(k), span)
-            }
-        case (.code(let a), .local(let j)):
-            return { vm in
-                let x = try a(vm)
-                let p = vm.pointee.stack + (vm.pointee.base &+ j)
-                if case .int(let n) = x, case .int(let y) = p.pointee, let v = O.int(n, y) { return .int(v) }
-                return try O.generic(x, p.pointee, span)
-            }
-        case (.local(let i), .code(let b)):
-            return { vm in
-                let y = try b(vm)
-                let p = vm.pointee.stack + (vm.pointee.base &+ i)
-                if case .int(let x) = p.pointee, case .int(let n) = y, let v = O.int(x, n) { return .int(v) }
-                return try O.generic(p.pointee, y, span)
-            }
-        default:
-            let a = code(of: l), b = code(of: r)
-            return { vm in
-                let x = try a(vm), y = try b(vm)
-                if case .int(let m) = x, case .int(let n) = y, let v = O.int(m, n) { return .int(v) }
-                return try O.generic(x, y, span)
-            }
-        }
+    static func arithmetic<O: IntArithmetic>(_: O.Type, _ operands: OperandShape, _ span: SourceSpan) -> Code {
+        return { vm in try Compiler.arithmetic(O.self, operands, vm, span) }
+    }
+
+    /// Runs an arithmetic node: the int fast path inline, else the generic operator.
+    /// (A switch on the shape costs a jump; it lets a statement that stores the result
+    /// run the operator in its own closure, one call fewer than a node of its own.)
+    @inline(__always)
+    static func arithmetic<O: IntArithmetic>(_: O.Type, _ operands: OperandShape, _ vm: VM, _ span: SourceSpan) throws -> Value {
+        try evaluate(operands, vm, ints: { O.int($0, $1).map { .int($0) } }, values: { try O.generic($0, $1, span) })
     }
 
     /// A comparison used as a condition, specialised on its operands' shapes (see
     /// `arithmetic`).
-    func comparison<O: IntComparison>(_: O.Type, _ l: Operand, _ r: Operand, _ span: SourceSpan) -> CondCode {
-        switch (l, r) {
-        case (.local(let i), .int(let k)):
-            return { vm in
-                let p = vm.pointee.stack + (vm.pointee.base &+ i)
-                if case .int(let x) = p.pointee { return O.int(x, k) }
-                return try O.generic(p.pointee, .int(k), span)
-            }
-        case (.local(let i), .local(let j)):
-            return { vm in
-                let p = vm.pointee.stack + vm.pointee.base
-                if case .int(let x) = p[i], case .int(let y) = p[j] { return O.int(x, y) }
-                return try O.generic(p[i], p[j], span)
-            }
-        case (.code(let a), .int(let k)):
-            return { vm in
-                let x = try a(vm)
-                if case .int(let n) = x { return O.int(n, k) }
-                return try O.generic(x, .int(k), span)
-            }
-        case (.code(let a), .local(let j)):
-            return { vm in
-                let x = try a(vm)
-                let p = vm.pointee.stack + (vm.pointee.base &+ j)
-                if case .int(let n) = x, case .int(let y) = p.pointee { return O.int(n, y) }
-                return try O.generic(x, p.pointee, span)
-            }
-        case (.local(let i), .code(let b)):
-            return { vm in
-                let y = try b(vm)
-                let p = vm.pointee.stack + (vm.pointee.base &+ i)
-                if case .int(let x) = p.pointee, case .int(let n) = y { return O.int(x, n) }
-                return try O.generic(p.pointee, y, span)
-            }
-        default:
-            let a = code(of: l), b = code(of: r)
-            return { vm in
-                let x = try a(vm), y = try b(vm)
-                if case .int(let m) = x, case .int(let n) = y { return O.int(m, n) }
-                return try O.generic(x, y, span)
-            }
+    static func comparison<O: IntComparison>(_: O.Type, _ operands: OperandShape, _ span: SourceSpan) -> CondCode {
+        return { vm in try Compiler.compare(O.self, operands, vm, span) }
+    }
+
+    /// Runs a comparison: the int fast path inline, else the generic operator.
+    @inline(__always)
+    static func compare<O: IntComparison>(_: O.Type, _ operands: OperandShape, _ vm: VM, _ span: SourceSpan) throws -> Bool {
+        try evaluate(operands, vm, ints: { O.int($0, $1) }, values: { try O.generic($0, $1, span) })
+    }
+
+    /// Reads a binary node's operands by shape, left first (locals in place, without a
+    /// copy), and gives two ints to `ints` (nil: not handled, e.g. an overflow) and any
+    /// other pair to `values`. Inlined with both closures into each node.
+    @inline(__always)
+    static func evaluate<R>(_ operands: OperandShape, _ vm: VM, ints: (Int, Int) -> R?,
+                            values: (Value, Value) throws -> R) throws -> R {
+        let i = operands.i, j = operands.j, k = operands.k
+        switch operands.kind {
+        case .localInt:
+            let p = vm.pointee.stack + (vm.pointee.base &+ i)
+            if case .int(let x) = p.pointee, let v = ints(x, k) { return v }
+            return try values(p.pointee, .int(k))
+        case .localLocal:
+            let p = vm.pointee.stack + vm.pointee.base
+            if case .int(let x) = p[i], case .int(let y) = p[j], let v = ints(x, y) { return v }
+            return try values(p[i], p[j])
+        case .codeInt:
+            let x = try operands.a(vm)
+            if case .int(let n) = x, let v = ints(n, k) { return v }
+            return try values(x, .int(k))
+        case .codeLocal:
+            let x = try operands.a(vm)
+            let p = vm.pointee.stack + (vm.pointee.base &+ j)
+            if case .int(let n) = x, case .int(let y) = p.pointee, let v = ints(n, y) { return v }
+            return try values(x, p.pointee)
+        case .localCode:
+            let y = try operands.b(vm)
+            let p = vm.pointee.stack + (vm.pointee.base &+ i)
+            if case .int(let x) = p.pointee, case .int(let n) = y, let v = ints(x, n) { return v }
+            return try values(p.pointee, y)
+        case .codeCode:
+            let x = try operands.a(vm), y = try operands.b(vm)
+            if case .int(let m) = x, case .int(let n) = y, let v = ints(m, n) { return v }
+            return try values(x, y)
+        }
+    }
+
+    /// The arithmetic nodes of `op` (`+ - * %`), or nil.
+    static func arithmeticKit(_ op: BinaryOp) -> ArithmeticKit? {
+        // Each case names its operator type, so that every node is specialised on it (a
+        // type chosen at run time would leave calls through protocol witnesses).
+        switch op {
+        case .add: return ArithmeticKit(AddOp.self)
+        case .subtract: return ArithmeticKit(SubtractOp.self)
+        case .multiply: return ArithmeticKit(MultiplyOp.self)
+        case .modulo: return ArithmeticKit(ModuloOp.self)
+        default: return nil
+        }
+    }
+
+    /// The comparison nodes of `op` (`< <= > >= == !=`), or nil.
+    static func comparisonKit(_ op: BinaryOp) -> ComparisonKit? {
+        switch op {
+        case .less: return ComparisonKit(LessOp.self)
+        case .lessEqual: return ComparisonKit(LessEqualOp.self)
+        case .greater: return ComparisonKit(GreaterOp.self)
+        case .greaterEqual: return ComparisonKit(GreaterEqualOp.self)
+        case .equal: return ComparisonKit(EqualOp.self)
+        case .notEqual: return ComparisonKit(NotEqualOp.self)
+        default: return nil
         }
     }
 
@@ -208,5 +233,35 @@ extension Compiler {
         case .int(let k): let v = Value.int(k); return { _ in v }
         case .code(let c): return c
         }
+    }
+}
+
+/// The nodes of one arithmetic operator, made by code specialised on its type: as an
+/// expression, stored into a local, returned, and `x op= k` with an int literal.
+struct ArithmeticKit {
+    let value: (OperandShape, SourceSpan) -> Code
+    let store: (OperandShape, Int, SourceSpan) -> StmtCode
+    let returned: (OperandShape, SourceSpan) -> StmtCode
+    let update: (SlotRef, Int, SourceSpan) -> StmtCode
+
+    init<O: IntArithmetic>(_: O.Type) {
+        value = { Compiler.arithmetic(O.self, $0, $1) }
+        store = { Compiler.storeArithmetic(O.self, $0, local: $1, $2) }
+        returned = { Compiler.returnArithmetic(O.self, $0, $1) }
+        update = { Compiler.updateByLiteral(O.self, $0, $1, $2) }
+    }
+}
+
+/// The nodes of one comparison operator, made by code specialised on its type: as a
+/// condition, as a `while` loop's and as an `if`'s.
+struct ComparisonKit {
+    let cond: (OperandShape, SourceSpan) -> CondCode
+    let loop: (OperandShape, SourceSpan, @escaping StmtCode) -> StmtCode
+    let branch: (OperandShape, SourceSpan, @escaping StmtCode, StmtCode?) -> StmtCode
+
+    init<O: IntComparison>(_: O.Type) {
+        cond = { Compiler.comparison(O.self, $0, $1) }
+        loop = { Compiler.whileCompare(O.self, $0, $1, $2) }
+        branch = { Compiler.ifCompare(O.self, $0, $1, $2, $3) }
     }
 }

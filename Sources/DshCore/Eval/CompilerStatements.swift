@@ -63,7 +63,6 @@ extension Compiler {
     /// their declaration), then the statements in order; the last expression
     /// statement's value is kept.
     func topLevel(_ node: FunctionNode) -> FunctionProto {
-        let proto = FunctionProto(node: node, defaults: [], captures: [])
         var hoisted: [StmtBox] = []
         var rest: [StmtBox] = []
         for (i, stmt) in node.body.enumerated() {
@@ -79,8 +78,7 @@ extension Compiler {
                 rest.append(StmtBox(run: statement(stmt)))
             }
         }
-        proto.body = sequence(hoisted + rest)
-        return proto
+        return FunctionProto(node: node, defaults: [], captures: [], body: sequence(hoisted + rest))
     }
 
     func statement(_ stmt: Stmt) -> StmtCode {
@@ -130,13 +128,26 @@ extension Compiler {
 
         case .function(let f):
             let make = makeClosure(function(f))
-            let st = store(slot(of: stmt.declared[0]), declare: false)
+            let target = slot(of: stmt.declared[0])
+            let st = store(target, declare: false)
+            if case .global = target {
+                // A top-level `fn` is kept by its interpreter (see `Interpreter.pin`).
+                return { vm in
+                    let closure = make(vm)
+                    vm.pointee.interpreter.pin(closure)
+                    st(vm, .function(closure))
+                    return .normal
+                }
+            }
             return { vm in
                 st(vm, .function(make(vm)))
                 return .normal
             }
 
         case .ifElse(let c, let then, let otherwise):
+            if case .binary(let op, let l, let r) = c.kind, let kit = Compiler.comparisonKit(op) {
+                return kit.branch(shape(l, r), c.span, block(then), otherwise.map { block($0) })
+            }
             let test = cond(c)
             let a = block(then)
             if let otherwise {
@@ -146,6 +157,9 @@ extension Compiler {
             return { vm in try test(vm) ? try a(vm) : .normal }
 
         case .whileLoop(let c, let body):
+            if case .binary(let op, let l, let r) = c.kind, let kit = Compiler.comparisonKit(op) {
+                return kit.loop(shape(l, r), c.span, block(body))
+            }
             let test = cond(c)
             let b = block(body)
             return { vm in
@@ -171,6 +185,25 @@ extension Compiler {
                 return { vm in
                     vm.pointee.returnValue = .null
                     return .returned
+                }
+            }
+            if case .binary(let op, let l, let r) = value.kind, let kit = Compiler.arithmeticKit(op) {
+                return kit.returned(shape(l, r), value.span)
+            }
+            if case .name(let ref) = value.kind {
+                switch slot(of: ref) {
+                case .local(let i):
+                    return { vm in
+                        vm.pointee.returnValue = vm.pointee.stack[vm.pointee.base &+ i]
+                        return .returned
+                    }
+                case .capture(let i):
+                    return { vm in
+                        vm.pointee.returnValue = vm.pointee.captures[i].value
+                        return .returned
+                    }
+                default:
+                    break
                 }
             }
             let c = expr(value)
@@ -268,6 +301,16 @@ extension Compiler {
            case .list(let items) = value.kind, items.count == 1 {
             return appendInPlace(local: i, items[0], span)
         }
+        if case .name(let ref) = target.kind {
+            let s = slot(of: ref)
+            if op == nil, case .local(let i) = s, case .binary(let bop, let l, let r) = value.kind,
+               let kit = Compiler.arithmeticKit(bop) {
+                return kit.store(shape(l, r), i, value.span)
+            }
+            if let op, case .int(let k) = value.kind, let kit = Compiler.arithmeticKit(op) {
+                return kit.update(s, k, span)
+            }
+        }
         let v = expr(value)
         func combine(_ old: Value, _ new: Value) throws -> Value {
             switch op! {
@@ -328,11 +371,24 @@ extension Compiler {
                 return .normal
             }
         case .member(let obj, let name, _, let nameSpan):
+            if op == nil, case .name(let ref) = obj.kind, case .local(let slot) = slot(of: ref) {
+                // `self.balance = v` on a local map: read in its frame slot after the value.
+                let cache = MemberCache(name)
+                return { vm in
+                    let value = try v(vm)
+                    let p = vm.pointee.stack + (vm.pointee.base &+ slot)
+                    if case .map(let m) = p.pointee, cache.replace(m, value) { return .normal }
+                    try Access.setMember(p.pointee, name, value, vm, nameSpan)
+                    return .normal
+                }
+            }
             let o = expr(obj)
             if op == nil {
+                let cache = MemberCache(name)
                 return { vm in
                     let target = try o(vm)
                     let value = try v(vm)
+                    if case .map(let m) = target, cache.replace(m, value) { return .normal }
                     try Access.setMember(target, name, value, vm, nameSpan)
                     return .normal
                 }
@@ -385,6 +441,79 @@ extension Compiler {
         }
     }
 
+    // MARK: - Fused nodes
+    // A statement whose expression is an arithmetic or a comparison node runs the
+    // operator in its own closure (`Compiler.arithmetic`/`compare`, inlined), one
+    // closure call fewer per statement than calling a node of its own.
+
+    /// `x = l op r` on a local.
+    static func storeArithmetic<O: IntArithmetic>(_: O.Type, _ operands: OperandShape, local i: Int,
+                                                   _ span: SourceSpan) -> StmtCode {
+        return { vm in
+            let v = try Compiler.arithmetic(O.self, operands, vm, span)
+            Machine.store(v, at: vm.pointee.stack + (vm.pointee.base &+ i))
+            return .normal
+        }
+    }
+
+    /// `return l op r`.
+    static func returnArithmetic<O: IntArithmetic>(_: O.Type, _ operands: OperandShape, _ span: SourceSpan) -> StmtCode {
+        return { vm in
+            vm.pointee.returnValue = try Compiler.arithmetic(O.self, operands, vm, span)
+            return .returned
+        }
+    }
+
+    /// `x += k` (also `-=`, `*=`, `%=`) with an int literal `k`, on any variable: the
+    /// variable is updated in place (as `+=` would: a literal int leaves no list or map
+    /// to extend, so the plain operator gives the same results and errors).
+    static func updateByLiteral<O: IntArithmetic>(_: O.Type, _ s: SlotRef, _ k: Int, _ span: SourceSpan) -> StmtCode {
+        return { vm in
+            try Compiler.update(vm, s) { v in
+                if case .int(let x) = v, let r = O.int(x, k) {
+                    withUnsafeMutablePointer(to: &v) { $0.initialize(to: .int(r)) }  // an int: nothing to destroy
+                } else {
+                    v = try O.generic(v, .int(k), span)
+                }
+            }
+            return .normal
+        }
+    }
+
+    /// Gives `body` the storage of the variable at `s` to update in place.
+    @inline(__always)
+    static func update(_ vm: VM, _ s: SlotRef, _ body: (inout Value) throws -> Void) rethrows {
+        switch s {
+        case .local(let i): try body(&vm.pointee.stack[vm.pointee.base &+ i])
+        case .cell(let c): try body(&vm.pointee.cells[vm.pointee.cellBase &+ c].value)
+        case .capture(let i): try body(&vm.pointee.captures[i].value)
+        case .global(let g): try body(&vm.pointee.globals[g])
+        }
+    }
+
+    /// `while l < r { ... }` (any comparison).
+    static func whileCompare<O: IntComparison>(_: O.Type, _ operands: OperandShape, _ span: SourceSpan,
+                                                _ body: @escaping StmtCode) -> StmtCode {
+        return { vm in
+            while try Compiler.compare(O.self, operands, vm, span) {
+                let f = try body(vm)
+                if f == .breakLoop { break }
+                if f == .returned { return f }
+                try tick(vm)
+            }
+            return .normal
+        }
+    }
+
+    /// `if l < r { ... } else { ... }` (any comparison).
+    static func ifCompare<O: IntComparison>(_: O.Type, _ operands: OperandShape, _ span: SourceSpan,
+                                             _ then: @escaping StmtCode, _ otherwise: StmtCode?) -> StmtCode {
+        if let otherwise {
+            return { vm in try Compiler.compare(O.self, operands, vm, span) ? try then(vm) : try otherwise(vm) }
+        }
+        return { vm in try Compiler.compare(O.self, operands, vm, span) ? try then(vm) : .normal }
+    }
+
     // MARK: - For loops
 
     /// Binds a counted loop's int to its variable: straight into the frame slot when the
@@ -392,7 +521,7 @@ extension Compiler {
     @inline(__always)
     static func bindInt(_ i: Int, _ vm: VM, local: Int?, store: (VM, Value) -> Void) {
         if let slot = local {
-            vm.pointee.stack[vm.pointee.base &+ slot] = .int(i)
+            Machine.store(.int(i), at: vm.pointee.stack + (vm.pointee.base &+ slot))
         } else {
             store(vm, .int(i))
         }

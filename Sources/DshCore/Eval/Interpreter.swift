@@ -132,6 +132,10 @@ public final class Interpreter: Runtime {
     private(set) lazy var compiler = Compiler(interpreter: self)
     private var docs: [String: String] = [:]
     var modules: [String: ModuleRecord] = [:]
+    /// The closures of top-level `fn` declarations, kept while a global holds them.
+    private var pinned: [Closure] = []
+    /// How many stayed pinned after the last `unpinReplaced`.
+    private var pinnedKept = 0
     var loadingModules: [ModuleRecord] = []
     /// The file of the outermost evaluation (module names are shown relative to it).
     var rootFile: SourceFile?
@@ -172,6 +176,35 @@ public final class Interpreter: Runtime {
         if capabilities.contains(.environment) {
             define("env", Interpreter.environment(), doc: "the environment variables (a map)")
         }
+    }
+
+    /// Keeps `closure` (a top-level function: it captures nothing) alive, so that a call
+    /// of it may skip retaining it: even when the call rebinds the name that held it (a
+    /// line declaring it again), it stays valid. Each run of a declaration pins one.
+    func pin(_ closure: Closure) {
+        closure.isPinned = true
+        pinned.append(closure)
+    }
+
+    /// How many closures are pinned (for tests).
+    var pinnedCount: Int { pinned.count }
+
+    /// After an outermost evaluation, when no dsh function runs: lets go of the pinned
+    /// closures no global holds any more (declared again), so that evaluating
+    /// declarations again and again (a REPL, a host) does not keep every old one. Runs
+    /// when the pinned list has doubled since the last time (amortised constant cost).
+    private func unpinReplaced() {
+        guard vm.pointee.depth == 0, pinned.count > 2 * pinnedKept + 16 else { return }
+        var held = Set<ObjectIdentifier>()
+        for i in 0..<min(store.count, vm.pointee.globalCapacity) {
+            if case .function(let f) = vm.pointee.globals[i] { held.insert(ObjectIdentifier(f)) }
+        }
+        pinned.removeAll { closure in
+            if held.contains(ObjectIdentifier(closure)) { return false }
+            closure.isPinned = false
+            return true
+        }
+        pinnedKept = pinned.count
     }
 
     deinit {
@@ -364,6 +397,7 @@ public final class Interpreter: Runtime {
                 vm.pointee.token = nil
                 cancelState.renew()
                 output.flush()
+                unpinReplaced()
             } else {
                 vm.pointee.lastValue = savedLast
             }

@@ -9,6 +9,9 @@ import Darwin
 
 /// A variable captured by a closure: the box both the frame and the closures share.
 final class Cell {
+    /// (No dynamic exclusivity check: every access is a short read or store, and the
+    /// check cost two runtime calls per access of a captured variable.)
+    @exclusivity(unchecked)
     var value: Value
     init(_ value: Value) { self.value = value }
 }
@@ -55,8 +58,9 @@ struct Machine {
     /// Cells of the frames, as a stack; `cellBase` is the current frame's first.
     var cells = ContiguousArray<Cell>()
     var cellBase = 0
-    /// The running closure's captured cells.
-    var captures = ContiguousArray<Cell>()
+    /// The running closure's captured cells (its `capturedCells`; saved and restored by
+    /// a call as a plain pointer, without reference counting).
+    var captures = Closure.noCaptures
     /// The global slots.
     var globals: UnsafeMutablePointer<Value>
     var globalCapacity: Int
@@ -140,6 +144,16 @@ struct Machine {
         if sp == stackCapacity { growStack(sp + 1) }
         (stack + sp).initialize(to: v)
         sp &+= 1
+    }
+
+    /// Stores `v` in the slot at `p`. When the slot holds a value without references (an
+    /// int, a float, a bool, nil: a loop counter's last value), `v` is moved in without
+    /// the out-of-line destroy of the old value that an assignment calls.
+    @inline(__always) static func store(_ v: __owned Value, at p: UnsafeMutablePointer<Value>) {
+        switch p.pointee {
+        case .int, .float, .bool, .null: p.initialize(to: v)
+        default: p.pointee = v
+        }
     }
 
     /// Drops everything from `mark` up, restoring the `.null` invariant.

@@ -22,7 +22,8 @@ struct MemoryCensus {
         for i in 0..<m.globalCapacity { census.visit(m.globals[i]) }
         for i in 0..<m.sp { census.visit(m.stack[i]) }
         for cell in m.cells { census.visit(cell) }
-        for cell in m.captures { census.visit(cell) }
+        // The running closure's captures (`m.captures`, a bare pointer) are reached through
+        // the closure itself, which sits in the slot it was called from.
         census.visit(m.returnValue)
         census.visit(m.lastValue)
         for closure in m.deferStack { census.visit(.function(closure)) }
@@ -74,8 +75,8 @@ struct MemoryCensus {
             guard objects.insert(ObjectIdentifier(f)).inserted else { return }
             total &+= MemoryCensus.object
             if let closure = f as? Closure {
-                total &+= closure.captures.count &* 8
-                for cell in closure.captures { visit(cell) }
+                total &+= closure.captureCount &* 8
+                for cell in UnsafeBufferPointer(start: closure.capturedCells, count: closure.captureCount) { visit(cell) }
             }
         case .error(let e):
             guard objects.insert(ObjectIdentifier(e)).inserted else { return }
