@@ -161,10 +161,11 @@ try await docker.removeContainer(id, force: true)
 if let failure { throw failure }
 print("docker log: \(logLines.joined(separator: ", "))")
 var actions: [String] = []
-let window = try await docker.typedEvents(since: since, until: String(time(nil) + 1),
+let window = try await docker.typedEvents(since: since, until: String(time(nil) + 10),
                                           filters: ["container": [id], "type": ["container"]])
 for try await event in window {
     actions.append(event.action)
+    if event.action == "destroy" { break }        // the last one: done before the window ends
 }
 print("docker events: \(actions.joined(separator: " "))")
 // end snippet
