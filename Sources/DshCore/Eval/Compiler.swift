@@ -381,22 +381,7 @@ final class Compiler {
                 return try Access.slice(target, a, b, span)
             }
         case .member(let obj, let name, let optional, let nameSpan):
-            let cache = MemberCache(name)
-            if !optional, case .name(let ref) = obj.kind, case .local(let slot) = slot(of: ref) {
-                // `self.balance`, `acc.deposit` on a local: the map is read in its frame slot.
-                return { vm in
-                    let p = vm.pointee.stack + (vm.pointee.base &+ slot)
-                    if case .map(let m) = p.pointee { return cache.get(m) }
-                    return try Access.member(p.pointee, name, vm, nameSpan)
-                }
-            }
-            let o = expr(obj)
-            return { vm in
-                let target = try o(vm)
-                if case .map(let m) = target { return cache.get(m) }
-                if optional, case .null = target { throw OptionalChainNil() }
-                return try Access.member(target, name, vm, nameSpan)
-            }
+            return memberRead(obj, name, optional, nameSpan)
         case .optionalChain(let x):
             let c = expr(x)
             return { vm in
@@ -476,6 +461,10 @@ final class Compiler {
     // MARK: - Calls
 
     private func call(_ calleeExpr: Expr, _ args: [CallArgument], _ span: SourceSpan) -> Code {
+        if case .member(let obj, let name, let optional, let nameSpan) = calleeExpr.kind,
+           !args.contains(where: { $0.name != nil }) {
+            return methodCall(obj, name, optional, nameSpan, args, span)  // CompilerMembers.swift
+        }
         let callee = expr(calleeExpr)
         if args.contains(where: { $0.name != nil }) {
             let positional = args.filter { $0.name == nil }.map { CodeBox(run: expr($0.value)) }

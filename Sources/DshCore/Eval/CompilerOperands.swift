@@ -148,7 +148,14 @@ extension Compiler {
     /// run the operator in its own closure, one call fewer than a node of its own.)
     @inline(__always)
     static func arithmetic<O: IntArithmetic>(_: O.Type, _ operands: OperandShape, _ vm: VM, _ span: SourceSpan) throws -> Value {
-        try evaluate(operands, vm, ints: { O.int($0, $1).map { .int($0) } }, values: { try O.generic($0, $1, span) })
+        try evaluate(operands, vm, ints: { O.int($0, $1).map { .int($0) } }, values: { try arithmeticSlow(O.self, $0, $1, span) })
+    }
+
+    /// The generic operator, out of line: inlined, its error paths gave every node a
+    /// large stack frame and register spills on the int path too.
+    @inline(never)
+    static func arithmeticSlow<O: IntArithmetic>(_: O.Type, _ a: Value, _ b: Value, _ span: SourceSpan) throws -> Value {
+        try O.generic(a, b, span)
     }
 
     /// A comparison used as a condition, specialised on its operands' shapes (see
@@ -160,7 +167,13 @@ extension Compiler {
     /// Runs a comparison: the int fast path inline, else the generic operator.
     @inline(__always)
     static func compare<O: IntComparison>(_: O.Type, _ operands: OperandShape, _ vm: VM, _ span: SourceSpan) throws -> Bool {
-        try evaluate(operands, vm, ints: { O.int($0, $1) }, values: { try O.generic($0, $1, span) })
+        try evaluate(operands, vm, ints: { O.int($0, $1) }, values: { try compareSlow(O.self, $0, $1, span) })
+    }
+
+    /// The generic comparison, out of line (see `arithmeticSlow`).
+    @inline(never)
+    static func compareSlow<O: IntComparison>(_: O.Type, _ a: Value, _ b: Value, _ span: SourceSpan) throws -> Bool {
+        try O.generic(a, b, span)
     }
 
     /// Reads a binary node's operands by shape, left first (locals in place, without a
