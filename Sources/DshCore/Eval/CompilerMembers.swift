@@ -73,6 +73,20 @@ extension Compiler {
         return Unmanaged.passUnretained(m)
     }
 
+    /// The list in the slot at `p`, not retained (see `peekMap(in:_:)`).
+    @inline(__always)
+    static func peekList(_ p: UnsafeMutablePointer<Value>) -> Unmanaged<ListRef>? {
+        guard case .list(let l) = p.pointee else { return nil }
+        return Unmanaged.passUnretained(l)
+    }
+
+    /// Replaces the int at entry `i` of `m` with `r` (an int over an int: nothing to
+    /// release, so the slot is initialized rather than assigned).
+    @inline(__always)
+    static func replaceInt(_ m: MapRef, at i: Int, with r: Int) {
+        m.entries.values.withUnsafeMutableBufferPointer { $0.baseAddress.unsafelyUnwrapped.advanced(by: i).initialize(to: .int(r)) }
+    }
+
     /// The closure of this interpreter under the site's name in `m`, retained (the
     /// caller's reference keeps it alive through the call), or nil.
     @inline(__always)
@@ -180,7 +194,7 @@ extension Compiler {
                         return .normal
                     }
                     try meter?.charge(intCharge, at: site.nameSpan)
-                    m.entries.values[i] = .int(r)
+                    Compiler.replaceInt(m, at: i, with: r)
                     return .normal
                 }
             }

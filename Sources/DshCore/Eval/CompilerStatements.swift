@@ -285,9 +285,11 @@ extension Compiler {
         return { vm in
             let x = try item(vm)
             let idx = vm.pointee.base &+ i
-            if case .list(let l) = vm.pointee.stack[idx] {
+            if let ul = Compiler.peekList(vm.pointee.stack + idx) {
+                // Not retained: from here to the append no code runs that could store
+                // into the slot (the meter only measures).
                 try meter?.charge(MemoryMeter.footprint(x), at: span)
-                l.items.append(x)
+                ul._withUnsafeGuaranteedRef { $0.items.append(x) }
                 return .normal
             }
             let old = vm.pointee.stack[idx]
@@ -460,19 +462,12 @@ extension Compiler {
     /// `x = l op r` on a local.
     static func storeArithmetic<O: IntArithmetic>(_: O.Type, _ operands: OperandShape, local i: Int,
                                                    _ span: SourceSpan) -> StmtCode {
-        return { vm in
-            let v = try Compiler.arithmetic(O.self, operands, vm, span)
-            Machine.store(v, at: vm.pointee.stack + (vm.pointee.base &+ i))
-            return .normal
-        }
+        return operands.specialized(StoreArithmeticNode<O>(operands: operands, i: i, span: span)).run
     }
 
     /// `return l op r`.
     static func returnArithmetic<O: IntArithmetic>(_: O.Type, _ operands: OperandShape, _ span: SourceSpan) -> StmtCode {
-        return { vm in
-            vm.pointee.returnValue = try Compiler.arithmetic(O.self, operands, vm, span)
-            return .returned
-        }
+        return operands.specialized(ReturnArithmeticNode<O>(operands: operands, span: span)).run
     }
 
     /// `x += k` (also `-=`, `*=`, `%=`) with an int literal `k`, on any variable: the
@@ -505,24 +500,13 @@ extension Compiler {
     /// `while l < r { ... }` (any comparison).
     static func whileCompare<O: IntComparison>(_: O.Type, _ operands: OperandShape, _ span: SourceSpan,
                                                 _ body: @escaping StmtCode) -> StmtCode {
-        return { vm in
-            while try Compiler.compare(O.self, operands, vm, span) {
-                let f = try body(vm)
-                if f == .breakLoop { break }
-                if f == .returned { return f }
-                try tick(vm)
-            }
-            return .normal
-        }
+        return operands.specialized(WhileCompareNode<O>(operands: operands, span: span, body: body)).run
     }
 
     /// `if l < r { ... } else { ... }` (any comparison).
     static func ifCompare<O: IntComparison>(_: O.Type, _ operands: OperandShape, _ span: SourceSpan,
                                              _ then: @escaping StmtCode, _ otherwise: StmtCode?) -> StmtCode {
-        if let otherwise {
-            return { vm in try Compiler.compare(O.self, operands, vm, span) ? try then(vm) : try otherwise(vm) }
-        }
-        return { vm in try Compiler.compare(O.self, operands, vm, span) ? try then(vm) : .normal }
+        return operands.specialized(IfCompareNode<O>(operands: operands, span: span, then: then, otherwise: otherwise)).run
     }
 
     // MARK: - For loops
@@ -731,5 +715,59 @@ extension Compiler {
             }
             return .normal
         }
+    }
+}
+
+/// `x = l op r` on a local, for one shape kind (see `Compiler.storeArithmetic`).
+struct StoreArithmeticNode<O: IntArithmetic>: ShapeSpecialized {
+    let operands: OperandShape, i: Int, span: SourceSpan
+    func make<S: ShapeKind>(_: S.Type) -> StmtBox {
+        let operands = operands, i = i, span = span
+        return StmtBox { vm in
+            let v = try Compiler.arithmetic(O.self, S.self, operands, vm, span)
+            Machine.store(v, at: vm.pointee.stack + (vm.pointee.base &+ i))
+            return .normal
+        }
+    }
+}
+
+/// `return l op r`, for one shape kind.
+struct ReturnArithmeticNode<O: IntArithmetic>: ShapeSpecialized {
+    let operands: OperandShape, span: SourceSpan
+    func make<S: ShapeKind>(_: S.Type) -> StmtBox {
+        let operands = operands, span = span
+        return StmtBox { vm in
+            vm.pointee.returnValue = try Compiler.arithmetic(O.self, S.self, operands, vm, span)
+            return .returned
+        }
+    }
+}
+
+/// `while l < r { ... }`, for one shape kind.
+struct WhileCompareNode<O: IntComparison>: ShapeSpecialized {
+    let operands: OperandShape, span: SourceSpan, body: StmtCode
+    func make<S: ShapeKind>(_: S.Type) -> StmtBox {
+        let operands = operands, span = span, body = body
+        return StmtBox { vm in
+            while try Compiler.compare(O.self, S.self, operands, vm, span) {
+                let f = try body(vm)
+                if f == .breakLoop { break }
+                if f == .returned { return f }
+                try tick(vm)
+            }
+            return .normal
+        }
+    }
+}
+
+/// `if l < r { ... }`, for one shape kind.
+struct IfCompareNode<O: IntComparison>: ShapeSpecialized {
+    let operands: OperandShape, span: SourceSpan, then: StmtCode, otherwise: StmtCode?
+    func make<S: ShapeKind>(_: S.Type) -> StmtBox {
+        let operands = operands, span = span, then = then
+        if let otherwise {
+            return StmtBox { vm in try Compiler.compare(O.self, S.self, operands, vm, span) ? try then(vm) : try otherwise(vm) }
+        }
+        return StmtBox { vm in try Compiler.compare(O.self, S.self, operands, vm, span) ? try then(vm) : .normal }
     }
 }
