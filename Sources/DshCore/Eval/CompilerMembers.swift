@@ -25,6 +25,194 @@ extension Compiler {
         return MemberSite(place: nil, object: expr(obj), cache: MemberCache(name), nameSpan: nameSpan)
     }
 
+    // MARK: - Reads
+
+    /// `obj.name` and `obj?.name`.
+    func memberRead(_ obj: Expr, _ name: String, _ optional: Bool, _ nameSpan: SourceSpan) -> Code {
+        let site = memberSite(obj, name, nameSpan)
+        let cache = site.cache
+        if let s = site.place {
+            if !optional, case .local(let slot) = s {
+                // `self.balance`, `acc.deposit` on a local: the map is read in its frame slot.
+                return { vm in
+                    let p = vm.pointee.stack + (vm.pointee.base &+ slot)
+                    if case .map(let m) = p.pointee { return cache.get(m) }
+                    return try Access.member(p.pointee, name, vm, nameSpan)
+                }
+            }
+            return { vm in
+                if let m = MemberNodes.map(in: s, vm) { return cache.get(m) }
+                return try MemberNodes.memberOther(MemberNodes.read(s, vm), name, optional, vm, nameSpan)
+            }
+        }
+        let o = site.object
+        return { vm in
+            let target = try o(vm)
+            if case .map(let m) = target { return cache.get(m) }
+            return try MemberNodes.memberOther(target, name, optional, vm, nameSpan)
+        }
+    }
+
+    // MARK: - Compound updates
+
+    /// `obj.name op= value` (`+= -= *= /= %=`). The order is the generic one: the object,
+    /// the old value, the right side, the store; on a map whose entry holds an int and a
+    /// right side that is an int, the operator's int path runs and the entry is
+    /// replaced where it is (the memory meter charged as `Access.setMember` charges).
+    func memberUpdate(_ obj: Expr, _ name: String, _ nameSpan: SourceSpan, _ op: BinaryOp,
+                      _ value: Expr, _ span: SourceSpan) -> StmtCode {
+        let site = memberSite(obj, name, nameSpan)
+        let rhs = shape(.code({ _ in .null }), operand(value, right: true))
+        let combine: (Value, Value) throws -> Value
+        switch op {
+        case .add: combine = { try Ops.addAssign($0, $1, span) }
+        case .subtract: combine = { try Ops.subtract($0, $1, span) }
+        case .multiply: combine = { try Ops.multiply($0, $1, span) }
+        case .divide: combine = { try Ops.divide($0, $1, span) }
+        default: combine = { try Ops.modulo($0, $1, span) }
+        }
+        let update = MemberUpdate(site: site, rhs: rhs, combine: combine, meter: memoryMeter)
+        switch op {
+        case .add: return Compiler.memberUpdate(AddOp.self, update)
+        case .subtract: return Compiler.memberUpdate(SubtractOp.self, update)
+        case .multiply: return Compiler.memberUpdate(MultiplyOp.self, update)
+        case .modulo: return Compiler.memberUpdate(ModuloOp.self, update)
+        default: return Compiler.memberUpdate(NoIntPath.self, update)
+        }
+    }
+
+    /// The compound update node of operator `O` (its int path inline).
+    static func memberUpdate<O: IntArithmetic>(_: O.Type, _ u: MemberUpdate) -> StmtCode {
+        let site = u.site, cache = u.site.cache, rhs = u.rhs, meter = u.meter
+        let intCharge = MemoryMeter.footprint(.int(0)) &+ site.name.utf8.count
+        if rhs.kind != .codeCode, let s = site.place {
+            // `st.count += 1`, `st.total += x`: no code runs between the read and the
+            // store, so the map is used in its variable without being retained.
+            let local = rhs.kind == .codeLocal, k = rhs.k, j = rhs.j
+            return { [u] vm in
+                guard let um = MemberNodes.peekMap(in: s, vm) else {
+                    try u.other(vm, MemberNodes.read(s, vm))
+                    return .normal
+                }
+                return try um._withUnsafeGuaranteedRef { m in
+                    guard let i = cache.index(m), case .int(let x) = m.entries.values[i] else {
+                        try u.generic(vm, m, cache.get(m))
+                        return .normal
+                    }
+                    let y: Int
+                    if local {
+                        guard case .int(let n) = vm.pointee.stack[vm.pointee.base &+ j] else {
+                            try u.generic(vm, m, .int(x))
+                            return .normal
+                        }
+                        y = n
+                    } else {
+                        y = k
+                    }
+                    guard let r = O.int(x, y) else {
+                        try u.store(vm, m, try u.combine(.int(x), .int(y)))
+                        return .normal
+                    }
+                    try meter?.charge(intCharge, at: u.site.nameSpan)
+                    MemberNodes.replaceInt(m, at: i, with: r)
+                    return .normal
+                }
+            }
+        }
+        return { vm in
+            let m: MapRef
+            if let s = site.place {
+                guard let found = MemberNodes.map(in: s, vm) else {
+                    try u.other(vm, MemberNodes.read(s, vm))
+                    return .normal
+                }
+                m = found
+            } else {
+                let t = try site.object(vm)
+                guard case .map(let found) = t else {
+                    try u.other(vm, t)
+                    return .normal
+                }
+                m = found
+            }
+            guard let i = cache.index(m), case .int(let x) = m.entries.values[i] else {
+                try u.generic(vm, m, cache.get(m))
+                return .normal
+            }
+            // The right side may change the map: the store finds the entry again.
+            let y = try u.rhsValue(vm)
+            if case .int(let n) = y, let r = O.int(x, n) {
+                try meter?.charge(intCharge, at: site.nameSpan)
+                if cache.replace(m, .int(r)) { return .normal }
+                m.entries[site.name] = .int(r)
+                return .normal
+            }
+            try u.store(vm, m, try u.combine(.int(x), y))
+            return .normal
+        }
+    }
+}
+
+/// An operator without an int path in compound member updates (`/=`).
+enum NoIntPath: IntArithmetic {
+    @inline(__always) static func int(_ a: Int, _ b: Int) -> Int? { nil }
+    static func generic(_ a: Value, _ b: Value, _ span: SourceSpan) throws -> Value { try Ops.divide(a, b, span) }
+}
+
+/// What a compound member update node needs besides its operator (a class: the node
+/// captures one reference, not the whole site, for its slow paths).
+final class MemberUpdate {
+    let site: MemberSite
+    /// The right side (`k`: an int literal, `j`: a local, `b`: code).
+    let rhs: OperandShape
+    /// The operator as `op=` applies it (`+=` extends lists and maps in place).
+    let combine: (Value, Value) throws -> Value
+    let meter: MemoryMeter?
+
+    init(site: MemberSite, rhs: OperandShape, combine: @escaping (Value, Value) throws -> Value, meter: MemoryMeter?) {
+        self.site = site
+        self.rhs = rhs
+        self.combine = combine
+        self.meter = meter
+    }
+
+    /// The right side's value.
+    @inline(__always)
+    func rhsValue(_ vm: VM) throws -> Value {
+        switch rhs.kind {
+        case .codeInt: return .int(rhs.k)
+        case .codeLocal: return vm.pointee.stack[vm.pointee.base &+ rhs.j]
+        default: return try rhs.b(vm)
+        }
+    }
+
+    /// The update of a map entry that is not an int (or missing: `old` is nil).
+    @inline(never)
+    func generic(_ vm: VM, _ m: MapRef, _ old: Value) throws {
+        let y = try rhsValue(vm)
+        try store(vm, m, try combine(old, y))
+    }
+
+    /// Stores `new` under the name in `m`, as `Access.setMember` does.
+    @inline(never)
+    func store(_ vm: VM, _ m: MapRef, _ new: Value) throws {
+        try MemoryMeter.charge(vm, storing: new, extra: site.name.utf8.count, site.nameSpan)
+        if site.cache.replace(m, new) { return }
+        m.entries[site.name] = new
+    }
+
+    /// The update of a member of anything but a map (host objects; errors for the rest).
+    @inline(never)
+    func other(_ vm: VM, _ target: Value) throws {
+        let old = try Access.member(target, site.name, vm, site.nameSpan)
+        let y = try rhsValue(vm)
+        try Access.setMember(target, site.name, try combine(old, y), vm, site.nameSpan)
+    }
+}
+
+/// The run-time helpers of member nodes (a namespace: static calls on `Compiler`, a
+/// class, fetch its metadata first).
+enum MemberNodes {
     /// The map held by the variable at `s`, or nil. The map is retained: it stays alive
     /// while the caller holds it, whatever the code it runs meanwhile does to the variable.
     @inline(__always)
@@ -90,201 +278,60 @@ extension Compiler {
     /// The closure of this interpreter under the site's name in `m`, retained (the
     /// caller's reference keeps it alive through the call), or nil.
     @inline(__always)
-    static func closure(in m: MapRef, _ cache: MemberCache, _ vm: VM) -> Closure? {
+    static func closure(in m: MapRef, _ cache: MemberCache, _ vm: VM, _ closureType: ObjectIdentifier) -> Closure? {
         guard let i = cache.index(m) else { return nil }
         return m.entries.values.withUnsafeBufferPointer { values in
-            guard case .function(let fv) = values[i], type(of: fv) == Closure.self, Compiler.isMine(fv, vm) else { return nil }
-            return unsafeDowncast(fv, to: Closure.self)
+            guard case .function(let fv) = values[i], ObjectIdentifier(type(of: fv)) == closureType else { return nil }
+            let c = unsafeDowncast(fv, to: Closure.self)
+            return c.owner == vm.pointee.owner ? c : nil
         }
     }
 
-    // MARK: - Reads
 
-    /// `obj.name` and `obj?.name`.
-    func memberRead(_ obj: Expr, _ name: String, _ optional: Bool, _ nameSpan: SourceSpan) -> Code {
-        let site = memberSite(obj, name, nameSpan)
-        let cache = site.cache
-        if let s = site.place {
-            if !optional, case .local(let slot) = s {
-                // `self.balance`, `acc.deposit` on a local: the map is read in its frame slot.
-                return { vm in
-                    let p = vm.pointee.stack + (vm.pointee.base &+ slot)
-                    if case .map(let m) = p.pointee { return cache.get(m) }
-                    return try Access.member(p.pointee, name, vm, nameSpan)
-                }
-            }
-            return { vm in
-                if let m = Compiler.map(in: s, vm) { return cache.get(m) }
-                return try Compiler.memberOther(Compiler.read(s, vm), name, optional, vm, nameSpan)
-            }
-        }
-        let o = site.object
-        return { vm in
-            let target = try o(vm)
-            if case .map(let m) = target { return cache.get(m) }
-            return try Compiler.memberOther(target, name, optional, vm, nameSpan)
-        }
-    }
-
-    /// A member of anything but a map (`?.` on nil ends the chain).
-    @inline(never)
-    static func memberOther(_ target: Value, _ name: String, _ optional: Bool, _ vm: VM, _ span: SourceSpan) throws -> Value {
-        if optional, case .null = target { throw OptionalChainNil() }
-        return try Access.member(target, name, vm, span)
-    }
-
-    // MARK: - Compound updates
-
-    /// `obj.name op= value` (`+= -= *= /= %=`). The order is the generic one: the object,
-    /// the old value, the right side, the store; on a map whose entry holds an int and a
-    /// right side that is an int, the operator's int path runs and the entry is
-    /// replaced where it is (the memory meter charged as `Access.setMember` charges).
-    func memberUpdate(_ obj: Expr, _ name: String, _ nameSpan: SourceSpan, _ op: BinaryOp,
-                      _ value: Expr, _ span: SourceSpan) -> StmtCode {
-        let site = memberSite(obj, name, nameSpan)
-        let rhs = shape(.code({ _ in .null }), operand(value, right: true))
-        let combine: (Value, Value) throws -> Value
-        switch op {
-        case .add: combine = { try Ops.addAssign($0, $1, span) }
-        case .subtract: combine = { try Ops.subtract($0, $1, span) }
-        case .multiply: combine = { try Ops.multiply($0, $1, span) }
-        case .divide: combine = { try Ops.divide($0, $1, span) }
-        default: combine = { try Ops.modulo($0, $1, span) }
-        }
-        let update = MemberUpdate(site: site, rhs: rhs, combine: combine, meter: memoryMeter)
-        switch op {
-        case .add: return Compiler.memberUpdate(AddOp.self, update)
-        case .subtract: return Compiler.memberUpdate(SubtractOp.self, update)
-        case .multiply: return Compiler.memberUpdate(MultiplyOp.self, update)
-        case .modulo: return Compiler.memberUpdate(ModuloOp.self, update)
-        default: return Compiler.memberUpdate(NoIntPath.self, update)
-        }
-    }
-
-    /// The compound update node of operator `O` (its int path inline).
-    static func memberUpdate<O: IntArithmetic>(_: O.Type, _ u: MemberUpdate) -> StmtCode {
-        let site = u.site, cache = u.site.cache, rhs = u.rhs, meter = u.meter
-        let intCharge = MemoryMeter.footprint(.int(0)) &+ site.name.utf8.count
-        if rhs.kind != .codeCode, let s = site.place {
-            // `st.count += 1`, `st.total += x`: no code runs between the read and the
-            // store, so the map is used in its variable without being retained.
-            let local = rhs.kind == .codeLocal, k = rhs.k, j = rhs.j
-            return { vm in
-                guard let um = Compiler.peekMap(in: s, vm) else {
-                    try u.other(vm, Compiler.read(s, vm))
-                    return .normal
-                }
-                return try um._withUnsafeGuaranteedRef { m in
-                    guard let i = cache.index(m), case .int(let x) = m.entries.values[i] else {
-                        try u.generic(vm, m, cache.get(m))
-                        return .normal
-                    }
-                    let y: Int
-                    if local {
-                        guard case .int(let n) = vm.pointee.stack[vm.pointee.base &+ j] else {
-                            try u.generic(vm, m, .int(x))
-                            return .normal
-                        }
-                        y = n
-                    } else {
-                        y = k
-                    }
-                    guard let r = O.int(x, y) else {
-                        try u.store(vm, m, try u.combine(.int(x), .int(y)))
-                        return .normal
-                    }
-                    try meter?.charge(intCharge, at: site.nameSpan)
-                    Compiler.replaceInt(m, at: i, with: r)
-                    return .normal
-                }
-            }
-        }
-        return { vm in
-            let m: MapRef
-            if let s = site.place {
-                guard let found = Compiler.map(in: s, vm) else {
-                    try u.other(vm, Compiler.read(s, vm))
-                    return .normal
-                }
-                m = found
-            } else {
-                let t = try site.object(vm)
-                guard case .map(let found) = t else {
-                    try u.other(vm, t)
-                    return .normal
-                }
-                m = found
-            }
-            guard let i = cache.index(m), case .int(let x) = m.entries.values[i] else {
-                try u.generic(vm, m, cache.get(m))
-                return .normal
-            }
-            // The right side may change the map: the store finds the entry again.
-            let y = try u.rhsValue(vm)
-            if case .int(let n) = y, let r = O.int(x, n) {
-                try meter?.charge(intCharge, at: site.nameSpan)
-                if cache.replace(m, .int(r)) { return .normal }
-                m.entries[site.name] = .int(r)
-                return .normal
-            }
-            try u.store(vm, m, try u.combine(.int(x), y))
-            return .normal
-        }
-    }
-}
-
-/// An operator without an int path in compound member updates (`/=`).
-enum NoIntPath: IntArithmetic {
-    @inline(__always) static func int(_ a: Int, _ b: Int) -> Int? { nil }
-    static func generic(_ a: Value, _ b: Value, _ span: SourceSpan) throws -> Value { try Ops.divide(a, b, span) }
-}
-
-/// What a compound member update node needs besides its operator.
-struct MemberUpdate {
-    let site: MemberSite
-    /// The right side (`k`: an int literal, `j`: a local, `b`: code).
-    let rhs: OperandShape
-    /// The operator as `op=` applies it (`+=` extends lists and maps in place).
-    let combine: (Value, Value) throws -> Value
-    let meter: MemoryMeter?
-
-    /// The right side's value.
-    @inline(__always)
-    func rhsValue(_ vm: VM) throws -> Value {
-        switch rhs.kind {
-        case .codeInt: return .int(rhs.k)
-        case .codeLocal: return vm.pointee.stack[vm.pointee.base &+ rhs.j]
-        default: return try rhs.b(vm)
-        }
-    }
-
-    /// The update of a map entry that is not an int (or missing: `old` is nil).
-    @inline(never)
-    func generic(_ vm: VM, _ m: MapRef, _ old: Value) throws {
-        let y = try rhsValue(vm)
-        try store(vm, m, try combine(old, y))
-    }
-
-    /// Stores `new` under the name in `m`, as `Access.setMember` does.
-    @inline(never)
-    func store(_ vm: VM, _ m: MapRef, _ new: Value) throws {
-        try MemoryMeter.charge(vm, storing: new, extra: site.name.utf8.count, site.nameSpan)
-        if site.cache.replace(m, new) { return }
-        m.entries[site.name] = new
-    }
-
-    /// The update of a member of anything but a map (host objects; errors for the rest).
-    @inline(never)
-    func other(_ vm: VM, _ target: Value) throws {
-        let old = try Access.member(target, site.name, vm, site.nameSpan)
-        let y = try rhsValue(vm)
-        try Access.setMember(target, site.name, try combine(old, y), vm, site.nameSpan)
-    }
 }
 
 // MARK: - Method calls
 
+/// A method call's argument: a local or an int literal is pushed without calling code.
+struct ArgOperand {
+    enum Kind { case local, int, code }
+    let kind: Kind
+    /// The frame slot (`local`) or the int (`int`).
+    let n: Int
+    let code: Code
+
+    /// The argument as code (for the generic call).
+    var asCode: Code {
+        switch kind {
+        case .local: let i = n; return { vm in vm.pointee.stack[vm.pointee.base &+ i] }
+        case .int: let v = Value.int(n); return { _ in v }
+        case .code: return code
+        }
+    }
+
+    /// Evaluates the argument onto the machine's stack.
+    @inline(__always)
+    func push(_ vm: VM) throws {
+        switch kind {
+        case .local:
+            let v = vm.pointee.stack[vm.pointee.base &+ n]
+            vm.pointee.push(v)
+        case .int: vm.pointee.push(.int(n))
+        case .code: vm.pointee.push(try code(vm))
+        }
+    }
+}
+
 extension Compiler {
+    /// How a method call pushes the argument `e`.
+    func argument(_ e: Expr) -> ArgOperand {
+        switch operand(e, right: true) {
+        case .local(let i): return ArgOperand(kind: .local, n: i, code: { _ in .null })
+        case .int(let k): return ArgOperand(kind: .int, n: k, code: { _ in .null })
+        case .code(let c): return ArgOperand(kind: .code, n: 0, code: c)
+        }
+    }
+
     /// `obj.name(args)` with positional arguments: the callee is found through the
     /// site's cache without copying it out of the map; a closure of this interpreter is
     /// invoked directly (held by this call, so it stays alive even when the call replaces
@@ -293,44 +340,46 @@ extension Compiler {
     func methodCall(_ obj: Expr, _ name: String, _ optional: Bool, _ nameSpan: SourceSpan,
                     _ args: [CallArgument], _ span: SourceSpan) -> Code {
         let site = memberSite(obj, name, nameSpan)
-        let codes = args.map { CodeBox(run: expr($0.value)) }
+        let operands = args.map { argument($0.value) }
+        let codes = operands.map { CodeBox(run: $0.asCode) }
+        let closureType = ObjectIdentifier(Closure.self)
         switch codes.count {
         case 0:
             return { vm in
                 var f = Value.null
-                let closure = try Compiler.method(vm, site, optional, &f)
+                let closure = try MemberNodes.method(vm, site, optional, closureType, &f)
                 guard let closure else { return try Compiler.call0(vm, f, span) }
                 let argBase = vm.pointee.sp
                 defer { vm.pointee.pop(to: argBase) }
                 do { return try invoke(vm, closure, argBase: argBase, argc: 0) } catch { throw attachSpan(error, span) }
             }
         case 1:
-            let a0 = codes[0].run
+            let a0 = codes[0].run, p0 = operands[0]
             return { vm in
                 var f = Value.null
-                let closure = try Compiler.method(vm, site, optional, &f)
+                let closure = try MemberNodes.method(vm, site, optional, closureType, &f)
                 guard let closure else { return try Compiler.call1(vm, f, a0, span) }
                 let argBase = vm.pointee.sp
                 defer { vm.pointee.pop(to: argBase) }
-                vm.pointee.push(try a0(vm))
+                try p0.push(vm)
                 do { return try invoke(vm, closure, argBase: argBase, argc: 1) } catch { throw attachSpan(error, span) }
             }
         case 2:
-            let a0 = codes[0].run, a1 = codes[1].run
+            let a0 = codes[0].run, a1 = codes[1].run, p0 = operands[0], p1 = operands[1]
             return { vm in
                 var f = Value.null
-                let closure = try Compiler.method(vm, site, optional, &f)
+                let closure = try MemberNodes.method(vm, site, optional, closureType, &f)
                 guard let closure else { return try Compiler.call2(vm, f, a0, a1, span) }
                 let argBase = vm.pointee.sp
                 defer { vm.pointee.pop(to: argBase) }
-                vm.pointee.push(try a0(vm))
-                vm.pointee.push(try a1(vm))
+                try p0.push(vm)
+                try p1.push(vm)
                 do { return try invoke(vm, closure, argBase: argBase, argc: 2) } catch { throw attachSpan(error, span) }
             }
         default:
             return { vm in
                 var f = Value.null
-                let closure = try Compiler.method(vm, site, optional, &f)
+                let closure = try MemberNodes.method(vm, site, optional, closureType, &f)
                 guard let closure else {
                     var values: [Value] = []
                     values.reserveCapacity(codes.count)
@@ -344,21 +393,31 @@ extension Compiler {
             }
         }
     }
+}
+
+extension MemberNodes {
+    /// A member of anything but a map (`?.` on nil ends the chain).
+    @inline(never)
+    static func memberOther(_ target: Value, _ name: String, _ optional: Bool, _ vm: VM, _ span: SourceSpan) throws -> Value {
+        if optional, case .null = target { throw OptionalChainNil() }
+        return try Access.member(target, name, vm, span)
+    }
 
     /// The callee of a method call: a closure of this interpreter found in a map
-    /// (retained), or nil and `other` set to the member's value for the generic call.
+    /// (retained; `closureType` is `Closure`'s identity), or nil and `other` set to the member's value for the generic call.
     @inline(__always)
-    static func method(_ vm: VM, _ site: MemberSite, _ optional: Bool, _ other: inout Value) throws -> Closure? {
+    static func method(_ vm: VM, _ site: MemberSite, _ optional: Bool, _ closureType: ObjectIdentifier,
+                       _ other: inout Value) throws -> Closure? {
         let cache = site.cache
         if let s = site.place {
             // The map is used in its variable, not retained: no code runs until the
             // closure found in it is retained.
-            guard let um = Compiler.peekMap(in: s, vm) else {
-                other = try memberOther(Compiler.read(s, vm), site.name, optional, vm, site.nameSpan)
+            guard let um = MemberNodes.peekMap(in: s, vm) else {
+                other = try memberOther(MemberNodes.read(s, vm), site.name, optional, vm, site.nameSpan)
                 return nil
             }
             return um._withUnsafeGuaranteedRef { m in
-                if let c = Compiler.closure(in: m, cache, vm) { return c }
+                if let c = MemberNodes.closure(in: m, cache, vm, closureType) { return c }
                 other = cache.get(m)
                 return nil
             }
@@ -368,7 +427,7 @@ extension Compiler {
             other = try memberOther(t, site.name, optional, vm, site.nameSpan)
             return nil
         }
-        if let c = Compiler.closure(in: m, cache, vm) { return c }
+        if let c = MemberNodes.closure(in: m, cache, vm, closureType) { return c }
         other = cache.get(m)
         return nil
     }

@@ -285,7 +285,7 @@ extension Compiler {
         return { vm in
             let x = try item(vm)
             let idx = vm.pointee.base &+ i
-            if let ul = Compiler.peekList(vm.pointee.stack + idx) {
+            if let ul = MemberNodes.peekList(vm.pointee.stack + idx) {
                 // Not retained: from here to the append no code runs that could store
                 // into the slot (the meter only measures).
                 try meter?.charge(MemoryMeter.footprint(x), at: span)
@@ -392,8 +392,8 @@ extension Compiler {
                 // (held while the value is evaluated), then the value stored.
                 let s = slot(of: ref), cache = MemberCache(name)
                 return { vm in
-                    guard let m = Compiler.map(in: s, vm) else {
-                        let target = Compiler.read(s, vm)
+                    guard let m = MemberNodes.map(in: s, vm) else {
+                        let target = MemberNodes.read(s, vm)
                         try Access.setMember(target, name, try v(vm), vm, nameSpan)
                         return .normal
                     }
