@@ -339,59 +339,104 @@ extension Compiler {
     /// `call0`/`call1`/`call2`/`callOther`, as any call does.
     func methodCall(_ obj: Expr, _ name: String, _ optional: Bool, _ nameSpan: SourceSpan,
                     _ args: [CallArgument], _ span: SourceSpan) -> Code {
-        let site = memberSite(obj, name, nameSpan)
-        let operands = args.map { argument($0.value) }
-        let codes = operands.map { CodeBox(run: $0.asCode) }
-        let closureType = ObjectIdentifier(Closure.self)
-        switch codes.count {
-        case 0:
-            return { vm in
-                var f = Value.null
-                let closure = try MemberNodes.method(vm, site, optional, closureType, &f)
-                guard let closure else { return try Compiler.call0(vm, f, span) }
-                let argBase = vm.pointee.sp
-                defer { vm.pointee.pop(to: argBase) }
-                do { return try invoke(vm, closure, argBase: argBase, argc: 0) } catch { throw attachSpan(error, span) }
-            }
-        case 1:
-            let a0 = codes[0].run, p0 = operands[0]
-            return { vm in
-                var f = Value.null
-                let closure = try MemberNodes.method(vm, site, optional, closureType, &f)
-                guard let closure else { return try Compiler.call1(vm, f, a0, span) }
-                let argBase = vm.pointee.sp
-                defer { vm.pointee.pop(to: argBase) }
-                try p0.push(vm)
-                do { return try invoke(vm, closure, argBase: argBase, argc: 1) } catch { throw attachSpan(error, span) }
-            }
-        case 2:
-            let a0 = codes[0].run, a1 = codes[1].run, p0 = operands[0], p1 = operands[1]
-            return { vm in
-                var f = Value.null
-                let closure = try MemberNodes.method(vm, site, optional, closureType, &f)
-                guard let closure else { return try Compiler.call2(vm, f, a0, a1, span) }
-                let argBase = vm.pointee.sp
-                defer { vm.pointee.pop(to: argBase) }
-                try p0.push(vm)
-                try p1.push(vm)
-                do { return try invoke(vm, closure, argBase: argBase, argc: 2) } catch { throw attachSpan(error, span) }
-            }
-        default:
-            return { vm in
-                var f = Value.null
-                let closure = try MemberNodes.method(vm, site, optional, closureType, &f)
-                guard let closure else {
-                    var values: [Value] = []
-                    values.reserveCapacity(codes.count)
-                    for c in codes { values.append(try c.run(vm)) }
-                    return try Compiler.callOther(vm, f, values, span)
-                }
-                let argBase = vm.pointee.sp
-                defer { vm.pointee.pop(to: argBase) }
-                for c in codes { vm.pointee.push(try c.run(vm)) }
-                do { return try invoke(vm, closure, argBase: argBase, argc: codes.count) } catch { throw attachSpan(error, span) }
-            }
+        let call = MethodCall(self, obj, name, optional, nameSpan, args, span)
+        switch args.count {
+        case 0: return { vm in try call.run0(vm) }
+        case 1: return { vm in try call.run1(vm) }
+        case 2: return { vm in try call.run2(vm) }
+        default: return { vm in try call.runN(vm) }
         }
+    }
+
+    /// `obj.name(args)` as a statement (its value dropped, without a node of its own).
+    func methodCallStatement(_ obj: Expr, _ name: String, _ optional: Bool, _ nameSpan: SourceSpan,
+                             _ args: [CallArgument], _ span: SourceSpan) -> StmtCode {
+        let call = MethodCall(self, obj, name, optional, nameSpan, args, span)
+        switch args.count {
+        case 0: return { vm in _ = try call.run0(vm); return .normal }
+        case 1: return { vm in _ = try call.run1(vm); return .normal }
+        case 2: return { vm in _ = try call.run2(vm); return .normal }
+        default: return { vm in _ = try call.runN(vm); return .normal }
+        }
+    }
+}
+
+/// A compiled method call (see `Compiler.methodCall`), run by arity.
+struct MethodCall {
+    let site: MemberSite
+    let optional: Bool
+    let span: SourceSpan
+    /// `Closure`'s identity (compared without a metadata accessor call).
+    let closureType = ObjectIdentifier(Closure.self)
+    /// The arguments as pushed by the fast path and as code for the generic call;
+    /// `p0`/`p1`/`a0`/`a1` are the first two of them (placeholders when absent).
+    let operands: [ArgOperand]
+    let codes: [CodeBox]
+    let p0: ArgOperand, p1: ArgOperand
+    let a0: Code, a1: Code
+
+    init(_ compiler: Compiler, _ obj: Expr, _ name: String, _ optional: Bool, _ nameSpan: SourceSpan,
+         _ args: [CallArgument], _ span: SourceSpan) {
+        site = compiler.memberSite(obj, name, nameSpan)
+        self.optional = optional
+        self.span = span
+        operands = args.map { compiler.argument($0.value) }
+        codes = operands.map { CodeBox(run: $0.asCode) }
+        let none = ArgOperand(kind: .int, n: 0, code: { _ in .null })
+        p0 = operands.count > 0 ? operands[0] : none
+        p1 = operands.count > 1 ? operands[1] : none
+        a0 = p0.asCode
+        a1 = p1.asCode
+    }
+
+    @inline(__always)
+    func run0(_ vm: VM) throws -> Value {
+        var f = Value.null
+        guard let closure = try MemberNodes.method(vm, site, optional, closureType, &f) else {
+            return try Compiler.call0(vm, f, span)
+        }
+        let argBase = vm.pointee.sp
+        defer { vm.pointee.pop(to: argBase) }
+        do { return try invoke(vm, closure, argBase: argBase, argc: 0) } catch { throw attachSpan(error, span) }
+    }
+
+    @inline(__always)
+    func run1(_ vm: VM) throws -> Value {
+        var f = Value.null
+        guard let closure = try MemberNodes.method(vm, site, optional, closureType, &f) else {
+            return try Compiler.call1(vm, f, a0, span)
+        }
+        let argBase = vm.pointee.sp
+        defer { vm.pointee.pop(to: argBase) }
+        try p0.push(vm)
+        do { return try invoke(vm, closure, argBase: argBase, argc: 1) } catch { throw attachSpan(error, span) }
+    }
+
+    @inline(__always)
+    func run2(_ vm: VM) throws -> Value {
+        var f = Value.null
+        guard let closure = try MemberNodes.method(vm, site, optional, closureType, &f) else {
+            return try Compiler.call2(vm, f, a0, a1, span)
+        }
+        let argBase = vm.pointee.sp
+        defer { vm.pointee.pop(to: argBase) }
+        try p0.push(vm)
+        try p1.push(vm)
+        do { return try invoke(vm, closure, argBase: argBase, argc: 2) } catch { throw attachSpan(error, span) }
+    }
+
+    func runN(_ vm: VM) throws -> Value {
+        var f = Value.null
+        guard let closure = try MemberNodes.method(vm, site, optional, closureType, &f) else {
+            var values: [Value] = []
+            values.reserveCapacity(codes.count)
+            for c in codes { values.append(try c.run(vm)) }
+            return try Compiler.callOther(vm, f, values, span)
+        }
+        let argBase = vm.pointee.sp
+        defer { vm.pointee.pop(to: argBase) }
+        for p in operands { try p.push(vm) }
+        do { return try invoke(vm, closure, argBase: argBase, argc: operands.count) } catch { throw attachSpan(error, span) }
     }
 }
 

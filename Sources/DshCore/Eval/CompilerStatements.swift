@@ -85,6 +85,10 @@ extension Compiler {
         let span = stmt.span
         switch stmt.kind {
         case .expression(let e):
+            if case .call(let callee, let args) = e.kind, case .member(let obj, let name, let optional, let nameSpan) = callee.kind,
+               !args.contains(where: { $0.name != nil }) {
+                return methodCallStatement(obj, name, optional, nameSpan, args, e.span)  // CompilerMembers.swift
+            }
             let c = expr(e)
             return { vm in
                 _ = try c(vm)
