@@ -693,32 +693,37 @@ extension Compiler {
                 }
                 return try loop(vm, it)
             }
-            var i = start
-            if step > 0 {
-                while i < end {
-                    Compiler.bindInt(i, vm, local: firstLocal, store: store0)
-                    let f = try body(vm)
-                    if f == .breakLoop { break }
-                    if f == .returned { return f }
-                    try tick(vm)
-                    let (n, o) = i.addingReportingOverflow(step)
-                    if o { break }
-                    i = n
-                }
-            } else {
-                while i > end {
-                    Compiler.bindInt(i, vm, local: firstLocal, store: store0)
-                    let f = try body(vm)
-                    if f == .breakLoop { break }
-                    if f == .returned { return f }
-                    try tick(vm)
-                    let (n, o) = i.addingReportingOverflow(step)
-                    if o { break }
-                    i = n
-                }
+            // Four copies of the counting loop (direction, and whether the variable is a
+            // frame slot), each without a test of either per iteration.
+            if let slot = firstLocal {
+                let bind: (VM, Int) -> Void = { vm, i in Machine.store(.int(i), at: vm.pointee.stack + (vm.pointee.base &+ slot)) }
+                return step > 0 ? try Compiler.count(vm, start, end, step, up: true, bind, body)
+                                : try Compiler.count(vm, start, end, step, up: false, bind, body)
             }
-            return .normal
+            let bind: (VM, Int) -> Void = { vm, i in store0(vm, .int(i)) }
+            return step > 0 ? try Compiler.count(vm, start, end, step, up: true, bind, body)
+                            : try Compiler.count(vm, start, end, step, up: false, bind, body)
         }
+    }
+
+    /// Counts from `start` towards `end` (excluded) by `step` as `RangeStream` does
+    /// (upwards while below `end`, downwards while above it, stopping rather than
+    /// overflowing), binding each int with `bind` and running `body`.
+    @inline(__always)
+    static func count(_ vm: VM, _ start: Int, _ end: Int, _ step: Int, up: Bool, _ bind: (VM, Int) -> Void,
+                      _ body: StmtCode) throws -> Flow {
+        var i = start
+        while up ? i < end : i > end {
+            bind(vm, i)
+            let f = try body(vm)
+            if f == .breakLoop { break }
+            if f == .returned { return f }
+            try tick(vm)
+            let (n, o) = i.addingReportingOverflow(step)
+            if o { break }
+            i = n
+        }
+        return .normal
     }
 }
 
