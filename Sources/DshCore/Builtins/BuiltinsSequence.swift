@@ -591,9 +591,10 @@ extension Builtins {
 /// `map(stream, f)`: pulls an item of the source and calls `f` on it, in one class (no
 /// pull closure, as a `LazyStream` has). Its end, an error or `close` closes the source.
 final class MapStream: StreamValue {
-    /// The source (nil once closed).
-    private var source: StreamValue?
+    /// (A constant, read without retaining it for each pull; `closed` says it is done.)
+    private let source: StreamValue
     private let function: Value
+    private var closed = false
 
     init(_ source: StreamValue, _ function: Value) {
         self.source = source
@@ -602,7 +603,7 @@ final class MapStream: StreamValue {
     }
 
     override func next(_ runtime: any Runtime) throws -> Value? {
-        guard let source else { return nil }
+        if closed { return nil }
         do {
             if let x = try source.next(runtime) { return try runtime.call(function, with: x) }
         } catch {
@@ -614,9 +615,9 @@ final class MapStream: StreamValue {
     }
 
     override func close() {
-        guard let s = source else { return }
-        source = nil
-        s.close()
+        if closed { return }
+        closed = true
+        source.close()
     }
 }
 
