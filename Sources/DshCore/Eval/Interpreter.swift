@@ -457,6 +457,15 @@ public final class Interpreter: Runtime {
     /// Throws when cancelled, out of steps, or past the time limit.
     public func checkInterrupt() throws {
         vm.pointee.steps &+= 1
+        // The common case (an evaluation runs, not cancelled, no check due) without a
+        // call; anything else takes the full test out of line.
+        if _fastPath(vm.pointee.steps < vm.pointee.nextCheck && vm.pointee.token?.isCancelled == false) { return }
+        try checkInterruptNow()
+    }
+
+    /// The full interrupt test of `checkInterrupt` (its step already counted).
+    @inline(never)
+    private func checkInterruptNow() throws {
         // Cancellation is seen at once; the budget and the clock as often as `tick` sees them.
         // During an evaluation its token is in the machine (an atomic load, no lock).
         let cancelled = vm.pointee.token?.isCancelled ?? cancelState.isCancelled
