@@ -441,15 +441,8 @@ public final class Interpreter: Runtime {
     /// Calls a function value with one argument: a closure of this interpreter gets it
     /// pushed straight onto the value stack (no `Arguments` array per call).
     public func call(_ function: Value, with argument: Value) throws -> Value {
-        if case .function(let f) = function, type(of: f) == Closure.self {
-            let closure = unsafeDowncast(f, to: Closure.self)
-            if closure.owner == vm.pointee.owner {
-                let argBase = vm.pointee.sp
-                defer { vm.pointee.pop(to: argBase) }
-                vm.pointee.push(argument)
-                return try invoke(vm, closure, argBase: argBase, argc: 1)
-            }
-        }
+        // (The closure is kept alive by `function`, which the caller holds: not retained.)
+        if let u = vm.pointee.closure(of: function) { return try callWithOne(vm, u, argument) }
         return try callValue(vm, function, Arguments([argument]))
     }
 
