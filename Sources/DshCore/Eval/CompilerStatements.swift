@@ -187,7 +187,8 @@ extension Compiler {
                     return .returned
                 }
             }
-            if case .binary(let op, let l, let r) = value.kind, let kit = Compiler.arithmeticKit(op) {
+            if case .binary(let op, let l, let r) = value.kind, let kit = Compiler.arithmeticKit(op),
+               !Compiler.isConcatenation(op, l, r) {
                 return kit.returned(shape(l, r), value.span)
             }
             if case .name(let ref) = value.kind {
@@ -309,7 +310,7 @@ extension Compiler {
         if case .name(let ref) = target.kind {
             let s = slot(of: ref)
             if op == nil, case .local(let i) = s, case .binary(let bop, let l, let r) = value.kind,
-               let kit = Compiler.arithmeticKit(bop) {
+               let kit = Compiler.arithmeticKit(bop), !Compiler.isConcatenation(bop, l, r) {
                 return kit.store(shape(l, r), i, value.span)
             }
             if let op, case .int(let k) = value.kind, let kit = Compiler.arithmeticKit(op) {
