@@ -93,8 +93,7 @@ extension Compiler {
     static func closure(in m: MapRef, _ cache: MemberCache, _ vm: VM) -> Closure? {
         guard let i = cache.index(m) else { return nil }
         return m.entries.values.withUnsafeBufferPointer { values in
-            guard case .function(let fv) = values[i], type(of: fv) == Closure.self, Compiler.isMine(fv, vm) else { return nil }
-            return unsafeDowncast(fv, to: Closure.self)
+            vm.pointee.closure(in: values.baseAddress.unsafelyUnwrapped + i)?.takeUnretainedValue()
         }
     }
 
