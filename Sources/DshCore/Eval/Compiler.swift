@@ -132,7 +132,7 @@ final class Compiler {
         case .string(let s):
             if out.utf8.count &+ s.utf8.count > SizeLimits.maxBytes { throw tooLong(span) }
             out += s
-        case .int(let n): out += String(n)
+        case .int(let n): out += DecimalText.string(n)
         default:
             let text = v.displayString
             if out.utf8.count &+ text.utf8.count > SizeLimits.maxBytes { throw tooLong(span) }
@@ -145,48 +145,18 @@ final class Compiler {
         failure(SizeLimits.tooLarge("string", SizeLimits.maxBytes).message, span)
     }
 
-    /// `pre`, the decimal digits of `n`, then `post`, written into one stack buffer and
-    /// made a string once (at most 40 bytes of text: short results stay inline strings).
-    static func interpolate(_ pre: [UInt8], _ n: Int, _ post: [UInt8]) -> String {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buf in
-            var k = 0
-            for b in pre { buf[k] = b; k &+= 1 }
-            k = writeDecimal(n, buf, at: k)
-            for b in post { buf[k] = b; k &+= 1 }
-            return string(buf, count: k)
-        }
-    }
-
-    /// Writes the decimal digits of `n` at `buf[k...]` (room for 20 bytes needed);
-    /// returns the index after them.
-    @inline(__always)
-    static func writeDecimal(_ n: Int, _ buf: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
-        var k = start
-        if n < 0 { buf[k] = UInt8(ascii: "-"); k &+= 1 }
-        var mag = n.magnitude
-        var digits = 1
-        var t = mag
-        while t >= 10 { t /= 10; digits &+= 1 }
-        var j = k &+ digits
-        k = j
-        repeat {
-            j &-= 1
-            buf[j] = UInt8(truncatingIfNeeded: mag % 10) &+ UInt8(ascii: "0")
-            mag /= 10
-        } while mag != 0
-        return k
-    }
-
-    /// The first `count` bytes of `buf` as a string. Not `String(decoding:)`: that
-    /// validates the UTF-8 (~150 instructions for a short one); this initializer makes a
-    /// result of up to 15 ASCII bytes a small string after a single ASCII mask test
-    /// (longer results are validated as usual).
-    @inline(__always)
-    static func string(_ buf: UnsafeMutableBufferPointer<UInt8>, count k: Int) -> String {
-        let src = buf.baseAddress!
-        return String(unsafeUninitializedCapacity: k) { dst in
-            dst.baseAddress!.update(from: src, count: k)
-            return k
+    /// `pre`, the decimal digits of `n`, then `post`, written straight into the new
+    /// string (its size is known first: up to 15 bytes it is a small string).
+    static func interpolate(_ texts: LiteralTexts, _ n: Int) -> String {
+        let digits = DecimalText.count(n)
+        let pre = texts.count(0)
+        let total = pre &+ digits &+ texts.count(1)
+        return String(unsafeUninitializedCapacity: total) { buf in
+            let out = buf.baseAddress!
+            texts.copy(0, to: out)
+            DecimalText.write(n, length: digits, to: out + pre)
+            texts.copy(1, to: out + (pre &+ digits))
+            return total
         }
     }
 
@@ -194,53 +164,51 @@ final class Compiler {
     /// string; a longer result continues in a `String`.
     static let interpolationBuffer = 256
 
-    /// An interpolation of several parts: texts[k] precedes the value of codes[k], the
+    /// An interpolation of several parts: text k precedes the value of part k, the
     /// last text follows the last value. Ints and strings are written into one stack
-    /// buffer and made a string once (no `String(n)` and no appends that regrow a
-    /// string); another value, or a result longer than the buffer, continues in a
-    /// `String` from where the buffer ended.
-    static func interpolate(_ vm: VM, _ texts: [String], _ textBytes: [[UInt8]], _ codes: [CodeBox],
-                            _ span: SourceSpan) throws -> String {
+    /// buffer (texts and strings copied whole, digits two at a time) and made a string
+    /// once (no `String(n)` and no appends that regrow a string); another value, or a
+    /// result longer than the buffer, continues in a `String` from where the buffer ended.
+    static func interpolate<P: InterpolationParts>(_ vm: VM, _ texts: LiteralTexts, _ parts: P,
+                                                   _ span: SourceSpan) throws -> String {
         /// Appends the parts from `part` on to `out`.
         func rest(_ out: inout String, from part: Int) throws {
-            for p in part..<codes.count {
-                try appendDisplay(try codes[p].run(vm), to: &out, span)
-                out += texts[p &+ 1]
+            for p in part..<parts.count {
+                try appendDisplay(try parts.run(p, vm), to: &out, span)
+                out += texts.strings[p &+ 1]
             }
         }
-        if textBytes[0].count > interpolationBuffer {
-            var out = texts[0]
+        if texts.count(0) > interpolationBuffer {
+            var out = texts.strings[0]
             try rest(&out, from: 0)
             return out
         }
         return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: interpolationBuffer) { buf in
             let room = buf.count
-            var k = 0
-            for b in textBytes[0] { buf[k] = b; k &+= 1 }
+            let out = buf.baseAddress!
+            var k = texts.count(0)
+            texts.copy(0, to: out)
             var part = 0
-            while part < codes.count {
-                let v = try codes[part].run(vm)
-                let after = textBytes[part &+ 1]
-                if case .int(let n) = v, k &+ 20 &+ after.count <= room {
-                    k = writeDecimal(n, buf, at: k)
-                } else if case .string(var s) = v, k &+ s.utf8.count &+ after.count <= room {
-                    k = s.withUTF8 { bytes in
-                        var j = k
-                        for b in bytes { buf[j] = b; j &+= 1 }
-                        return j
-                    }
+            while part < parts.count {
+                let v = try parts.run(part, vm)
+                let after = texts.count(part &+ 1)
+                if case .int(let n) = v, k &+ 20 &+ after <= room {
+                    k &+= DecimalText.write(n, to: out + k)
+                } else if case .string(let s) = v, k &+ s.utf8.count &+ after <= room {
+                    k &+= UTF8Bytes.copy(s, to: out + k)
                 } else {
                     // The rest in a String (the size check of `appendDisplay` applies).
-                    var out = string(buf, count: k)
-                    try appendDisplay(v, to: &out, span)
-                    out += texts[part &+ 1]
-                    try rest(&out, from: part &+ 1)
-                    return out
+                    var text = UTF8Bytes.string(out, count: k)
+                    try appendDisplay(v, to: &text, span)
+                    text += texts.strings[part &+ 1]
+                    try rest(&text, from: part &+ 1)
+                    return text
                 }
-                for b in after { buf[k] = b; k &+= 1 }
+                texts.copy(part &+ 1, to: out + k)
+                k &+= after
                 part &+= 1
             }
-            return string(buf, count: k)
+            return UTF8Bytes.string(out, count: k)
         }
     }
 
@@ -266,15 +234,15 @@ final class Compiler {
             // Short results stay small (inline) strings; only reserve for longer ones.
             let estimate = texts.reduce(0) { $0 + $1.utf8.count } + 8 * codes.count
             let reserve = estimate > 15 ? estimate : 0
+            let literals = LiteralTexts(texts)
             if codes.count == 1 {
                 let pre = texts[0], post = texts[1], c = codes[0].run
-                let preBytes = Array(pre.utf8), postBytes = Array(post.utf8)
-                let direct = preBytes.count + postBytes.count <= 40
+                let direct = literals.count(0) + literals.count(1) <= 40
                 let meter = memoryMeter
                 return { vm in
                     let v = try c(vm)
                     if direct, case .int(let n) = v {
-                        return .string(Compiler.interpolate(preBytes, n, postBytes))
+                        return .string(Compiler.interpolate(literals, n))
                     }
                     var out = pre
                     if reserve > 0 { out.reserveCapacity(reserve) }
@@ -285,13 +253,32 @@ final class Compiler {
                 }
             }
             // Constants for the closure (capturing the `var`s would box them: a dynamic
-            // exclusivity check and a retain of each array on every run).
-            let textBytes = texts.map { Array($0.utf8) }, textList = texts, codeList = codes
+            // exclusivity check and a retain of each array on every run). Two and three
+            // parts are held one by one (a closure called from an array is retained
+            // around each call).
             let meter = memoryMeter
-            return { vm in
-                let out = try Compiler.interpolate(vm, textList, textBytes, codeList, span)
-                try meter?.charge(out.utf8.count, building: out.utf8.count, at: span)
-                return .string(out)
+            switch codes.count {
+            case 2:
+                let p = TwoParts(c0: codes[0].run, c1: codes[1].run)
+                return { vm in
+                    let out = try Compiler.interpolate(vm, literals, p, span)
+                    try meter?.charge(out.utf8.count, building: out.utf8.count, at: span)
+                    return .string(out)
+                }
+            case 3:
+                let p = ThreeParts(c0: codes[0].run, c1: codes[1].run, c2: codes[2].run)
+                return { vm in
+                    let out = try Compiler.interpolate(vm, literals, p, span)
+                    try meter?.charge(out.utf8.count, building: out.utf8.count, at: span)
+                    return .string(out)
+                }
+            default:
+                let p = ManyParts(codes: codes)
+                return { vm in
+                    let out = try Compiler.interpolate(vm, literals, p, span)
+                    try meter?.charge(out.utf8.count, building: out.utf8.count, at: span)
+                    return .string(out)
+                }
             }
         case .name(let ref):
             return load(slot(of: ref))
@@ -397,22 +384,7 @@ final class Compiler {
                 return try Access.slice(target, a, b, span)
             }
         case .member(let obj, let name, let optional, let nameSpan):
-            let cache = MemberCache(name)
-            if !optional, case .name(let ref) = obj.kind, case .local(let slot) = slot(of: ref) {
-                // `self.balance`, `acc.deposit` on a local: the map is read in its frame slot.
-                return { vm in
-                    let p = vm.pointee.stack + (vm.pointee.base &+ slot)
-                    if case .map(let m) = p.pointee { return cache.get(m) }
-                    return try Access.member(p.pointee, name, vm, nameSpan)
-                }
-            }
-            let o = expr(obj)
-            return { vm in
-                let target = try o(vm)
-                if case .map(let m) = target { return cache.get(m) }
-                if optional, case .null = target { throw OptionalChainNil() }
-                return try Access.member(target, name, vm, nameSpan)
-            }
+            return memberRead(obj, name, optional, nameSpan)
         case .optionalChain(let x):
             let c = expr(x)
             return { vm in
@@ -441,6 +413,7 @@ final class Compiler {
         default:
             break
         }
+        if Compiler.isConcatenation(op, l, r) { return concatenation(l, r, span) }
         if let kit = Compiler.arithmeticKit(op) { return kit.value(shape(l, r), span) }
         let a = expr(l)
         let b = expr(r)
@@ -492,6 +465,10 @@ final class Compiler {
     // MARK: - Calls
 
     private func call(_ calleeExpr: Expr, _ args: [CallArgument], _ span: SourceSpan) -> Code {
+        if case .member(let obj, let name, let optional, let nameSpan) = calleeExpr.kind,
+           !args.contains(where: { $0.name != nil }) {
+            return methodCall(obj, name, optional, nameSpan, args, span)  // CompilerMembers.swift
+        }
         let callee = expr(calleeExpr)
         if args.contains(where: { $0.name != nil }) {
             let positional = args.filter { $0.name == nil }.map { CodeBox(run: expr($0.value)) }

@@ -142,6 +142,10 @@ public final class Interpreter: Runtime {
     private var regexCache: [String: Regex<AnyRegexOutput>] = [:]
     let cancelState = CancelState()
     private var runDepth = 0
+    /// The built-in `range` this interpreter was made with (nil when its capabilities
+    /// leave it out): a `for` loop over `range(...)` counts inline while the name still
+    /// holds this very function.
+    private(set) var builtinRange: FunctionValue?
 
     /// What scripts may reach outside the language (files, `env`, imports, processes).
     public let capabilities: Capabilities
@@ -170,7 +174,9 @@ public final class Interpreter: Runtime {
         vm.initialize(to: Machine(interpreter: self, owner: ObjectIdentifier(link)))
         link.interpreter = self
         Builtins.install { name, value in
-            if capabilities.allows(builtin: name) { self.define(name, value) }
+            guard capabilities.allows(builtin: name) else { return }
+            self.define(name, value)
+            if name == "range", case .function(let f) = value { self.builtinRange = f }
         }
         define("args", .list([]), doc: "the script's arguments (a list of strings)")
         if capabilities.contains(.environment) {
