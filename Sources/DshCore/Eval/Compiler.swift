@@ -69,17 +69,33 @@ final class Compiler {
             case .enclosingCapture(let i): return .capture(i)
             }
         }
-        if node.body.count == 1, case .returnValue(let e?) = node.body[0].kind {
-            // `fn f(x) { return e }` and `x => e`: `e` is compiled once, as the body (what
-            // the `return` statement compiles to) and, for a plain function, as the
-            // expression a call evaluates directly.
+        if FunctionProto.isPlain(node, []), let last = node.body.last, case .returnValue(let e?) = last.kind {
+            // A function without cells or defers that ends with `return e` (`x => e`,
+            // `fn f(n) { if n < 2 { return n }; return f(n - 1) + f(n - 2) }`): a call runs
+            // the statements before it (`lead`), then evaluates `e` directly instead of
+            // storing and reloading the machine's return value. `e` is compiled once; the
+            // whole body (lead, then what the `return` statement compiles to) is kept for
+            // any other runner.
+            // (The lead in a box: an Optional closure would be wrapped in reabstraction thunks.)
+            let leadBox = node.body.count > 1 ? StmtBox(run: block(Array(node.body.dropLast()))) : nil
             let c = expr(e)
-            let body: StmtCode = { vm in
-                vm.pointee.returnValue = try c(vm)
-                return .returned
+            let body: StmtCode
+            if let leadBox {
+                let lead = leadBox.run
+                body = { vm in
+                    let f = try lead(vm)
+                    if f != .normal { return f }
+                    vm.pointee.returnValue = try c(vm)
+                    return .returned
+                }
+            } else {
+                body = { vm in
+                    vm.pointee.returnValue = try c(vm)
+                    return .returned
+                }
             }
             return FunctionProto(node: node, defaults: defaults, captures: captures, body: body,
-                                 returnedExpr: FunctionProto.isPlain(node, []) ? CodeBox(run: c) : nil)
+                                 returnedExpr: CodeBox(run: c), lead: leadBox)
         }
         return FunctionProto(node: node, defaults: defaults, captures: captures, body: block(node.body))
     }
@@ -369,22 +385,7 @@ final class Compiler {
                 return try Access.slice(target, a, b, span)
             }
         case .member(let obj, let name, let optional, let nameSpan):
-            let cache = MemberCache(name)
-            if !optional, case .name(let ref) = obj.kind, case .local(let slot) = slot(of: ref) {
-                // `self.balance`, `acc.deposit` on a local: the map is read in its frame slot.
-                return { vm in
-                    let p = vm.pointee.stack + (vm.pointee.base &+ slot)
-                    if case .map(let m) = p.pointee { return cache.get(m) }
-                    return try Access.member(p.pointee, name, vm, nameSpan)
-                }
-            }
-            let o = expr(obj)
-            return { vm in
-                let target = try o(vm)
-                if case .map(let m) = target { return cache.get(m) }
-                if optional, case .null = target { throw OptionalChainNil() }
-                return try Access.member(target, name, vm, nameSpan)
-            }
+            return memberRead(obj, name, optional, nameSpan)
         case .optionalChain(let x):
             let c = expr(x)
             return { vm in
@@ -465,6 +466,10 @@ final class Compiler {
     // MARK: - Calls
 
     private func call(_ calleeExpr: Expr, _ args: [CallArgument], _ span: SourceSpan) -> Code {
+        if case .member(let obj, let name, let optional, let nameSpan) = calleeExpr.kind,
+           !args.contains(where: { $0.name != nil }) {
+            return methodCall(obj, name, optional, nameSpan, args, span)  // CompilerMembers.swift
+        }
         let callee = expr(calleeExpr)
         if args.contains(where: { $0.name != nil }) {
             let positional = args.filter { $0.name == nil }.map { CodeBox(run: expr($0.value)) }
@@ -481,9 +486,11 @@ final class Compiler {
         }
         let codes = args.map { CodeBox(run: expr($0.value)) }
         // A callee in a global (a `fn` declared at the top level, a built-in) or a frame
-        // slot is read in place: a closure found there is retained once for the call
-        // (not at all when its interpreter keeps it), instead of copying the slot's
-        // value (and its payload) into the call.
+        // slot is read in place: a closure found there is not copied out of the slot.
+        // One in a global is retained for the call (not when its interpreter keeps it:
+        // the call may rebind the global); one in a local is not retained at all: only
+        // the frame's own code writes a local that no closure captured (a captured one
+        // lives in a cell, not here), and it does not run until the call returns.
         var place: CalleePlace?
         if case .name(let ref) = calleeExpr.kind {
             switch slot(of: ref) {
@@ -494,58 +501,80 @@ final class Compiler {
         }
         switch codes.count {
         case 0:
-            if let place {
+            switch place {
+            case .global(let g)?:
                 return { vm in
-                    let p = Compiler.slotPointer(vm, place)
-                    guard let u = Compiler.peekClosure(p, vm) else { return try Compiler.call0(vm, p.pointee, span) }
+                    let p = vm.pointee.globals + g
+                    guard let u = vm.pointee.closure(in: p) else { return try Compiler.call0Slow(vm, p, span) }
                     let pinned = Compiler.hold(u)
                     defer { if !pinned { u.release() } }
-                    let argBase = vm.pointee.sp
-                    defer { vm.pointee.pop(to: argBase) }
-                    return try Compiler.enter(vm, u, argBase, 0, span)
+                    return try Compiler.callFrame(vm, u, vm.pointee.sp, argc: 0, span)
                 }
+            case .local(let i)?:
+                return { vm in
+                    let p = vm.pointee.stack + (vm.pointee.base &+ i)
+                    guard let u = vm.pointee.closure(in: p) else { return try Compiler.call0Slow(vm, p, span) }
+                    return try Compiler.callFrame(vm, u, vm.pointee.sp, argc: 0, span)
+                }
+            case nil:
+                return { vm in try Compiler.call0(vm, try callee(vm), span) }
             }
-            return { vm in try Compiler.call0(vm, try callee(vm), span) }
         case 1:
             let a0 = codes[0].run
-            if let place {
+            switch place {
+            case .global(let g)?:
                 return { vm in
-                    let p = Compiler.slotPointer(vm, place)
-                    guard let u = Compiler.peekClosure(p, vm) else { return try Compiler.call1(vm, p.pointee, a0, span) }
+                    let p = vm.pointee.globals + g
+                    guard let u = vm.pointee.closure(in: p) else { return try Compiler.call1Slow(vm, p, a0, span) }
                     let pinned = Compiler.hold(u)
                     defer { if !pinned { u.release() } }
                     let argBase = vm.pointee.sp
-                    defer { vm.pointee.pop(to: argBase) }
                     vm.pointee.push(try a0(vm))
-                    return try Compiler.enter(vm, u, argBase, 1, span)
+                    return try Compiler.callFrame(vm, u, argBase, argc: 1, span)
                 }
+            case .local(let i)?:
+                return { vm in
+                    let p = vm.pointee.stack + (vm.pointee.base &+ i)
+                    guard let u = vm.pointee.closure(in: p) else { return try Compiler.call1Slow(vm, p, a0, span) }
+                    let argBase = vm.pointee.sp
+                    vm.pointee.push(try a0(vm))
+                    return try Compiler.callFrame(vm, u, argBase, argc: 1, span)
+                }
+            case nil:
+                return { vm in try Compiler.call1(vm, try callee(vm), a0, span) }
             }
-            return { vm in try Compiler.call1(vm, try callee(vm), a0, span) }
         case 2:
             let a0 = codes[0].run, a1 = codes[1].run
-            if let place {
+            switch place {
+            case .global(let g)?:
                 return { vm in
-                    let p = Compiler.slotPointer(vm, place)
-                    guard let u = Compiler.peekClosure(p, vm) else { return try Compiler.call2(vm, p.pointee, a0, a1, span) }
+                    let p = vm.pointee.globals + g
+                    guard let u = vm.pointee.closure(in: p) else { return try Compiler.call2Slow(vm, p, a0, a1, span) }
                     let pinned = Compiler.hold(u)
                     defer { if !pinned { u.release() } }
                     let argBase = vm.pointee.sp
-                    defer { vm.pointee.pop(to: argBase) }
-                    vm.pointee.push(try a0(vm))
-                    vm.pointee.push(try a1(vm))
-                    return try Compiler.enter(vm, u, argBase, 2, span)
+                    try Compiler.push(vm, a0, a1, argBase)
+                    return try Compiler.callFrame(vm, u, argBase, argc: 2, span)
                 }
+            case .local(let i)?:
+                return { vm in
+                    let p = vm.pointee.stack + (vm.pointee.base &+ i)
+                    guard let u = vm.pointee.closure(in: p) else { return try Compiler.call2Slow(vm, p, a0, a1, span) }
+                    let argBase = vm.pointee.sp
+                    try Compiler.push(vm, a0, a1, argBase)
+                    return try Compiler.callFrame(vm, u, argBase, argc: 2, span)
+                }
+            case nil:
+                return { vm in try Compiler.call2(vm, try callee(vm), a0, a1, span) }
             }
-            return { vm in try Compiler.call2(vm, try callee(vm), a0, a1, span) }
         default:
             return { vm in
                 let f = try callee(vm)
-                if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
-                    let closure = unsafeDowncast(fv, to: Closure.self)
+                if let u = vm.pointee.closure(of: f) {
                     let argBase = vm.pointee.sp
                     defer { vm.pointee.pop(to: argBase) }
                     for c in codes { vm.pointee.push(try c.run(vm)) }
-                    do { return try invoke(vm, closure, argBase: argBase, argc: codes.count) } catch { throw attachSpan(error, span) }
+                    return try Compiler.enter(vm, u, argBase, codes.count, span)
                 }
                 var values: [Value] = []
                 values.reserveCapacity(codes.count)
@@ -575,10 +604,7 @@ final class Compiler {
     /// other value: the caller takes the general path).
     @inline(__always)
     static func peekClosure(_ p: UnsafeMutablePointer<Value>, _ vm: VM) -> Unmanaged<Closure>? {
-        guard case .function(let fv) = p.pointee, type(of: fv) == Closure.self else { return nil }
-        let closure = unsafeDowncast(fv, to: Closure.self)
-        guard closure.owner == vm.pointee.owner else { return nil }
-        return Unmanaged.passUnretained(closure)
+        vm.pointee.closure(in: p)
     }
 
     /// Keeps the closure a call found in place alive for the call: retains it unless its
@@ -591,6 +617,36 @@ final class Compiler {
         return false
     }
 
+    /// Evaluates two arguments onto the stack (above `argBase`), popping the first when
+    /// the second throws.
+    @inline(__always)
+    static func push(_ vm: VM, _ a0: Code, _ a1: Code, _ argBase: Int) throws {
+        vm.pointee.push(try a0(vm))
+        do {
+            vm.pointee.push(try a1(vm))
+        } catch {
+            vm.pointee.pop(to: argBase)
+            throw error
+        }
+    }
+
+    /// Runs the closure `u` (kept alive by the caller) on the `argc` arguments pushed
+    /// from `argBase`, then pops them (on both ways out, without a `defer`, which the
+    /// compiler makes a call of its own). (The arguments are pushed by the caller's own
+    /// code: a closure passed in for that would retain their code's contexts.)
+    @inline(__always)
+    static func callFrame(_ vm: VM, _ u: Unmanaged<Closure>, _ argBase: Int, argc: Int, _ span: SourceSpan) throws -> Value {
+        let result: Value
+        do {
+            result = try enter(vm, u, argBase, argc, span)
+        } catch {
+            vm.pointee.pop(to: argBase)
+            throw error
+        }
+        vm.pointee.pop(to: argBase)
+        return result
+    }
+
     /// Runs the closure `u` (kept alive by the caller) on the `argc` arguments at `argBase`.
     @inline(__always)
     static func enter(_ vm: VM, _ u: Unmanaged<Closure>, _ argBase: Int, _ argc: Int, _ span: SourceSpan) throws -> Value {
@@ -601,14 +657,31 @@ final class Compiler {
         }
     }
 
+    /// Calls the value at `p` (not a closure of this interpreter) with no arguments.
+    @inline(never)
+    static func call0Slow(_ vm: VM, _ p: UnsafeMutablePointer<Value>, _ span: SourceSpan) throws -> Value {
+        try call0(vm, p.pointee, span)
+    }
+
+    /// Calls the value at `p` (not a closure of this interpreter) with one argument.
+    @inline(never)
+    static func call1Slow(_ vm: VM, _ p: UnsafeMutablePointer<Value>, _ a0: Code, _ span: SourceSpan) throws -> Value {
+        try call1(vm, p.pointee, a0, span)
+    }
+
+    /// Calls the value at `p` (not a closure of this interpreter) with two arguments.
+    @inline(never)
+    static func call2Slow(_ vm: VM, _ p: UnsafeMutablePointer<Value>, _ a0: Code, _ a1: Code, _ span: SourceSpan) throws -> Value {
+        try call2(vm, p.pointee, a0, a1, span)
+    }
+
     /// Calls `f` with no arguments: a closure of this interpreter runs in place.
     @inline(__always)
     static func call0(_ vm: VM, _ f: Value, _ span: SourceSpan) throws -> Value {
-        if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
-            let closure = unsafeDowncast(fv, to: Closure.self)
+        if let u = vm.pointee.closure(of: f) {
             let argBase = vm.pointee.sp
             defer { vm.pointee.pop(to: argBase) }
-            do { return try invoke(vm, closure, argBase: argBase, argc: 0) } catch { throw attachSpan(error, span) }
+            return try enter(vm, u, argBase, 0, span)
         }
         return try Compiler.callOther(vm, f, [], span)
     }
@@ -616,12 +689,11 @@ final class Compiler {
     /// Calls `f` with one argument (evaluated after `f`).
     @inline(__always)
     static func call1(_ vm: VM, _ f: Value, _ a0: Code, _ span: SourceSpan) throws -> Value {
-        if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
-            let closure = unsafeDowncast(fv, to: Closure.self)
+        if let u = vm.pointee.closure(of: f) {
             let argBase = vm.pointee.sp
             defer { vm.pointee.pop(to: argBase) }
             vm.pointee.push(try a0(vm))
-            do { return try invoke(vm, closure, argBase: argBase, argc: 1) } catch { throw attachSpan(error, span) }
+            return try enter(vm, u, argBase, 1, span)
         }
         if case .function(let fv) = f, type(of: fv) == NativeFunction.self,
            let unary = unsafeDowncast(fv, to: NativeFunction.self).unary {
@@ -640,22 +712,15 @@ final class Compiler {
     /// Calls `f` with two arguments (evaluated after `f`, in order).
     @inline(__always)
     static func call2(_ vm: VM, _ f: Value, _ a0: Code, _ a1: Code, _ span: SourceSpan) throws -> Value {
-        if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
-            let closure = unsafeDowncast(fv, to: Closure.self)
+        if let u = vm.pointee.closure(of: f) {
             let argBase = vm.pointee.sp
             defer { vm.pointee.pop(to: argBase) }
             vm.pointee.push(try a0(vm))
             vm.pointee.push(try a1(vm))
-            do { return try invoke(vm, closure, argBase: argBase, argc: 2) } catch { throw attachSpan(error, span) }
+            return try enter(vm, u, argBase, 2, span)
         }
         let x = try a0(vm)
         return try Compiler.callOther(vm, f, [x, try a1(vm)], span)
-    }
-
-    /// Whether a closure belongs to the running interpreter (else it runs on its own).
-    @inline(__always)
-    static func isMine(_ f: FunctionValue, _ vm: VM) -> Bool {
-        unsafeDowncast(f, to: Closure.self).owner == vm.pointee.owner
     }
 
     /// Calls a native function (or a closure of another interpreter).

@@ -140,37 +140,53 @@ extension Compiler {
     /// always evaluated before the right one (a local read has no side effect, and a
     /// local that a closure could change lives in a cell, not in a frame slot).
     static func arithmetic<O: IntArithmetic>(_: O.Type, _ operands: OperandShape, _ span: SourceSpan) -> Code {
-        return { vm in try Compiler.arithmetic(O.self, operands, vm, span) }
+        return operands.specialized(ArithmeticNode<O>(operands: operands, span: span)).run
     }
 
     /// Runs an arithmetic node: the int fast path inline, else the generic operator.
     /// (A switch on the shape costs a jump; it lets a statement that stores the result
     /// run the operator in its own closure, one call fewer than a node of its own.)
     @inline(__always)
-    static func arithmetic<O: IntArithmetic>(_: O.Type, _ operands: OperandShape, _ vm: VM, _ span: SourceSpan) throws -> Value {
-        try evaluate(operands, vm, ints: { O.int($0, $1).map { .int($0) } }, values: { try O.generic($0, $1, span) })
+    static func arithmetic<O: IntArithmetic, S: ShapeKind>(_: O.Type, _: S.Type, _ operands: OperandShape, _ vm: VM,
+                                                           _ span: SourceSpan) throws -> Value {
+        try evaluate(S.self, operands, vm, ints: { O.int($0, $1).map { .int($0) } }, values: { try arithmeticSlow(O.self, $0, $1, span) })
+    }
+
+    /// The generic operator, out of line: inlined, its error paths gave every node a
+    /// large stack frame and register spills on the int path too.
+    @inline(never)
+    static func arithmeticSlow<O: IntArithmetic>(_: O.Type, _ a: Value, _ b: Value, _ span: SourceSpan) throws -> Value {
+        try O.generic(a, b, span)
     }
 
     /// A comparison used as a condition, specialised on its operands' shapes (see
     /// `arithmetic`).
     static func comparison<O: IntComparison>(_: O.Type, _ operands: OperandShape, _ span: SourceSpan) -> CondCode {
-        return { vm in try Compiler.compare(O.self, operands, vm, span) }
+        return operands.specialized(ComparisonNode<O>(operands: operands, span: span)).run
     }
 
     /// Runs a comparison: the int fast path inline, else the generic operator.
     @inline(__always)
-    static func compare<O: IntComparison>(_: O.Type, _ operands: OperandShape, _ vm: VM, _ span: SourceSpan) throws -> Bool {
-        try evaluate(operands, vm, ints: { O.int($0, $1) }, values: { try O.generic($0, $1, span) })
+    static func compare<O: IntComparison, S: ShapeKind>(_: O.Type, _: S.Type, _ operands: OperandShape, _ vm: VM,
+                                                        _ span: SourceSpan) throws -> Bool {
+        try evaluate(S.self, operands, vm, ints: { O.int($0, $1) }, values: { try compareSlow(O.self, $0, $1, span) })
+    }
+
+    /// The generic comparison, out of line (see `arithmeticSlow`).
+    @inline(never)
+    static func compareSlow<O: IntComparison>(_: O.Type, _ a: Value, _ b: Value, _ span: SourceSpan) throws -> Bool {
+        try O.generic(a, b, span)
     }
 
     /// Reads a binary node's operands by shape, left first (locals in place, without a
     /// copy), and gives two ints to `ints` (nil: not handled, e.g. an overflow) and any
-    /// other pair to `values`. Inlined with both closures into each node.
+    /// other pair to `values`. Inlined with both closures into each node; `S` (the
+    /// shape's kind, a constant) leaves one case in each node, without a jump.
     @inline(__always)
-    static func evaluate<R>(_ operands: OperandShape, _ vm: VM, ints: (Int, Int) -> R?,
-                            values: (Value, Value) throws -> R) throws -> R {
+    static func evaluate<R, S: ShapeKind>(_: S.Type, _ operands: OperandShape, _ vm: VM, ints: (Int, Int) -> R?,
+                                          values: (Value, Value) throws -> R) throws -> R {
         let i = operands.i, j = operands.j, k = operands.k
-        switch operands.kind {
+        switch S.kind {
         case .localInt:
             let p = vm.pointee.stack + (vm.pointee.base &+ i)
             if case .int(let x) = p.pointee, let v = ints(x, k) { return v }
@@ -236,6 +252,43 @@ extension Compiler {
     }
 }
 
+/// A shape's kind as a type, so that a node's code is specialised on it (see
+/// `OperandShape.specialized`).
+protocol ShapeKind {
+    static var kind: OperandShape.Kind { get }
+}
+
+enum LocalIntShape: ShapeKind { static var kind: OperandShape.Kind { .localInt } }
+enum LocalLocalShape: ShapeKind { static var kind: OperandShape.Kind { .localLocal } }
+enum CodeIntShape: ShapeKind { static var kind: OperandShape.Kind { .codeInt } }
+enum CodeLocalShape: ShapeKind { static var kind: OperandShape.Kind { .codeLocal } }
+enum LocalCodeShape: ShapeKind { static var kind: OperandShape.Kind { .localCode } }
+enum CodeCodeShape: ShapeKind { static var kind: OperandShape.Kind { .codeCode } }
+
+/// A compiled condition, boxed (see `CodeBox`: a closure returned through a generic
+/// type would be wrapped in reabstraction thunks).
+struct CondBox { let run: CondCode }
+
+/// Makes a node given its shape's kind as a type (returned in a box: see `CondBox`).
+protocol ShapeSpecialized {
+    associatedtype Node
+    func make<S: ShapeKind>(_: S.Type) -> Node
+}
+
+extension OperandShape {
+    /// `maker`'s node for this shape, its code specialised on the shape's kind.
+    func specialized<M: ShapeSpecialized>(_ maker: M) -> M.Node {
+        switch kind {
+        case .localInt: return maker.make(LocalIntShape.self)
+        case .localLocal: return maker.make(LocalLocalShape.self)
+        case .codeInt: return maker.make(CodeIntShape.self)
+        case .codeLocal: return maker.make(CodeLocalShape.self)
+        case .localCode: return maker.make(LocalCodeShape.self)
+        case .codeCode: return maker.make(CodeCodeShape.self)
+        }
+    }
+}
+
 /// The nodes of one arithmetic operator, made by code specialised on its type: as an
 /// expression, stored into a local, returned, and `x op= k` with an int literal.
 struct ArithmeticKit {
@@ -263,5 +316,23 @@ struct ComparisonKit {
         cond = { Compiler.comparison(O.self, $0, $1) }
         loop = { Compiler.whileCompare(O.self, $0, $1, $2) }
         branch = { Compiler.ifCompare(O.self, $0, $1, $2, $3) }
+    }
+}
+
+/// An arithmetic node (`l op r` as a value), for one shape kind.
+struct ArithmeticNode<O: IntArithmetic>: ShapeSpecialized {
+    let operands: OperandShape, span: SourceSpan
+    func make<S: ShapeKind>(_: S.Type) -> CodeBox {
+        let operands = operands, span = span
+        return CodeBox { vm in try Compiler.arithmetic(O.self, S.self, operands, vm, span) }
+    }
+}
+
+/// A comparison as a condition, for one shape kind.
+struct ComparisonNode<O: IntComparison>: ShapeSpecialized {
+    let operands: OperandShape, span: SourceSpan
+    func make<S: ShapeKind>(_: S.Type) -> CondBox {
+        let operands = operands, span = span
+        return CondBox { vm in try Compiler.compare(O.self, S.self, operands, vm, span) }
     }
 }

@@ -286,9 +286,11 @@ extension Compiler {
         return { vm in
             let x = try item(vm)
             let idx = vm.pointee.base &+ i
-            if case .list(let l) = vm.pointee.stack[idx] {
+            if let ul = Compiler.peekList(vm.pointee.stack + idx) {
+                // Not retained: from here to the append no code runs that could store
+                // into the slot (the meter only measures).
                 try meter?.charge(MemoryMeter.footprint(x), at: span)
-                l.items.append(x)
+                ul._withUnsafeGuaranteedRef { $0.items.append(x) }
                 return .normal
             }
             let old = vm.pointee.stack[idx]
@@ -298,6 +300,9 @@ extension Compiler {
     }
 
     private func assignment(_ target: Expr, _ op: BinaryOp?, _ value: Expr, _ span: SourceSpan) -> StmtCode {
+        if let op, case .member(let obj, let name, _, let nameSpan) = target.kind {
+            return memberUpdate(obj, name, nameSpan, op, value, span)  // CompilerMembers.swift
+        }
         if op == .add, case .name(let ref) = target.kind, case .local(let i) = slot(of: ref),
            case .list(let items) = value.kind, items.count == 1 {
             return appendInPlace(local: i, items[0], span)
@@ -386,21 +391,29 @@ extension Compiler {
                     return .normal
                 }
             }
-            let o = expr(obj)
-            if op == nil {
-                let cache = MemberCache(name)
+            if case .name(let ref) = obj.kind {
+                // `st.total = v` on a captured or global map: the map is read in place
+                // (held while the value is evaluated), then the value stored.
+                let s = slot(of: ref), cache = MemberCache(name)
                 return { vm in
-                    let target = try o(vm)
+                    guard let m = Compiler.map(in: s, vm) else {
+                        let target = Compiler.read(s, vm)
+                        try Access.setMember(target, name, try v(vm), vm, nameSpan)
+                        return .normal
+                    }
                     let value = try v(vm)
-                    if case .map(let m) = target, cache.replace(m, value) { return .normal }
-                    try Access.setMember(target, name, value, vm, nameSpan)
+                    if cache.replace(m, value) { return .normal }
+                    try Access.setMember(.map(m), name, value, vm, nameSpan)
                     return .normal
                 }
             }
+            let o = expr(obj)
+            let cache = MemberCache(name)
             return { vm in
                 let target = try o(vm)
-                let old = try Access.member(target, name, vm, nameSpan)
-                try Access.setMember(target, name, try combine(old, try v(vm)), vm, nameSpan)
+                let value = try v(vm)
+                if case .map(let m) = target, cache.replace(m, value) { return .normal }
+                try Access.setMember(target, name, value, vm, nameSpan)
                 return .normal
             }
         case .index(let obj, let idx, _):
@@ -453,19 +466,12 @@ extension Compiler {
     /// `x = l op r` on a local.
     static func storeArithmetic<O: IntArithmetic>(_: O.Type, _ operands: OperandShape, local i: Int,
                                                    _ span: SourceSpan) -> StmtCode {
-        return { vm in
-            let v = try Compiler.arithmetic(O.self, operands, vm, span)
-            Machine.store(v, at: vm.pointee.stack + (vm.pointee.base &+ i))
-            return .normal
-        }
+        return operands.specialized(StoreArithmeticNode<O>(operands: operands, i: i, span: span)).run
     }
 
     /// `return l op r`.
     static func returnArithmetic<O: IntArithmetic>(_: O.Type, _ operands: OperandShape, _ span: SourceSpan) -> StmtCode {
-        return { vm in
-            vm.pointee.returnValue = try Compiler.arithmetic(O.self, operands, vm, span)
-            return .returned
-        }
+        return operands.specialized(ReturnArithmeticNode<O>(operands: operands, span: span)).run
     }
 
     /// `x += k` (also `-=`, `*=`, `%=`) with an int literal `k`, on any variable: the
@@ -498,24 +504,13 @@ extension Compiler {
     /// `while l < r { ... }` (any comparison).
     static func whileCompare<O: IntComparison>(_: O.Type, _ operands: OperandShape, _ span: SourceSpan,
                                                 _ body: @escaping StmtCode) -> StmtCode {
-        return { vm in
-            while try Compiler.compare(O.self, operands, vm, span) {
-                let f = try body(vm)
-                if f == .breakLoop { break }
-                if f == .returned { return f }
-                try tick(vm)
-            }
-            return .normal
-        }
+        return operands.specialized(WhileCompareNode<O>(operands: operands, span: span, body: body)).run
     }
 
     /// `if l < r { ... } else { ... }` (any comparison).
     static func ifCompare<O: IntComparison>(_: O.Type, _ operands: OperandShape, _ span: SourceSpan,
                                              _ then: @escaping StmtCode, _ otherwise: StmtCode?) -> StmtCode {
-        if let otherwise {
-            return { vm in try Compiler.compare(O.self, operands, vm, span) ? try then(vm) : try otherwise(vm) }
-        }
-        return { vm in try Compiler.compare(O.self, operands, vm, span) ? try then(vm) : .normal }
+        return operands.specialized(IfCompareNode<O>(operands: operands, span: span, then: then, otherwise: otherwise)).run
     }
 
     // MARK: - For loops
@@ -556,10 +551,8 @@ extension Compiler {
                 return .normal
             }
         }
-        let source = expr(iterable)
         let pairs = vars.count == 2
-        return { vm in
-            let it = try source(vm)
+        let loop: (VM, Value) throws -> Flow = { vm, it in
             @inline(__always) func bind(_ item: Value) throws {
                 if pairs {
                     let two = try Compiler.unpack(item, 2, ispan)
@@ -652,5 +645,133 @@ extension Compiler {
             }
             return .normal
         }
+        let source = expr(iterable)
+        let generic: StmtCode = { vm in try loop(vm, try source(vm)) }
+        if vars.count == 1, case .call(let callee, let args) = iterable.kind, case .name(let ref) = callee.kind,
+           ref.name == "range", case .global(let g) = slot(of: ref), (1...3).contains(args.count),
+           !args.contains(where: { $0.name != nil }), let builtin = interpreter.builtinRange {
+            return rangeLoop(builtin, global: g, args.map { expr($0.value) }, ispan, firstLocal, store0, body,
+                             generic: generic, loop: loop)
+        }
+        return generic
+    }
+
+    /// `for i in range(...)` while the global `range` holds the built-in (checked at
+    /// each run; else `generic` runs the call and pulls its stream): the arguments are
+    /// evaluated and the call counted as a step as the call would, then the loop counts
+    /// from start to end by step itself, as `RangeStream` would, without making the
+    /// stream. Arguments the built-in refuses (not ints, a zero step) get its own error.
+    private func rangeLoop(_ builtin: FunctionValue, global g: Int, _ argCodes: [Code], _ span: SourceSpan,
+                           _ firstLocal: Int?, _ store0: @escaping (VM, Value) -> Void, _ body: @escaping StmtCode,
+                           generic: @escaping StmtCode, loop: @escaping (VM, Value) throws -> Flow) -> StmtCode {
+        let argc = argCodes.count
+        let none: Code = { _ in .null }
+        let c0 = argCodes[0], c1 = argc > 1 ? argCodes[1] : none, c2 = argc > 2 ? argCodes[2] : none
+        return { vm in
+            guard case .function(let callee) = vm.pointee.globals[g], callee === builtin else { return try generic(vm) }
+            let a = try c0(vm)
+            let b = argc > 1 ? try c1(vm) : .null
+            let c = argc > 2 ? try c2(vm) : .null
+            do { try tick(vm) } catch { throw attachSpan(error, span) }
+            var start = 0, end = 0, step = 1, valid = false
+            switch argc {
+            case 1:
+                if case .int(let e) = a { end = e; valid = true }
+            case 2:
+                if case .int(let s) = a, case .int(let e) = b { start = s; end = e; valid = true }
+            default:
+                if case .int(let s) = a, case .int(let e) = b, case .int(let k) = c, k != 0 {
+                    start = s; end = e; step = k; valid = true
+                }
+            }
+            if !valid {
+                let it: Value
+                do {
+                    it = try builtin.call(Arguments(Array([a, b, c].prefix(argc))), vm.pointee.interpreter)
+                } catch {
+                    throw attachSpan(error, span)
+                }
+                return try loop(vm, it)
+            }
+            var i = start
+            if step > 0 {
+                while i < end {
+                    Compiler.bindInt(i, vm, local: firstLocal, store: store0)
+                    let f = try body(vm)
+                    if f == .breakLoop { break }
+                    if f == .returned { return f }
+                    try tick(vm)
+                    let (n, o) = i.addingReportingOverflow(step)
+                    if o { break }
+                    i = n
+                }
+            } else {
+                while i > end {
+                    Compiler.bindInt(i, vm, local: firstLocal, store: store0)
+                    let f = try body(vm)
+                    if f == .breakLoop { break }
+                    if f == .returned { return f }
+                    try tick(vm)
+                    let (n, o) = i.addingReportingOverflow(step)
+                    if o { break }
+                    i = n
+                }
+            }
+            return .normal
+        }
+    }
+}
+
+/// `x = l op r` on a local, for one shape kind (see `Compiler.storeArithmetic`).
+struct StoreArithmeticNode<O: IntArithmetic>: ShapeSpecialized {
+    let operands: OperandShape, i: Int, span: SourceSpan
+    func make<S: ShapeKind>(_: S.Type) -> StmtBox {
+        let operands = operands, i = i, span = span
+        return StmtBox { vm in
+            let v = try Compiler.arithmetic(O.self, S.self, operands, vm, span)
+            Machine.store(v, at: vm.pointee.stack + (vm.pointee.base &+ i))
+            return .normal
+        }
+    }
+}
+
+/// `return l op r`, for one shape kind.
+struct ReturnArithmeticNode<O: IntArithmetic>: ShapeSpecialized {
+    let operands: OperandShape, span: SourceSpan
+    func make<S: ShapeKind>(_: S.Type) -> StmtBox {
+        let operands = operands, span = span
+        return StmtBox { vm in
+            vm.pointee.returnValue = try Compiler.arithmetic(O.self, S.self, operands, vm, span)
+            return .returned
+        }
+    }
+}
+
+/// `while l < r { ... }`, for one shape kind.
+struct WhileCompareNode<O: IntComparison>: ShapeSpecialized {
+    let operands: OperandShape, span: SourceSpan, body: StmtCode
+    func make<S: ShapeKind>(_: S.Type) -> StmtBox {
+        let operands = operands, span = span, body = body
+        return StmtBox { vm in
+            while try Compiler.compare(O.self, S.self, operands, vm, span) {
+                let f = try body(vm)
+                if f == .breakLoop { break }
+                if f == .returned { return f }
+                try tick(vm)
+            }
+            return .normal
+        }
+    }
+}
+
+/// `if l < r { ... }`, for one shape kind.
+struct IfCompareNode<O: IntComparison>: ShapeSpecialized {
+    let operands: OperandShape, span: SourceSpan, then: StmtCode, otherwise: StmtCode?
+    func make<S: ShapeKind>(_: S.Type) -> StmtBox {
+        let operands = operands, span = span, then = then
+        if let otherwise {
+            return StmtBox { vm in try Compiler.compare(O.self, S.self, operands, vm, span) ? try then(vm) : try otherwise(vm) }
+        }
+        return StmtBox { vm in try Compiler.compare(O.self, S.self, operands, vm, span) ? try then(vm) : .normal }
     }
 }

@@ -142,6 +142,10 @@ public final class Interpreter: Runtime {
     private var regexCache: [String: Regex<AnyRegexOutput>] = [:]
     let cancelState = CancelState()
     private var runDepth = 0
+    /// The built-in `range` this interpreter was made with (nil when its capabilities
+    /// leave it out): a `for` loop over `range(...)` counts inline while the name still
+    /// holds this very function.
+    private(set) var builtinRange: FunctionValue?
 
     /// What scripts may reach outside the language (files, `env`, imports, processes).
     public let capabilities: Capabilities
@@ -170,7 +174,9 @@ public final class Interpreter: Runtime {
         vm.initialize(to: Machine(interpreter: self, owner: ObjectIdentifier(link)))
         link.interpreter = self
         Builtins.install { name, value in
-            if capabilities.allows(builtin: name) { self.define(name, value) }
+            guard capabilities.allows(builtin: name) else { return }
+            self.define(name, value)
+            if name == "range", case .function(let f) = value { self.builtinRange = f }
         }
         define("args", .list([]), doc: "the script's arguments (a list of strings)")
         if capabilities.contains(.environment) {
@@ -435,15 +441,8 @@ public final class Interpreter: Runtime {
     /// Calls a function value with one argument: a closure of this interpreter gets it
     /// pushed straight onto the value stack (no `Arguments` array per call).
     public func call(_ function: Value, with argument: Value) throws -> Value {
-        if case .function(let f) = function, type(of: f) == Closure.self {
-            let closure = unsafeDowncast(f, to: Closure.self)
-            if closure.owner == vm.pointee.owner {
-                let argBase = vm.pointee.sp
-                defer { vm.pointee.pop(to: argBase) }
-                vm.pointee.push(argument)
-                return try invoke(vm, closure, argBase: argBase, argc: 1)
-            }
-        }
+        // (The closure is kept alive by `function`, which the caller holds: not retained.)
+        if let u = vm.pointee.closure(of: function) { return try callWithOne(vm, u, argument) }
         return try callValue(vm, function, Arguments([argument]))
     }
 

@@ -27,16 +27,26 @@ final class MemberCache {
         return m.entries.values[i]
     }
 
+    /// The entry index of `name` in `m` (valid until `m` changes), or nil when it is not there.
+    @inline(__always)
+    func index(_ m: MapRef) -> Int? {
+        let i = hint
+        if i < m.entries.count, m.entries.keys[i] == name { return i }
+        return find(m)
+    }
+
+    @inline(never)
+    private func find(_ m: MapRef) -> Int? {
+        guard let i = m.entries.index(forKey: name) else { return nil }
+        hint = i
+        return i
+    }
+
     /// Replaces the value under `name` in `m` when the key is there (true); false when
     /// it is not (the caller adds it: a map that grows goes through `Access.setMember`).
     @inline(__always)
     func replace(_ m: MapRef, _ value: Value) -> Bool {
-        var i = hint
-        if i >= m.entries.count || m.entries.keys[i] != name {
-            guard let found = m.entries.index(forKey: name) else { return false }
-            hint = found
-            i = found
-        }
+        guard let i = index(m) else { return false }
         m.entries.values[i] = value
         return true
     }

@@ -1,0 +1,374 @@
+// CompilerMembers.swift: member nodes on maps: reads (`obj.name`), compound updates
+// (`obj.name += v`) and method calls (`obj.name(args)`). A variable holding the object
+// is read in place (no copy of the Value), the entry is found through the site's
+// `MemberCache` (no hashing), and a method that is a closure of this interpreter is
+// invoked directly. Anything else (host objects, natives, nil, a missing member) takes
+// the generic path, with its results and errors.
+
+/// A member site: where its object comes from, and its name.
+struct MemberSite {
+    /// The variable holding the object, read in place; nil: the object is `object`'s value.
+    let place: SlotRef?
+    /// The object's code when it is not a variable.
+    let object: Code
+    let cache: MemberCache
+    let nameSpan: SourceSpan
+    var name: String { cache.name }
+}
+
+extension Compiler {
+    /// A member site for `obj.name`.
+    func memberSite(_ obj: Expr, _ name: String, _ nameSpan: SourceSpan) -> MemberSite {
+        if case .name(let ref) = obj.kind {
+            return MemberSite(place: slot(of: ref), object: { _ in .null }, cache: MemberCache(name), nameSpan: nameSpan)
+        }
+        return MemberSite(place: nil, object: expr(obj), cache: MemberCache(name), nameSpan: nameSpan)
+    }
+
+    /// The map held by the variable at `s`, or nil. The map is retained: it stays alive
+    /// while the caller holds it, whatever the code it runs meanwhile does to the variable.
+    @inline(__always)
+    static func map(in s: SlotRef, _ vm: VM) -> MapRef? {
+        switch s {
+        case .local(let i):
+            if case .map(let m) = vm.pointee.stack[vm.pointee.base &+ i] { return m }
+        case .cell(let c):
+            if case .map(let m) = vm.pointee.cells[vm.pointee.cellBase &+ c].value { return m }
+        case .capture(let i):
+            if case .map(let m) = vm.pointee.captures[i].value { return m }
+        case .global(let g):
+            if case .map(let m) = vm.pointee.globals[g] { return m }
+        }
+        return nil
+    }
+
+    /// The value of the variable at `s` (a copy).
+    static func read(_ s: SlotRef, _ vm: VM) -> Value {
+        switch s {
+        case .local(let i): return vm.pointee.stack[vm.pointee.base &+ i]
+        case .cell(let c): return vm.pointee.cells[vm.pointee.cellBase &+ c].value
+        case .capture(let i): return vm.pointee.captures[i].value
+        case .global(let g): return vm.pointee.globals[g]
+        }
+    }
+
+    /// The map held by the variable at `s`, not retained: valid only while no code runs
+    /// that could store into the variable (nil for any other value).
+    @inline(__always)
+    static func peekMap(in s: SlotRef, _ vm: VM) -> Unmanaged<MapRef>? {
+        switch s {
+        case .local(let i): return peekMap(vm.pointee.stack + (vm.pointee.base &+ i))
+        case .cell(let c):
+            let cell = vm.pointee.cells[vm.pointee.cellBase &+ c]
+            return withUnsafeMutablePointer(to: &cell.value) { peekMap($0) }
+        case .capture(let i): return withUnsafeMutablePointer(to: &vm.pointee.captures[i].value) { peekMap($0) }
+        case .global(let g): return peekMap(vm.pointee.globals + g)
+        }
+    }
+
+    /// The map in the slot at `p`, not retained (see `peekMap(in:_:)`).
+    @inline(__always)
+    static func peekMap(_ p: UnsafeMutablePointer<Value>) -> Unmanaged<MapRef>? {
+        guard case .map(let m) = p.pointee else { return nil }
+        return Unmanaged.passUnretained(m)
+    }
+
+    /// The list in the slot at `p`, not retained (see `peekMap(in:_:)`).
+    @inline(__always)
+    static func peekList(_ p: UnsafeMutablePointer<Value>) -> Unmanaged<ListRef>? {
+        guard case .list(let l) = p.pointee else { return nil }
+        return Unmanaged.passUnretained(l)
+    }
+
+    /// Replaces the int at entry `i` of `m` with `r` (an int over an int: nothing to
+    /// release, so the slot is initialized rather than assigned).
+    @inline(__always)
+    static func replaceInt(_ m: MapRef, at i: Int, with r: Int) {
+        m.entries.values.withUnsafeMutableBufferPointer { $0.baseAddress.unsafelyUnwrapped.advanced(by: i).initialize(to: .int(r)) }
+    }
+
+    /// The closure of this interpreter under the site's name in `m`, retained (the
+    /// caller's reference keeps it alive through the call), or nil.
+    @inline(__always)
+    static func closure(in m: MapRef, _ cache: MemberCache, _ vm: VM) -> Closure? {
+        guard let i = cache.index(m) else { return nil }
+        return m.entries.values.withUnsafeBufferPointer { values in
+            vm.pointee.closure(in: values.baseAddress.unsafelyUnwrapped + i)?.takeUnretainedValue()
+        }
+    }
+
+    // MARK: - Reads
+
+    /// `obj.name` and `obj?.name`.
+    func memberRead(_ obj: Expr, _ name: String, _ optional: Bool, _ nameSpan: SourceSpan) -> Code {
+        let site = memberSite(obj, name, nameSpan)
+        let cache = site.cache
+        if let s = site.place {
+            if !optional, case .local(let slot) = s {
+                // `self.balance`, `acc.deposit` on a local: the map is read in its frame slot.
+                return { vm in
+                    let p = vm.pointee.stack + (vm.pointee.base &+ slot)
+                    if case .map(let m) = p.pointee { return cache.get(m) }
+                    return try Access.member(p.pointee, name, vm, nameSpan)
+                }
+            }
+            return { vm in
+                if let m = Compiler.map(in: s, vm) { return cache.get(m) }
+                return try Compiler.memberOther(Compiler.read(s, vm), name, optional, vm, nameSpan)
+            }
+        }
+        let o = site.object
+        return { vm in
+            let target = try o(vm)
+            if case .map(let m) = target { return cache.get(m) }
+            return try Compiler.memberOther(target, name, optional, vm, nameSpan)
+        }
+    }
+
+    /// A member of anything but a map (`?.` on nil ends the chain).
+    @inline(never)
+    static func memberOther(_ target: Value, _ name: String, _ optional: Bool, _ vm: VM, _ span: SourceSpan) throws -> Value {
+        if optional, case .null = target { throw OptionalChainNil() }
+        return try Access.member(target, name, vm, span)
+    }
+
+    // MARK: - Compound updates
+
+    /// `obj.name op= value` (`+= -= *= /= %=`). The order is the generic one: the object,
+    /// the old value, the right side, the store; on a map whose entry holds an int and a
+    /// right side that is an int, the operator's int path runs and the entry is
+    /// replaced where it is (the memory meter charged as `Access.setMember` charges).
+    func memberUpdate(_ obj: Expr, _ name: String, _ nameSpan: SourceSpan, _ op: BinaryOp,
+                      _ value: Expr, _ span: SourceSpan) -> StmtCode {
+        let site = memberSite(obj, name, nameSpan)
+        let rhs = shape(.code({ _ in .null }), operand(value, right: true))
+        let combine: (Value, Value) throws -> Value
+        switch op {
+        case .add: combine = { try Ops.addAssign($0, $1, span) }
+        case .subtract: combine = { try Ops.subtract($0, $1, span) }
+        case .multiply: combine = { try Ops.multiply($0, $1, span) }
+        case .divide: combine = { try Ops.divide($0, $1, span) }
+        default: combine = { try Ops.modulo($0, $1, span) }
+        }
+        let update = MemberUpdate(site: site, rhs: rhs, combine: combine, meter: memoryMeter)
+        switch op {
+        case .add: return Compiler.memberUpdate(AddOp.self, update)
+        case .subtract: return Compiler.memberUpdate(SubtractOp.self, update)
+        case .multiply: return Compiler.memberUpdate(MultiplyOp.self, update)
+        case .modulo: return Compiler.memberUpdate(ModuloOp.self, update)
+        default: return Compiler.memberUpdate(NoIntPath.self, update)
+        }
+    }
+
+    /// The compound update node of operator `O` (its int path inline).
+    static func memberUpdate<O: IntArithmetic>(_: O.Type, _ u: MemberUpdate) -> StmtCode {
+        let site = u.site, cache = u.site.cache, rhs = u.rhs, meter = u.meter
+        let intCharge = MemoryMeter.footprint(.int(0)) &+ site.name.utf8.count
+        if rhs.kind != .codeCode, let s = site.place {
+            // `st.count += 1`, `st.total += x`: no code runs between the read and the
+            // store, so the map is used in its variable without being retained.
+            let local = rhs.kind == .codeLocal, k = rhs.k, j = rhs.j
+            return { vm in
+                guard let um = Compiler.peekMap(in: s, vm) else {
+                    try u.other(vm, Compiler.read(s, vm))
+                    return .normal
+                }
+                return try um._withUnsafeGuaranteedRef { m in
+                    guard let i = cache.index(m), case .int(let x) = m.entries.values[i] else {
+                        try u.generic(vm, m, cache.get(m))
+                        return .normal
+                    }
+                    let y: Int
+                    if local {
+                        guard case .int(let n) = vm.pointee.stack[vm.pointee.base &+ j] else {
+                            try u.generic(vm, m, .int(x))
+                            return .normal
+                        }
+                        y = n
+                    } else {
+                        y = k
+                    }
+                    guard let r = O.int(x, y) else {
+                        try u.store(vm, m, try u.combine(.int(x), .int(y)))
+                        return .normal
+                    }
+                    try meter?.charge(intCharge, at: site.nameSpan)
+                    Compiler.replaceInt(m, at: i, with: r)
+                    return .normal
+                }
+            }
+        }
+        return { vm in
+            let m: MapRef
+            if let s = site.place {
+                guard let found = Compiler.map(in: s, vm) else {
+                    try u.other(vm, Compiler.read(s, vm))
+                    return .normal
+                }
+                m = found
+            } else {
+                let t = try site.object(vm)
+                guard case .map(let found) = t else {
+                    try u.other(vm, t)
+                    return .normal
+                }
+                m = found
+            }
+            guard let i = cache.index(m), case .int(let x) = m.entries.values[i] else {
+                try u.generic(vm, m, cache.get(m))
+                return .normal
+            }
+            // The right side may change the map: the store finds the entry again.
+            let y = try u.rhsValue(vm)
+            if case .int(let n) = y, let r = O.int(x, n) {
+                try meter?.charge(intCharge, at: site.nameSpan)
+                if cache.replace(m, .int(r)) { return .normal }
+                m.entries[site.name] = .int(r)
+                return .normal
+            }
+            try u.store(vm, m, try u.combine(.int(x), y))
+            return .normal
+        }
+    }
+}
+
+/// An operator without an int path in compound member updates (`/=`).
+enum NoIntPath: IntArithmetic {
+    @inline(__always) static func int(_ a: Int, _ b: Int) -> Int? { nil }
+    static func generic(_ a: Value, _ b: Value, _ span: SourceSpan) throws -> Value { try Ops.divide(a, b, span) }
+}
+
+/// What a compound member update node needs besides its operator.
+struct MemberUpdate {
+    let site: MemberSite
+    /// The right side (`k`: an int literal, `j`: a local, `b`: code).
+    let rhs: OperandShape
+    /// The operator as `op=` applies it (`+=` extends lists and maps in place).
+    let combine: (Value, Value) throws -> Value
+    let meter: MemoryMeter?
+
+    /// The right side's value.
+    @inline(__always)
+    func rhsValue(_ vm: VM) throws -> Value {
+        switch rhs.kind {
+        case .codeInt: return .int(rhs.k)
+        case .codeLocal: return vm.pointee.stack[vm.pointee.base &+ rhs.j]
+        default: return try rhs.b(vm)
+        }
+    }
+
+    /// The update of a map entry that is not an int (or missing: `old` is nil).
+    @inline(never)
+    func generic(_ vm: VM, _ m: MapRef, _ old: Value) throws {
+        let y = try rhsValue(vm)
+        try store(vm, m, try combine(old, y))
+    }
+
+    /// Stores `new` under the name in `m`, as `Access.setMember` does.
+    @inline(never)
+    func store(_ vm: VM, _ m: MapRef, _ new: Value) throws {
+        try MemoryMeter.charge(vm, storing: new, extra: site.name.utf8.count, site.nameSpan)
+        if site.cache.replace(m, new) { return }
+        m.entries[site.name] = new
+    }
+
+    /// The update of a member of anything but a map (host objects; errors for the rest).
+    @inline(never)
+    func other(_ vm: VM, _ target: Value) throws {
+        let old = try Access.member(target, site.name, vm, site.nameSpan)
+        let y = try rhsValue(vm)
+        try Access.setMember(target, site.name, try combine(old, y), vm, site.nameSpan)
+    }
+}
+
+// MARK: - Method calls
+
+extension Compiler {
+    /// `obj.name(args)` with positional arguments: the callee is found through the
+    /// site's cache without copying it out of the map; a closure of this interpreter is
+    /// invoked directly (held by this call, so it stays alive even when the call replaces
+    /// `obj.name` or `obj`). Natives, host objects and non-functions go through
+    /// `call0`/`call1`/`call2`/`callOther`, as any call does.
+    func methodCall(_ obj: Expr, _ name: String, _ optional: Bool, _ nameSpan: SourceSpan,
+                    _ args: [CallArgument], _ span: SourceSpan) -> Code {
+        let site = memberSite(obj, name, nameSpan)
+        let codes = args.map { CodeBox(run: expr($0.value)) }
+        switch codes.count {
+        case 0:
+            return { vm in
+                var f = Value.null
+                let closure = try Compiler.method(vm, site, optional, &f)
+                guard let closure else { return try Compiler.call0(vm, f, span) }
+                let argBase = vm.pointee.sp
+                defer { vm.pointee.pop(to: argBase) }
+                do { return try invoke(vm, closure, argBase: argBase, argc: 0) } catch { throw attachSpan(error, span) }
+            }
+        case 1:
+            let a0 = codes[0].run
+            return { vm in
+                var f = Value.null
+                let closure = try Compiler.method(vm, site, optional, &f)
+                guard let closure else { return try Compiler.call1(vm, f, a0, span) }
+                let argBase = vm.pointee.sp
+                defer { vm.pointee.pop(to: argBase) }
+                vm.pointee.push(try a0(vm))
+                do { return try invoke(vm, closure, argBase: argBase, argc: 1) } catch { throw attachSpan(error, span) }
+            }
+        case 2:
+            let a0 = codes[0].run, a1 = codes[1].run
+            return { vm in
+                var f = Value.null
+                let closure = try Compiler.method(vm, site, optional, &f)
+                guard let closure else { return try Compiler.call2(vm, f, a0, a1, span) }
+                let argBase = vm.pointee.sp
+                defer { vm.pointee.pop(to: argBase) }
+                vm.pointee.push(try a0(vm))
+                vm.pointee.push(try a1(vm))
+                do { return try invoke(vm, closure, argBase: argBase, argc: 2) } catch { throw attachSpan(error, span) }
+            }
+        default:
+            return { vm in
+                var f = Value.null
+                let closure = try Compiler.method(vm, site, optional, &f)
+                guard let closure else {
+                    var values: [Value] = []
+                    values.reserveCapacity(codes.count)
+                    for c in codes { values.append(try c.run(vm)) }
+                    return try Compiler.callOther(vm, f, values, span)
+                }
+                let argBase = vm.pointee.sp
+                defer { vm.pointee.pop(to: argBase) }
+                for c in codes { vm.pointee.push(try c.run(vm)) }
+                do { return try invoke(vm, closure, argBase: argBase, argc: codes.count) } catch { throw attachSpan(error, span) }
+            }
+        }
+    }
+
+    /// The callee of a method call: a closure of this interpreter found in a map
+    /// (retained), or nil and `other` set to the member's value for the generic call.
+    @inline(__always)
+    static func method(_ vm: VM, _ site: MemberSite, _ optional: Bool, _ other: inout Value) throws -> Closure? {
+        let cache = site.cache
+        if let s = site.place {
+            // The map is used in its variable, not retained: no code runs until the
+            // closure found in it is retained.
+            guard let um = Compiler.peekMap(in: s, vm) else {
+                other = try memberOther(Compiler.read(s, vm), site.name, optional, vm, site.nameSpan)
+                return nil
+            }
+            return um._withUnsafeGuaranteedRef { m in
+                if let c = Compiler.closure(in: m, cache, vm) { return c }
+                other = cache.get(m)
+                return nil
+            }
+        }
+        let t = try site.object(vm)
+        guard case .map(let m) = t else {
+            other = try memberOther(t, site.name, optional, vm, site.nameSpan)
+            return nil
+        }
+        if let c = Compiler.closure(in: m, cache, vm) { return c }
+        other = cache.get(m)
+        return nil
+    }
+}
