@@ -190,13 +190,14 @@ final class Compiler {
             texts.copy(0, to: out)
             var part = 0
             while part < parts.count {
-                let v = try parts.run(part, vm)
                 let after = texts.count(part &+ 1)
-                if case .int(let n) = v, k &+ 20 &+ after <= room {
+                // (A switch on the value as it comes: no copy of it for each test.)
+                switch try parts.run(part, vm) {
+                case .int(let n) where k &+ 20 &+ after <= room:
                     k &+= DecimalText.write(n, to: out + k)
-                } else if case .string(let s) = v, k &+ s.utf8.count &+ after <= room {
+                case .string(let s) where k &+ s.utf8.count &+ after <= room:
                     k &+= UTF8Bytes.copy(s, to: out + k)
-                } else {
+                case let v:
                     // The rest in a String (the size check of `appendDisplay` applies).
                     var text = UTF8Bytes.string(out, count: k)
                     try appendDisplay(v, to: &text, span)

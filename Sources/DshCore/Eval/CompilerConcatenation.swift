@@ -37,6 +37,14 @@ extension Compiler {
         }
     }
 
+    /// The UTF-8 size of the string in the slot at `p`, or nil when it holds no string
+    /// (read in place: no copy of the string).
+    @inline(__always)
+    static func stringCount(_ p: UnsafeMutablePointer<Value>) -> Int? {
+        if case .string(let s) = p.pointee { return s.utf8.count }
+        return nil
+    }
+
     /// The concatenation node of `l + r` (see `isConcatenation`). Chains of two and
     /// three operands (the common ones) have nodes of their own, with their closures and
     /// spans captured one by one (no array read, no span copied per run).
@@ -50,9 +58,10 @@ extension Compiler {
             let c0 = expr(operands[0].0), c1 = expr(operands[1].0), s1 = spans[1]
             return { vm in
                 let v0 = try c0(vm)
-                guard case .string(let a) = v0 else { return try Ops.add(v0, try c1(vm), s1) }
+                guard case .string = v0 else { return try Ops.add(v0, try c1(vm), s1) }
                 let v1 = try c1(vm)
-                guard case .string(let b) = v1 else { return try Ops.add(v0, v1, s1) }
+                guard case .string = v1 else { return try Ops.add(v0, v1, s1) }
+                guard case .string(let a) = consume v0, case .string(let b) = consume v1 else { preconditionFailure() }
                 let n = try Concatenation.grow(a.utf8.count, b, s1)
                 return .string(Concatenation.join(a, b, total: n))
             }
@@ -61,16 +70,19 @@ extension Compiler {
             let s1 = spans[1], s2 = spans[2]
             return { vm in
                 let v0 = try c0(vm)
-                guard case .string(let a) = v0 else {
+                guard case .string = v0 else {
                     return try Ops.add(try Ops.add(v0, try c1(vm), s1), try c2(vm), s2)
                 }
                 let v1 = try c1(vm)
-                guard case .string(let b) = v1 else { return try Ops.add(try Ops.add(v0, v1, s1), try c2(vm), s2) }
+                guard case .string = v1 else { return try Ops.add(try Ops.add(v0, v1, s1), try c2(vm), s2) }
+                // (Moved out of the values: no copy of each string and no release of each value.)
+                guard case .string(let a) = consume v0, case .string(let b) = consume v1 else { preconditionFailure() }
                 let ab = try Concatenation.grow(a.utf8.count, b, s1)
                 let v2 = try c2(vm)
-                guard case .string(let c) = v2 else {
+                guard case .string = v2 else {
                     return try Ops.add(.string(Concatenation.join(a, b, total: ab)), v2, s2)
                 }
+                guard case .string(let c) = consume v2 else { preconditionFailure() }
                 let n = try Concatenation.grow(ab, c, s2)
                 return .string(Concatenation.join(a, b, c, total: n))
             }

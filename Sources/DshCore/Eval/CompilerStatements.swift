@@ -356,14 +356,17 @@ extension Compiler {
                 return { vm in
                     let rhs = try v(vm)
                     let idx = vm.pointee.base &+ i
-                    if case .string(var s) = vm.pointee.stack[idx], case .string(let tail) = rhs,
-                       s.utf8.count &+ tail.utf8.count <= SizeLimits.maxBytes {
-                        // Drop the slot's reference first so `s` is unique and grows in
-                        // place (amortised O(1)) instead of being copied on every `+=`.
-                        try meter?.charge(tail.utf8.count, building: s.utf8.count &+ tail.utf8.count, at: span)
-                        vm.pointee.stack[idx] = .null
+                    if case .string(let tail) = rhs, let count = Compiler.stringCount(vm.pointee.stack + idx),
+                       count &+ tail.utf8.count <= SizeLimits.maxBytes {
+                        try meter?.charge(tail.utf8.count, building: count &+ tail.utf8.count, at: span)
+                        // Move the string out of its slot so it is unique and grows in
+                        // place (amortised O(1)) instead of being copied on every `+=`,
+                        // without a retain and release of it (nothing between the move and
+                        // the store can throw).
+                        let p = vm.pointee.stack + idx
+                        guard case .string(var s) = p.move() else { preconditionFailure("not a string") }
                         s += tail
-                        vm.pointee.stack[idx] = .string(s)
+                        p.initialize(to: .string(s))
                         return .normal
                     }
                     let old = vm.pointee.stack[idx]
