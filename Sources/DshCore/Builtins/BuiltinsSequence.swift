@@ -129,11 +129,7 @@ extension Builtins {
         }
         if case .stream(let source) = args.at(0) {
             // The common case, without the general pipeline's buffer.
-            let cursor = Cursor(stream: source)
-            return .stream(LazyStream(label: "map", sources: [cursor]) { rt in
-                guard let x = try source.next(rt) else { return nil }
-                return try call1(rt, f, x)
-            })
+            return .stream(MapStream(source, f))
         }
         return try pipeline(args.at(0), "map", rt) { x, rt, out in
             out.append(try call1(rt, f, x)); return true
@@ -589,6 +585,39 @@ extension Builtins {
         case .bytes(let b): return .bytes(b.reversed())
         case let v: return .list(try Seq.array(v, "reverse", rt).reversed())
         }
+    }
+}
+
+/// `map(stream, f)`: pulls an item of the source and calls `f` on it, in one class (no
+/// pull closure, as a `LazyStream` has). Its end, an error or `close` closes the source.
+final class MapStream: StreamValue {
+    /// (A constant, read without retaining it for each pull; `closed` says it is done.)
+    private let source: StreamValue
+    private let function: Value
+    private var closed = false
+
+    init(_ source: StreamValue, _ function: Value) {
+        self.source = source
+        self.function = function
+        super.init(label: "map")
+    }
+
+    override func next(_ runtime: any Runtime) throws -> Value? {
+        if closed { return nil }
+        do {
+            if let x = try source.next(runtime) { return try runtime.call(function, with: x) }
+        } catch {
+            close()
+            throw error
+        }
+        close()
+        return nil
+    }
+
+    override func close() {
+        if closed { return }
+        closed = true
+        source.close()
     }
 }
 

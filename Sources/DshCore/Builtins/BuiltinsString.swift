@@ -42,30 +42,36 @@ extension Builtins {
             var allStrings = true
             for x in items {
                 guard case .string(let s) = x else { allStrings = false; break }
-                try SizeLimits.checkSum(total, s.utf8.count, limit: SizeLimits.maxBytes, "join: result")
-                total += s.utf8.count
+                // (No overflow: both are at most the limit.)
+                total &+= s.utf8.count
+                if total > SizeLimits.maxBytes { throw SizeLimits.tooLarge("join: result", SizeLimits.maxBytes) }
             }
             if allStrings {
                 try rt.reserveMemory(forNew: total)
+                if total == 0 { return .string("") }
                 // Copy the UTF-8 bytes straight into the result's buffer (String.append
                 // costs far more per short piece).
-                let sepBytes = Array(sep.utf8)
-                // (No nested function: one that captured `k` made every piece pay a dynamic
-                // exclusivity check.)
-                return .string(String(unsafeUninitializedCapacity: total) { buf in
-                    let out = buf.baseAddress!
-                    var k = 0
-                    for (i, x) in items.enumerated() {
-                        if i > 0 { for b in sepBytes { out[k] = b; k &+= 1 } }
-                        guard case .string(var s) = x else { continue }
-                        k &+= s.withUTF8 { src in
-                            if let base = src.baseAddress, src.count > 0 {
-                                (out + k).update(from: base, count: src.count)
+                var sepText = sep
+                return .string(sepText.withUTF8 { sepBytes in
+                    String(unsafeUninitializedCapacity: total) { buf in
+                        let out = buf.baseAddress!
+                        let sepCount = sepBytes.count
+                        var k = 0
+                        items.withUnsafeBufferPointer { values in
+                            for i in values.indices {
+                                if i > 0 && sepCount > 0 {
+                                    if sepCount == 1 {
+                                        out[k] = sepBytes[0]
+                                    } else {
+                                        (out + k).update(from: sepBytes.baseAddress!, count: sepCount)
+                                    }
+                                    k &+= sepCount
+                                }
+                                if case .string(let s) = values[i] { k &+= UTF8Bytes.copy(s, to: out + k) }
                             }
-                            return src.count
                         }
+                        return k
                     }
-                    return k
                 })
             }
         }
@@ -297,21 +303,37 @@ enum StringSearch {
         var sep = sep
         s.withUTF8 { hay in
             sep.withUTF8 { needle in
-                var start = 0
-                var i = 0
                 let n = needle.count, h = hay.count
                 let first = needle[0]
-                while i + n <= h, parts.count < limit {
-                    if parts.count >= SizeLimits.maxItems { tooMany = true; return }
-                    if hay[i] == first && (n == 1 || memcmpEqual(hay, i, needle)) {
-                        parts.append(wrap(String(decoding: UnsafeBufferPointer(rebasing: hay[start..<i]), as: UTF8.self)))
-                        i += n
+                guard let base = hay.baseAddress else {
+                    parts.append(wrap(""))
+                    return
+                }
+                var start = 0
+                var i = 0
+                if n == 1 {
+                    // One byte: scan for it alone.
+                    while i < h, parts.count < limit {
+                        if parts.count >= SizeLimits.maxItems { tooMany = true; return }
+                        while i < h && base[i] != first { i &+= 1 }
+                        if i == h { break }
+                        parts.append(wrap(UTF8Bytes.string(base + start, count: i &- start)))
+                        i &+= 1
                         start = i
-                    } else {
-                        i += 1
+                    }
+                } else {
+                    while i + n <= h, parts.count < limit {
+                        if parts.count >= SizeLimits.maxItems { tooMany = true; return }
+                        if hay[i] == first && memcmpEqual(hay, i, needle) {
+                            parts.append(wrap(UTF8Bytes.string(base + start, count: i &- start)))
+                            i += n
+                            start = i
+                        } else {
+                            i += 1
+                        }
                     }
                 }
-                parts.append(wrap(String(decoding: UnsafeBufferPointer(rebasing: hay[start..<h]), as: UTF8.self)))
+                parts.append(wrap(UTF8Bytes.string(base + start, count: h &- start)))
             }
         }
         if tooMany { throw SizeLimits.tooLarge("split: result", SizeLimits.maxItems) }

@@ -54,49 +54,74 @@ private func plural(_ n: Int, _ word: String) -> String { n == 1 ? "1 \(word)" :
 
 /// Runs a closure whose `argc` arguments are at `argBase...` (the caller pops them).
 /// With `checkMissing`, parameters holding `missingArgument` take their defaults.
+///
+/// In order: too many arguments, the call depth and the native stack, a step (`tick`);
+/// then the frame is set up and the body runs. The common case (no defaults to fill,
+/// a function without cells or defers) is a straight path; everything else is out of line.
 @inline(__always)
 func invoke(_ vm: VM, _ closure: Closure, argBase: Int, argc: Int, checkMissing: Bool = false) throws -> Value {
     let proto = closure.proto
-    if argc > proto.paramCount {
-        throw DshError.runtime("\(proto.name)() takes \(plural(proto.paramCount, "argument")) but \(argc) were given")
-    }
-    vm.pointee.depth &+= 1
-    defer { vm.pointee.depth &-= 1 }
+    if _slowPath(argc > proto.paramCount) { throw tooManyArguments(proto, argc) }
+    let depth = vm.pointee.depth &+ 1
     // The native stack is measured every 16 levels only: any deeper call passes through
     // a checked level first, and 15 levels of frames fit well inside the margin.
-    if vm.pointee.depth > vm.pointee.maxDepth || (vm.pointee.depth & 15 == 0 && NativeStack.here() < vm.pointee.stackLimit) {
-        throw DshError.runtime("stack overflow: too many nested calls")
+    if _slowPath(depth > vm.pointee.maxDepth) || (depth & 15 == 0 && NativeStack.here() < vm.pointee.stackLimit) {
+        throw stackOverflow()
     }
     try tick(vm)
+    vm.pointee.depth = depth
     let top = argBase &+ proto.slotCount
-    if top > vm.pointee.stackCapacity { vm.pointee.growStack(top) }
+    if _slowPath(top > vm.pointee.stackCapacity) { vm.pointee.growStack(top) }
     let savedBase = vm.pointee.base
     vm.pointee.base = argBase
     vm.pointee.sp = top
-    defer { vm.pointee.base = savedBase }
     do {
-        if argc < proto.paramCount || checkMissing {
+        if _slowPath(argc != proto.paramCount || checkMissing) {
             try fillDefaults(vm, closure, argc: argc)
         }
+        let result: Value
         if proto.isPlain {
-            if let e = proto.returnedExpr { return try e.run(vm) }
-            _ = try proto.body(vm)
+            result = try runBody(vm, proto)
         } else if proto.capturesOnly {
             let savedCaptures = vm.pointee.captures
             vm.pointee.captures = closure.capturedCells
             defer { vm.pointee.captures = savedCaptures }
-            if let e = proto.returnedExpr { return try e.run(vm) }
-            _ = try proto.body(vm)
+            result = try runBody(vm, proto)
         } else {
             try invokeSlow(vm, closure)
+            result = vm.pointee.takeReturnValue()
         }
+        vm.pointee.base = savedBase
+        vm.pointee.depth = depth &- 1
+        return result
     } catch {
+        vm.pointee.base = savedBase
+        vm.pointee.depth = depth &- 1
         throw leaving(proto, error)
     }
-    // Move the result out (no copy), leaving `.null` behind.
-    var result = Value.null
-    swap(&result, &vm.pointee.returnValue)
-    return result
+}
+
+/// Runs the body of a function without cells or defers in its frame; returns its value.
+@inline(__always)
+private func runBody(_ vm: VM, _ proto: FunctionProto) throws -> Value {
+    if proto.returnsExpr {
+        if proto.hasLead, try proto.lead(vm) != .normal { return vm.pointee.takeReturnValue() }
+        return try proto.returned(vm)
+    }
+    _ = try proto.body(vm)
+    return vm.pointee.takeReturnValue()
+}
+
+/// "f() takes N arguments but M were given".
+@inline(never)
+func tooManyArguments(_ proto: FunctionProto, _ argc: Int) -> DshError {
+    DshError.runtime("\(proto.name)() takes \(plural(proto.paramCount, "argument")) but \(argc) were given")
+}
+
+/// The error of a call past the depth limit or the native stack's margin.
+@inline(never)
+func stackOverflow() -> DshError {
+    DshError.runtime("stack overflow: too many nested calls")
 }
 
 /// Default values are evaluated in the callee's scope (the resolver's): a variable of an
@@ -201,6 +226,24 @@ func runDefers(_ vm: VM, down mark: Int, after error: (any Error)?) throws {
     if let firstError { throw firstError }
 }
 
+/// Runs the closure `u` (kept alive by the caller) on one argument pushed onto the
+/// stack (no `Arguments` array), then pops its frame: what natives calling a function
+/// per item (`map`, `filter`, sort keys) come to through `Runtime.call(_:with:)`.
+@inline(__always)
+func callWithOne(_ vm: VM, _ u: Unmanaged<Closure>, _ argument: Value) throws -> Value {
+    let argBase = vm.pointee.sp
+    vm.pointee.push(argument)
+    let result: Value
+    do {
+        result = try u._withUnsafeGuaranteedRef { try invoke(vm, $0, argBase: argBase, argc: 1) }
+    } catch {
+        vm.pointee.pop(to: argBase)
+        throw error
+    }
+    vm.pointee.pop(to: argBase)
+    return result
+}
+
 /// Calls any function value with prepared arguments (natives, closures, named args).
 func callValue(_ vm: VM, _ callee: Value, _ args: Arguments) throws -> Value {
     guard case .function(let f) = callee else {
@@ -221,7 +264,7 @@ func callClosure(_ vm: VM, _ closure: Closure, _ args: Arguments) throws -> Valu
     let argBase = vm.pointee.sp
     defer { vm.pointee.pop(to: argBase) }
     if args.positional.count > proto.paramCount {
-        throw DshError.runtime("\(proto.name)() takes \(plural(proto.paramCount, "argument")) but \(args.positional.count) were given")
+        throw tooManyArguments(proto, args.positional.count)
     }
     for v in args.positional { vm.pointee.push(v) }
     if args.named.isEmpty {

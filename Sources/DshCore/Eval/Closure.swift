@@ -24,9 +24,16 @@ final class FunctionProto {
     /// (Constants, like every field a call reads: a call then borrows them from the
     /// prototype instead of retaining them for fear that they change meanwhile.)
     let body: StmtCode
-    /// When the body is a single `return e` (a lambda `x => e`): the code of `e`, which a
-    /// call runs directly instead of storing and reloading the machine's return value.
-    let returnedExpr: CodeBox?
+    /// When the body ends with `return e` in a function without cells or defers
+    /// (`returnsExpr`): the code of `e`, which a call evaluates directly instead of
+    /// storing and reloading the machine's return value, after running the statements
+    /// before it (`lead`, when `hasLead`): a lead that returns (`if n < 2 { return n }`)
+    /// leaves its value in the machine as usual. (Not Optionals: a call would retain an
+    /// optional closure's context before running it.)
+    let returned: Code
+    let returnsExpr: Bool
+    let lead: StmtCode
+    let hasLead: Bool
     /// One line of help (its signature).
     let signature: String
 
@@ -37,7 +44,7 @@ final class FunctionProto {
     let capturesOnly: Bool
 
     init(node: FunctionNode, defaults: [Code?], captures: [CompiledCapture], body: @escaping StmtCode,
-         returnedExpr: CodeBox? = nil) {
+         returnedExpr: CodeBox? = nil, lead: StmtBox? = nil) {
         name = node.name
         paramNames = node.params.map(\.name)
         self.defaults = defaults
@@ -49,7 +56,12 @@ final class FunctionProto {
         }
         self.captures = captures
         self.body = body
-        self.returnedExpr = returnedExpr
+        // (`if let`, not `??`: a closure passed through a generic function comes back
+        // wrapped in reabstraction thunks, two more calls on every run.)
+        if let returnedExpr { returned = returnedExpr.run } else { returned = { _ in .null } }
+        returnsExpr = returnedExpr != nil
+        if let lead { self.lead = lead.run } else { self.lead = { _ in .normal } }
+        hasLead = lead != nil
         hasDefer = node.hasDefer
         paramCount = paramNames.count
         isPlain = FunctionProto.isPlain(node, captures)

@@ -69,17 +69,33 @@ final class Compiler {
             case .enclosingCapture(let i): return .capture(i)
             }
         }
-        if node.body.count == 1, case .returnValue(let e?) = node.body[0].kind {
-            // `fn f(x) { return e }` and `x => e`: `e` is compiled once, as the body (what
-            // the `return` statement compiles to) and, for a plain function, as the
-            // expression a call evaluates directly.
+        if FunctionProto.isPlain(node, []), let last = node.body.last, case .returnValue(let e?) = last.kind {
+            // A function without cells or defers that ends with `return e` (`x => e`,
+            // `fn f(n) { if n < 2 { return n }; return f(n - 1) + f(n - 2) }`): a call runs
+            // the statements before it (`lead`), then evaluates `e` directly instead of
+            // storing and reloading the machine's return value. `e` is compiled once; the
+            // whole body (lead, then what the `return` statement compiles to) is kept for
+            // any other runner.
+            // (The lead in a box: an Optional closure would be wrapped in reabstraction thunks.)
+            let leadBox = node.body.count > 1 ? StmtBox(run: block(Array(node.body.dropLast()))) : nil
             let c = expr(e)
-            let body: StmtCode = { vm in
-                vm.pointee.returnValue = try c(vm)
-                return .returned
+            let body: StmtCode
+            if let leadBox {
+                let lead = leadBox.run
+                body = { vm in
+                    let f = try lead(vm)
+                    if f != .normal { return f }
+                    vm.pointee.returnValue = try c(vm)
+                    return .returned
+                }
+            } else {
+                body = { vm in
+                    vm.pointee.returnValue = try c(vm)
+                    return .returned
+                }
             }
             return FunctionProto(node: node, defaults: defaults, captures: captures, body: body,
-                                 returnedExpr: FunctionProto.isPlain(node, []) ? CodeBox(run: c) : nil)
+                                 returnedExpr: CodeBox(run: c), lead: leadBox)
         }
         return FunctionProto(node: node, defaults: defaults, captures: captures, body: block(node.body))
     }
@@ -116,7 +132,7 @@ final class Compiler {
         case .string(let s):
             if out.utf8.count &+ s.utf8.count > SizeLimits.maxBytes { throw tooLong(span) }
             out += s
-        case .int(let n): out += String(n)
+        case .int(let n): out += DecimalText.string(n)
         default:
             let text = v.displayString
             if out.utf8.count &+ text.utf8.count > SizeLimits.maxBytes { throw tooLong(span) }
@@ -129,48 +145,18 @@ final class Compiler {
         failure(SizeLimits.tooLarge("string", SizeLimits.maxBytes).message, span)
     }
 
-    /// `pre`, the decimal digits of `n`, then `post`, written into one stack buffer and
-    /// made a string once (at most 40 bytes of text: short results stay inline strings).
-    static func interpolate(_ pre: [UInt8], _ n: Int, _ post: [UInt8]) -> String {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buf in
-            var k = 0
-            for b in pre { buf[k] = b; k &+= 1 }
-            k = writeDecimal(n, buf, at: k)
-            for b in post { buf[k] = b; k &+= 1 }
-            return string(buf, count: k)
-        }
-    }
-
-    /// Writes the decimal digits of `n` at `buf[k...]` (room for 20 bytes needed);
-    /// returns the index after them.
-    @inline(__always)
-    static func writeDecimal(_ n: Int, _ buf: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
-        var k = start
-        if n < 0 { buf[k] = UInt8(ascii: "-"); k &+= 1 }
-        var mag = n.magnitude
-        var digits = 1
-        var t = mag
-        while t >= 10 { t /= 10; digits &+= 1 }
-        var j = k &+ digits
-        k = j
-        repeat {
-            j &-= 1
-            buf[j] = UInt8(truncatingIfNeeded: mag % 10) &+ UInt8(ascii: "0")
-            mag /= 10
-        } while mag != 0
-        return k
-    }
-
-    /// The first `count` bytes of `buf` as a string. Not `String(decoding:)`: that
-    /// validates the UTF-8 (~150 instructions for a short one); this initializer makes a
-    /// result of up to 15 ASCII bytes a small string after a single ASCII mask test
-    /// (longer results are validated as usual).
-    @inline(__always)
-    static func string(_ buf: UnsafeMutableBufferPointer<UInt8>, count k: Int) -> String {
-        let src = buf.baseAddress!
-        return String(unsafeUninitializedCapacity: k) { dst in
-            dst.baseAddress!.update(from: src, count: k)
-            return k
+    /// `pre`, the decimal digits of `n`, then `post`, written straight into the new
+    /// string (its size is known first: up to 15 bytes it is a small string).
+    static func interpolate(_ texts: LiteralTexts, _ n: Int) -> String {
+        let digits = DecimalText.count(n)
+        let pre = texts.count(0)
+        let total = pre &+ digits &+ texts.count(1)
+        return String(unsafeUninitializedCapacity: total) { buf in
+            let out = buf.baseAddress!
+            texts.copy(0, to: out)
+            DecimalText.write(n, length: digits, to: out + pre)
+            texts.copy(1, to: out + (pre &+ digits))
+            return total
         }
     }
 
@@ -178,53 +164,52 @@ final class Compiler {
     /// string; a longer result continues in a `String`.
     static let interpolationBuffer = 256
 
-    /// An interpolation of several parts: texts[k] precedes the value of codes[k], the
+    /// An interpolation of several parts: text k precedes the value of part k, the
     /// last text follows the last value. Ints and strings are written into one stack
-    /// buffer and made a string once (no `String(n)` and no appends that regrow a
-    /// string); another value, or a result longer than the buffer, continues in a
-    /// `String` from where the buffer ended.
-    static func interpolate(_ vm: VM, _ texts: [String], _ textBytes: [[UInt8]], _ codes: [CodeBox],
-                            _ span: SourceSpan) throws -> String {
+    /// buffer (texts and strings copied whole, digits two at a time) and made a string
+    /// once (no `String(n)` and no appends that regrow a string); another value, or a
+    /// result longer than the buffer, continues in a `String` from where the buffer ended.
+    static func interpolate<P: InterpolationParts>(_ vm: VM, _ texts: LiteralTexts, _ parts: P,
+                                                   _ span: SourceSpan) throws -> String {
         /// Appends the parts from `part` on to `out`.
         func rest(_ out: inout String, from part: Int) throws {
-            for p in part..<codes.count {
-                try appendDisplay(try codes[p].run(vm), to: &out, span)
-                out += texts[p &+ 1]
+            for p in part..<parts.count {
+                try appendDisplay(try parts.run(p, vm), to: &out, span)
+                out += texts.strings[p &+ 1]
             }
         }
-        if textBytes[0].count > interpolationBuffer {
-            var out = texts[0]
+        if texts.count(0) > interpolationBuffer {
+            var out = texts.strings[0]
             try rest(&out, from: 0)
             return out
         }
         return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: interpolationBuffer) { buf in
             let room = buf.count
-            var k = 0
-            for b in textBytes[0] { buf[k] = b; k &+= 1 }
+            let out = buf.baseAddress!
+            var k = texts.count(0)
+            texts.copy(0, to: out)
             var part = 0
-            while part < codes.count {
-                let v = try codes[part].run(vm)
-                let after = textBytes[part &+ 1]
-                if case .int(let n) = v, k &+ 20 &+ after.count <= room {
-                    k = writeDecimal(n, buf, at: k)
-                } else if case .string(var s) = v, k &+ s.utf8.count &+ after.count <= room {
-                    k = s.withUTF8 { bytes in
-                        var j = k
-                        for b in bytes { buf[j] = b; j &+= 1 }
-                        return j
-                    }
-                } else {
+            while part < parts.count {
+                let after = texts.count(part &+ 1)
+                // (A switch on the value as it comes: no copy of it for each test.)
+                switch try parts.run(part, vm) {
+                case .int(let n) where k &+ 20 &+ after <= room:
+                    k &+= DecimalText.write(n, to: out + k)
+                case .string(let s) where k &+ s.utf8.count &+ after <= room:
+                    k &+= UTF8Bytes.copy(s, to: out + k)
+                case let v:
                     // The rest in a String (the size check of `appendDisplay` applies).
-                    var out = string(buf, count: k)
-                    try appendDisplay(v, to: &out, span)
-                    out += texts[part &+ 1]
-                    try rest(&out, from: part &+ 1)
-                    return out
+                    var text = UTF8Bytes.string(out, count: k)
+                    try appendDisplay(v, to: &text, span)
+                    text += texts.strings[part &+ 1]
+                    try rest(&text, from: part &+ 1)
+                    return text
                 }
-                for b in after { buf[k] = b; k &+= 1 }
+                texts.copy(part &+ 1, to: out + k)
+                k &+= after
                 part &+= 1
             }
-            return string(buf, count: k)
+            return UTF8Bytes.string(out, count: k)
         }
     }
 
@@ -250,15 +235,15 @@ final class Compiler {
             // Short results stay small (inline) strings; only reserve for longer ones.
             let estimate = texts.reduce(0) { $0 + $1.utf8.count } + 8 * codes.count
             let reserve = estimate > 15 ? estimate : 0
+            let literals = LiteralTexts(texts)
             if codes.count == 1 {
                 let pre = texts[0], post = texts[1], c = codes[0].run
-                let preBytes = Array(pre.utf8), postBytes = Array(post.utf8)
-                let direct = preBytes.count + postBytes.count <= 40
+                let direct = literals.count(0) + literals.count(1) <= 40
                 let meter = memoryMeter
                 return { vm in
                     let v = try c(vm)
                     if direct, case .int(let n) = v {
-                        return .string(Compiler.interpolate(preBytes, n, postBytes))
+                        return .string(Compiler.interpolate(literals, n))
                     }
                     var out = pre
                     if reserve > 0 { out.reserveCapacity(reserve) }
@@ -269,13 +254,32 @@ final class Compiler {
                 }
             }
             // Constants for the closure (capturing the `var`s would box them: a dynamic
-            // exclusivity check and a retain of each array on every run).
-            let textBytes = texts.map { Array($0.utf8) }, textList = texts, codeList = codes
+            // exclusivity check and a retain of each array on every run). Two and three
+            // parts are held one by one (a closure called from an array is retained
+            // around each call).
             let meter = memoryMeter
-            return { vm in
-                let out = try Compiler.interpolate(vm, textList, textBytes, codeList, span)
-                try meter?.charge(out.utf8.count, building: out.utf8.count, at: span)
-                return .string(out)
+            switch codes.count {
+            case 2:
+                let p = TwoParts(c0: codes[0].run, c1: codes[1].run)
+                return { vm in
+                    let out = try Compiler.interpolate(vm, literals, p, span)
+                    try meter?.charge(out.utf8.count, building: out.utf8.count, at: span)
+                    return .string(out)
+                }
+            case 3:
+                let p = ThreeParts(c0: codes[0].run, c1: codes[1].run, c2: codes[2].run)
+                return { vm in
+                    let out = try Compiler.interpolate(vm, literals, p, span)
+                    try meter?.charge(out.utf8.count, building: out.utf8.count, at: span)
+                    return .string(out)
+                }
+            default:
+                let p = ManyParts(codes: codes)
+                return { vm in
+                    let out = try Compiler.interpolate(vm, literals, p, span)
+                    try meter?.charge(out.utf8.count, building: out.utf8.count, at: span)
+                    return .string(out)
+                }
             }
         case .name(let ref):
             return load(slot(of: ref))
@@ -410,6 +414,7 @@ final class Compiler {
         default:
             break
         }
+        if Compiler.isConcatenation(op, l, r) { return concatenation(l, r, span) }
         if let kit = Compiler.arithmeticKit(op) { return kit.value(shape(l, r), span) }
         let a = expr(l)
         let b = expr(r)
@@ -481,9 +486,11 @@ final class Compiler {
         }
         let codes = args.map { CodeBox(run: expr($0.value)) }
         // A callee in a global (a `fn` declared at the top level, a built-in) or a frame
-        // slot is read in place: a closure found there is retained once for the call
-        // (not at all when its interpreter keeps it), instead of copying the slot's
-        // value (and its payload) into the call.
+        // slot is read in place: a closure found there is not copied out of the slot.
+        // One in a global is retained for the call (not when its interpreter keeps it:
+        // the call may rebind the global); one in a local is not retained at all: only
+        // the frame's own code writes a local that no closure captured (a captured one
+        // lives in a cell, not here), and it does not run until the call returns.
         var place: CalleePlace?
         if case .name(let ref) = calleeExpr.kind {
             switch slot(of: ref) {
@@ -494,58 +501,80 @@ final class Compiler {
         }
         switch codes.count {
         case 0:
-            if let place {
+            switch place {
+            case .global(let g)?:
                 return { vm in
-                    let p = Compiler.slotPointer(vm, place)
-                    guard let u = Compiler.peekClosure(p, vm) else { return try Compiler.call0(vm, p.pointee, span) }
+                    let p = vm.pointee.globals + g
+                    guard let u = vm.pointee.closure(in: p) else { return try Compiler.call0Slow(vm, p, span) }
                     let pinned = Compiler.hold(u)
                     defer { if !pinned { u.release() } }
-                    let argBase = vm.pointee.sp
-                    defer { vm.pointee.pop(to: argBase) }
-                    return try Compiler.enter(vm, u, argBase, 0, span)
+                    return try Compiler.callFrame(vm, u, vm.pointee.sp, argc: 0, span)
                 }
+            case .local(let i)?:
+                return { vm in
+                    let p = vm.pointee.stack + (vm.pointee.base &+ i)
+                    guard let u = vm.pointee.closure(in: p) else { return try Compiler.call0Slow(vm, p, span) }
+                    return try Compiler.callFrame(vm, u, vm.pointee.sp, argc: 0, span)
+                }
+            case nil:
+                return { vm in try Compiler.call0(vm, try callee(vm), span) }
             }
-            return { vm in try Compiler.call0(vm, try callee(vm), span) }
         case 1:
             let a0 = codes[0].run
-            if let place {
+            switch place {
+            case .global(let g)?:
                 return { vm in
-                    let p = Compiler.slotPointer(vm, place)
-                    guard let u = Compiler.peekClosure(p, vm) else { return try Compiler.call1(vm, p.pointee, a0, span) }
+                    let p = vm.pointee.globals + g
+                    guard let u = vm.pointee.closure(in: p) else { return try Compiler.call1Slow(vm, p, a0, span) }
                     let pinned = Compiler.hold(u)
                     defer { if !pinned { u.release() } }
                     let argBase = vm.pointee.sp
-                    defer { vm.pointee.pop(to: argBase) }
                     vm.pointee.push(try a0(vm))
-                    return try Compiler.enter(vm, u, argBase, 1, span)
+                    return try Compiler.callFrame(vm, u, argBase, argc: 1, span)
                 }
+            case .local(let i)?:
+                return { vm in
+                    let p = vm.pointee.stack + (vm.pointee.base &+ i)
+                    guard let u = vm.pointee.closure(in: p) else { return try Compiler.call1Slow(vm, p, a0, span) }
+                    let argBase = vm.pointee.sp
+                    vm.pointee.push(try a0(vm))
+                    return try Compiler.callFrame(vm, u, argBase, argc: 1, span)
+                }
+            case nil:
+                return { vm in try Compiler.call1(vm, try callee(vm), a0, span) }
             }
-            return { vm in try Compiler.call1(vm, try callee(vm), a0, span) }
         case 2:
             let a0 = codes[0].run, a1 = codes[1].run
-            if let place {
+            switch place {
+            case .global(let g)?:
                 return { vm in
-                    let p = Compiler.slotPointer(vm, place)
-                    guard let u = Compiler.peekClosure(p, vm) else { return try Compiler.call2(vm, p.pointee, a0, a1, span) }
+                    let p = vm.pointee.globals + g
+                    guard let u = vm.pointee.closure(in: p) else { return try Compiler.call2Slow(vm, p, a0, a1, span) }
                     let pinned = Compiler.hold(u)
                     defer { if !pinned { u.release() } }
                     let argBase = vm.pointee.sp
-                    defer { vm.pointee.pop(to: argBase) }
-                    vm.pointee.push(try a0(vm))
-                    vm.pointee.push(try a1(vm))
-                    return try Compiler.enter(vm, u, argBase, 2, span)
+                    try Compiler.push(vm, a0, a1, argBase)
+                    return try Compiler.callFrame(vm, u, argBase, argc: 2, span)
                 }
+            case .local(let i)?:
+                return { vm in
+                    let p = vm.pointee.stack + (vm.pointee.base &+ i)
+                    guard let u = vm.pointee.closure(in: p) else { return try Compiler.call2Slow(vm, p, a0, a1, span) }
+                    let argBase = vm.pointee.sp
+                    try Compiler.push(vm, a0, a1, argBase)
+                    return try Compiler.callFrame(vm, u, argBase, argc: 2, span)
+                }
+            case nil:
+                return { vm in try Compiler.call2(vm, try callee(vm), a0, a1, span) }
             }
-            return { vm in try Compiler.call2(vm, try callee(vm), a0, a1, span) }
         default:
             return { vm in
                 let f = try callee(vm)
-                if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
-                    let closure = unsafeDowncast(fv, to: Closure.self)
+                if let u = vm.pointee.closure(of: f) {
                     let argBase = vm.pointee.sp
                     defer { vm.pointee.pop(to: argBase) }
                     for c in codes { vm.pointee.push(try c.run(vm)) }
-                    do { return try invoke(vm, closure, argBase: argBase, argc: codes.count) } catch { throw attachSpan(error, span) }
+                    return try Compiler.enter(vm, u, argBase, codes.count, span)
                 }
                 var values: [Value] = []
                 values.reserveCapacity(codes.count)
@@ -575,10 +604,7 @@ final class Compiler {
     /// other value: the caller takes the general path).
     @inline(__always)
     static func peekClosure(_ p: UnsafeMutablePointer<Value>, _ vm: VM) -> Unmanaged<Closure>? {
-        guard case .function(let fv) = p.pointee, type(of: fv) == Closure.self else { return nil }
-        let closure = unsafeDowncast(fv, to: Closure.self)
-        guard closure.owner == vm.pointee.owner else { return nil }
-        return Unmanaged.passUnretained(closure)
+        vm.pointee.closure(in: p)
     }
 
     /// Keeps the closure a call found in place alive for the call: retains it unless its
@@ -591,6 +617,36 @@ final class Compiler {
         return false
     }
 
+    /// Evaluates two arguments onto the stack (above `argBase`), popping the first when
+    /// the second throws.
+    @inline(__always)
+    static func push(_ vm: VM, _ a0: Code, _ a1: Code, _ argBase: Int) throws {
+        vm.pointee.push(try a0(vm))
+        do {
+            vm.pointee.push(try a1(vm))
+        } catch {
+            vm.pointee.pop(to: argBase)
+            throw error
+        }
+    }
+
+    /// Runs the closure `u` (kept alive by the caller) on the `argc` arguments pushed
+    /// from `argBase`, then pops them (on both ways out, without a `defer`, which the
+    /// compiler makes a call of its own). (The arguments are pushed by the caller's own
+    /// code: a closure passed in for that would retain their code's contexts.)
+    @inline(__always)
+    static func callFrame(_ vm: VM, _ u: Unmanaged<Closure>, _ argBase: Int, argc: Int, _ span: SourceSpan) throws -> Value {
+        let result: Value
+        do {
+            result = try enter(vm, u, argBase, argc, span)
+        } catch {
+            vm.pointee.pop(to: argBase)
+            throw error
+        }
+        vm.pointee.pop(to: argBase)
+        return result
+    }
+
     /// Runs the closure `u` (kept alive by the caller) on the `argc` arguments at `argBase`.
     @inline(__always)
     static func enter(_ vm: VM, _ u: Unmanaged<Closure>, _ argBase: Int, _ argc: Int, _ span: SourceSpan) throws -> Value {
@@ -601,14 +657,31 @@ final class Compiler {
         }
     }
 
+    /// Calls the value at `p` (not a closure of this interpreter) with no arguments.
+    @inline(never)
+    static func call0Slow(_ vm: VM, _ p: UnsafeMutablePointer<Value>, _ span: SourceSpan) throws -> Value {
+        try call0(vm, p.pointee, span)
+    }
+
+    /// Calls the value at `p` (not a closure of this interpreter) with one argument.
+    @inline(never)
+    static func call1Slow(_ vm: VM, _ p: UnsafeMutablePointer<Value>, _ a0: Code, _ span: SourceSpan) throws -> Value {
+        try call1(vm, p.pointee, a0, span)
+    }
+
+    /// Calls the value at `p` (not a closure of this interpreter) with two arguments.
+    @inline(never)
+    static func call2Slow(_ vm: VM, _ p: UnsafeMutablePointer<Value>, _ a0: Code, _ a1: Code, _ span: SourceSpan) throws -> Value {
+        try call2(vm, p.pointee, a0, a1, span)
+    }
+
     /// Calls `f` with no arguments: a closure of this interpreter runs in place.
     @inline(__always)
     static func call0(_ vm: VM, _ f: Value, _ span: SourceSpan) throws -> Value {
-        if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
-            let closure = unsafeDowncast(fv, to: Closure.self)
+        if let u = vm.pointee.closure(of: f) {
             let argBase = vm.pointee.sp
             defer { vm.pointee.pop(to: argBase) }
-            do { return try invoke(vm, closure, argBase: argBase, argc: 0) } catch { throw attachSpan(error, span) }
+            return try enter(vm, u, argBase, 0, span)
         }
         return try Compiler.callOther(vm, f, [], span)
     }
@@ -616,12 +689,11 @@ final class Compiler {
     /// Calls `f` with one argument (evaluated after `f`).
     @inline(__always)
     static func call1(_ vm: VM, _ f: Value, _ a0: Code, _ span: SourceSpan) throws -> Value {
-        if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
-            let closure = unsafeDowncast(fv, to: Closure.self)
+        if let u = vm.pointee.closure(of: f) {
             let argBase = vm.pointee.sp
             defer { vm.pointee.pop(to: argBase) }
             vm.pointee.push(try a0(vm))
-            do { return try invoke(vm, closure, argBase: argBase, argc: 1) } catch { throw attachSpan(error, span) }
+            return try enter(vm, u, argBase, 1, span)
         }
         if case .function(let fv) = f, type(of: fv) == NativeFunction.self,
            let unary = unsafeDowncast(fv, to: NativeFunction.self).unary {
@@ -640,22 +712,15 @@ final class Compiler {
     /// Calls `f` with two arguments (evaluated after `f`, in order).
     @inline(__always)
     static func call2(_ vm: VM, _ f: Value, _ a0: Code, _ a1: Code, _ span: SourceSpan) throws -> Value {
-        if case .function(let fv) = f, type(of: fv) == Closure.self, Compiler.isMine(fv, vm) {
-            let closure = unsafeDowncast(fv, to: Closure.self)
+        if let u = vm.pointee.closure(of: f) {
             let argBase = vm.pointee.sp
             defer { vm.pointee.pop(to: argBase) }
             vm.pointee.push(try a0(vm))
             vm.pointee.push(try a1(vm))
-            do { return try invoke(vm, closure, argBase: argBase, argc: 2) } catch { throw attachSpan(error, span) }
+            return try enter(vm, u, argBase, 2, span)
         }
         let x = try a0(vm)
         return try Compiler.callOther(vm, f, [x, try a1(vm)], span)
-    }
-
-    /// Whether a closure belongs to the running interpreter (else it runs on its own).
-    @inline(__always)
-    static func isMine(_ f: FunctionValue, _ vm: VM) -> Bool {
-        unsafeDowncast(f, to: Closure.self).owner == vm.pointee.owner
     }
 
     /// Calls a native function (or a closure of another interpreter).

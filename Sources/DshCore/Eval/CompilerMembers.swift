@@ -278,12 +278,10 @@ enum MemberNodes {
     /// The closure of this interpreter under the site's name in `m`, retained (the
     /// caller's reference keeps it alive through the call), or nil.
     @inline(__always)
-    static func closure(in m: MapRef, _ cache: MemberCache, _ vm: VM, _ closureType: ObjectIdentifier) -> Closure? {
+    static func closure(in m: MapRef, _ cache: MemberCache, _ vm: VM) -> Closure? {
         guard let i = cache.index(m) else { return nil }
         return m.entries.values.withUnsafeBufferPointer { values in
-            guard case .function(let fv) = values[i], ObjectIdentifier(type(of: fv)) == closureType else { return nil }
-            let c = unsafeDowncast(fv, to: Closure.self)
-            return c.owner == vm.pointee.owner ? c : nil
+            vm.pointee.closure(in: values.baseAddress.unsafelyUnwrapped + i)?.takeUnretainedValue()
         }
     }
 
@@ -366,8 +364,6 @@ struct MethodCall {
     let site: MemberSite
     let optional: Bool
     let span: SourceSpan
-    /// `Closure`'s identity (compared without a metadata accessor call).
-    let closureType = ObjectIdentifier(Closure.self)
     /// The arguments as pushed by the fast path and as code for the generic call;
     /// `p0`/`p1`/`a0`/`a1` are the first two of them (placeholders when absent).
     let operands: [ArgOperand]
@@ -392,7 +388,7 @@ struct MethodCall {
     @inline(__always)
     func run0(_ vm: VM) throws -> Value {
         var f = Value.null
-        guard let closure = try MemberNodes.method(vm, site, optional, closureType, &f) else {
+        guard let closure = try MemberNodes.method(vm, site, optional, &f) else {
             return try Compiler.call0(vm, f, span)
         }
         let argBase = vm.pointee.sp
@@ -403,7 +399,7 @@ struct MethodCall {
     @inline(__always)
     func run1(_ vm: VM) throws -> Value {
         var f = Value.null
-        guard let closure = try MemberNodes.method(vm, site, optional, closureType, &f) else {
+        guard let closure = try MemberNodes.method(vm, site, optional, &f) else {
             return try Compiler.call1(vm, f, a0, span)
         }
         let argBase = vm.pointee.sp
@@ -415,7 +411,7 @@ struct MethodCall {
     @inline(__always)
     func run2(_ vm: VM) throws -> Value {
         var f = Value.null
-        guard let closure = try MemberNodes.method(vm, site, optional, closureType, &f) else {
+        guard let closure = try MemberNodes.method(vm, site, optional, &f) else {
             return try Compiler.call2(vm, f, a0, a1, span)
         }
         let argBase = vm.pointee.sp
@@ -427,7 +423,7 @@ struct MethodCall {
 
     func runN(_ vm: VM) throws -> Value {
         var f = Value.null
-        guard let closure = try MemberNodes.method(vm, site, optional, closureType, &f) else {
+        guard let closure = try MemberNodes.method(vm, site, optional, &f) else {
             var values: [Value] = []
             values.reserveCapacity(codes.count)
             for c in codes { values.append(try c.run(vm)) }
@@ -449,10 +445,9 @@ extension MemberNodes {
     }
 
     /// The callee of a method call: a closure of this interpreter found in a map
-    /// (retained; `closureType` is `Closure`'s identity), or nil and `other` set to the member's value for the generic call.
+    /// (retained), or nil and `other` set to the member's value for the generic call.
     @inline(__always)
-    static func method(_ vm: VM, _ site: MemberSite, _ optional: Bool, _ closureType: ObjectIdentifier,
-                       _ other: inout Value) throws -> Closure? {
+    static func method(_ vm: VM, _ site: MemberSite, _ optional: Bool, _ other: inout Value) throws -> Closure? {
         let cache = site.cache
         if let s = site.place {
             // The map is used in its variable, not retained: no code runs until the
@@ -462,7 +457,7 @@ extension MemberNodes {
                 return nil
             }
             return um._withUnsafeGuaranteedRef { m in
-                if let c = MemberNodes.closure(in: m, cache, vm, closureType) { return c }
+                if let c = MemberNodes.closure(in: m, cache, vm) { return c }
                 other = cache.get(m)
                 return nil
             }
@@ -472,7 +467,7 @@ extension MemberNodes {
             other = try memberOther(t, site.name, optional, vm, site.nameSpan)
             return nil
         }
-        if let c = MemberNodes.closure(in: m, cache, vm, closureType) { return c }
+        if let c = MemberNodes.closure(in: m, cache, vm) { return c }
         other = cache.get(m)
         return nil
     }

@@ -191,7 +191,8 @@ extension Compiler {
                     return .returned
                 }
             }
-            if case .binary(let op, let l, let r) = value.kind, let kit = Compiler.arithmeticKit(op) {
+            if case .binary(let op, let l, let r) = value.kind, let kit = Compiler.arithmeticKit(op),
+               !Compiler.isConcatenation(op, l, r) {
                 return kit.returned(shape(l, r), value.span)
             }
             if case .name(let ref) = value.kind {
@@ -313,7 +314,7 @@ extension Compiler {
         if case .name(let ref) = target.kind {
             let s = slot(of: ref)
             if op == nil, case .local(let i) = s, case .binary(let bop, let l, let r) = value.kind,
-               let kit = Compiler.arithmeticKit(bop) {
+               let kit = Compiler.arithmeticKit(bop), !Compiler.isConcatenation(bop, l, r) {
                 return kit.store(shape(l, r), i, value.span)
             }
             if let op, case .int(let k) = value.kind, let kit = Compiler.arithmeticKit(op) {
@@ -359,14 +360,17 @@ extension Compiler {
                 return { vm in
                     let rhs = try v(vm)
                     let idx = vm.pointee.base &+ i
-                    if case .string(var s) = vm.pointee.stack[idx], case .string(let tail) = rhs,
-                       s.utf8.count &+ tail.utf8.count <= SizeLimits.maxBytes {
-                        // Drop the slot's reference first so `s` is unique and grows in
-                        // place (amortised O(1)) instead of being copied on every `+=`.
-                        try meter?.charge(tail.utf8.count, building: s.utf8.count &+ tail.utf8.count, at: span)
-                        vm.pointee.stack[idx] = .null
+                    if case .string(let tail) = rhs, let count = Compiler.stringCount(vm.pointee.stack + idx),
+                       count &+ tail.utf8.count <= SizeLimits.maxBytes {
+                        try meter?.charge(tail.utf8.count, building: count &+ tail.utf8.count, at: span)
+                        // Move the string out of its slot so it is unique and grows in
+                        // place (amortised O(1)) instead of being copied on every `+=`,
+                        // without a retain and release of it (nothing between the move and
+                        // the store can throw).
+                        let p = vm.pointee.stack + idx
+                        guard case .string(var s) = p.move() else { preconditionFailure("not a string") }
                         s += tail
-                        vm.pointee.stack[idx] = .string(s)
+                        p.initialize(to: .string(s))
                         return .normal
                     }
                     let old = vm.pointee.stack[idx]

@@ -441,15 +441,8 @@ public final class Interpreter: Runtime {
     /// Calls a function value with one argument: a closure of this interpreter gets it
     /// pushed straight onto the value stack (no `Arguments` array per call).
     public func call(_ function: Value, with argument: Value) throws -> Value {
-        if case .function(let f) = function, type(of: f) == Closure.self {
-            let closure = unsafeDowncast(f, to: Closure.self)
-            if closure.owner == vm.pointee.owner {
-                let argBase = vm.pointee.sp
-                defer { vm.pointee.pop(to: argBase) }
-                vm.pointee.push(argument)
-                return try invoke(vm, closure, argBase: argBase, argc: 1)
-            }
-        }
+        // (The closure is kept alive by `function`, which the caller holds: not retained.)
+        if let u = vm.pointee.closure(of: function) { return try callWithOne(vm, u, argument) }
         return try callValue(vm, function, Arguments([argument]))
     }
 
@@ -470,6 +463,15 @@ public final class Interpreter: Runtime {
     /// Throws when cancelled, out of steps, or past the time limit.
     public func checkInterrupt() throws {
         vm.pointee.steps &+= 1
+        // The common case (an evaluation runs, not cancelled, no check due) without a
+        // call; anything else takes the full test out of line.
+        if _fastPath(vm.pointee.steps < vm.pointee.nextCheck && vm.pointee.token?.isCancelled == false) { return }
+        try checkInterruptNow()
+    }
+
+    /// The full interrupt test of `checkInterrupt` (its step already counted).
+    @inline(never)
+    private func checkInterruptNow() throws {
         // Cancellation is seen at once; the budget and the clock as often as `tick` sees them.
         // During an evaluation its token is in the machine (an atomic load, no lock).
         let cancelled = vm.pointee.token?.isCancelled ?? cancelState.isCancelled

@@ -93,6 +93,9 @@ struct Machine {
     unowned(unsafe) var interpreter: Interpreter
     /// The identity of the interpreter's link: closures with this `owner` are its own.
     let owner: ObjectIdentifier
+    /// `Closure`'s class, for the "is it a closure" test of a call (a load and a
+    /// compare instead of a call of the class's metadata accessor).
+    let closureClass = ObjectIdentifier(Closure.self)
 
     init(interpreter: Interpreter, owner: ObjectIdentifier) {
         self.interpreter = interpreter
@@ -156,14 +159,44 @@ struct Machine {
         }
     }
 
-    /// Drops everything from `mark` up, restoring the `.null` invariant.
+    /// The value a `return` left, moved out (no copy), leaving `.null` behind.
+    @inline(__always) mutating func takeReturnValue() -> Value {
+        var result = Value.null
+        swap(&result, &returnValue)
+        return result
+    }
+
+    /// Drops everything from `mark` up, restoring the `.null` invariant. A slot holding
+    /// a value without references (an int, a float, a bool, nil) is overwritten without
+    /// the out-of-line destroy of the old value that an assignment calls.
     @inline(__always) mutating func pop(to mark: Int) {
-        var i = mark
-        while i < sp {
-            stack[i] = .null
-            i &+= 1
+        var p = stack + mark
+        let end = stack + sp
+        while p < end {
+            switch p.pointee {
+            case .int, .float, .bool, .null: p.initialize(to: .null)
+            default: p.pointee = .null
+            }
+            p += 1
         }
         sp = mark
+    }
+
+    /// The closure of this interpreter that `v` holds, not retained (nil for any other
+    /// value: a native, a closure of another interpreter, not a function).
+    @inline(__always) func closure(in v: UnsafePointer<Value>) -> Unmanaged<Closure>? {
+        guard case .function(let fv) = v.pointee, ObjectIdentifier(type(of: fv)) == closureClass else { return nil }
+        let closure = unsafeDowncast(fv, to: Closure.self)
+        guard closure.owner == owner else { return nil }
+        return Unmanaged.passUnretained(closure)
+    }
+
+    /// The closure of this interpreter that `v` is, not retained (see `closure(in:)`).
+    @inline(__always) func closure(of v: Value) -> Unmanaged<Closure>? {
+        guard case .function(let fv) = v, ObjectIdentifier(type(of: fv)) == closureClass else { return nil }
+        let closure = unsafeDowncast(fv, to: Closure.self)
+        guard closure.owner == owner else { return nil }
+        return Unmanaged.passUnretained(closure)
     }
 }
 
@@ -196,8 +229,9 @@ enum NativeStack {
         #endif
     }
 
-    /// The current stack position (roughly).
-    @inline(__always) static func here() -> UInt {
+    /// The current stack position (roughly). Not inlined: the address of a local in a
+    /// caller's frame would make the compiler add a stack protector to it.
+    @inline(never) static func here() -> UInt {
         var marker: UInt8 = 0
         return withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
     }

@@ -8,7 +8,7 @@ extension Value {
     public var displayString: String {
         switch self {
         case .string(let s): return s
-        case .int(let i): return String(i)
+        case .int(let i): return DecimalText.string(i)
         default: return sourceString
         }
     }
@@ -78,7 +78,7 @@ extension Value {
         switch v {
         case .null: out += "nil"
         case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
+        case .int(let i): out += DecimalText.string(i)
         case .float(let d): out += formatFloat(d)
         case .string(let s): out += quote(s)
         case .bytes(let b): out += "bytes(\(b.count))"
