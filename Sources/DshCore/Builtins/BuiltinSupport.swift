@@ -165,6 +165,12 @@ enum Seq {
         var out: [Value] = []
         // Collecting a stream grows a list no variable holds yet: each item is reported.
         let meter = MemoryMeter.current
+        if meter == nil, case .stream(let s) = v, let n = s.remainingHint, n > 1 {
+            // A stream that knows its length (`range(n) | map(f)`) fills a list reserved
+            // once, not one regrown and copied ~20 times; capped, since the hint is only
+            // a hint (and with a memory limit, room is never taken ahead of the charge).
+            out.reserveCapacity(min(n, Seq.reserveCap))
+        }
         var built = 0
         try forEach(v, fn, rt) {
             if let meter {
@@ -177,6 +183,9 @@ enum Seq {
         }
         return out
     }
+
+    /// The most items `array` reserves room for ahead of pulling them (24 MB of values).
+    static let reserveCap = 1 << 20
 
     /// `items`, once reported to the memory limit as a new list (a built-in's result).
     static func reserveMemory(for items: [Value], _ rt: any Runtime) throws -> [Value] {

@@ -602,6 +602,9 @@ final class MapStream: StreamValue {
         super.init(label: "map")
     }
 
+    /// As many as its source has left.
+    override var remainingHint: Int? { closed ? 0 : source.remainingHint }
+
     override func next(_ runtime: any Runtime) throws -> Value? {
         if closed { return nil }
         do {
@@ -650,6 +653,17 @@ final class RangeStream: StreamValue {
         let (n, o) = current.addingReportingOverflow(step)
         if o { done = true } else { current = n }
         return v
+    }
+
+    /// The ints left: the steps from `current` that stay short of `end` (nil when the
+    /// difference overflows).
+    override var remainingHint: Int? {
+        if done { return 0 }
+        let (d, o) = step > 0 ? end.subtractingReportingOverflow(current) : current.subtractingReportingOverflow(end)
+        if o { return nil }
+        if d <= 0 { return 0 }
+        let m = step.magnitude
+        return Int(truncatingIfNeeded: (d.magnitude - 1) / m + 1)
     }
 
     /// A range holds nothing to release, so closing does not end it: a stream is

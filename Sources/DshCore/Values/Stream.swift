@@ -14,6 +14,10 @@ open class StreamValue {
     /// Stops the stream early and releases its resources. Idempotent. Subclasses
     /// that hold resources override it.
     open func close() {}
+    /// How many items are left, when the stream knows it without pulling (a range, a
+    /// `map` over one); nil when it does not. Only a hint for reserving room: `collect`
+    /// still pulls until the end.
+    var remainingHint: Int? { nil }
 }
 
 /// A stream whose items come from a Swift closure (nil ends it).
