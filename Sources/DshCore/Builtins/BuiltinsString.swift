@@ -228,7 +228,7 @@ extension Builtins {
         case .string(let s):
             try SizeLimits.checkProduct(s.utf8.count, n, limit: SizeLimits.maxBytes, "repeat: result")
             try rt.reserveMemory(forNew: s.utf8.count &* n)
-            return .string(String(repeating: s, count: n))
+            return .string(UTF8Bytes.repeated(s, n))
         case .list(let l):
             try SizeLimits.checkProduct(l.items.count, n, limit: SizeLimits.maxItems, "repeat: result")
             try rt.reserveMemory(forNew: l.items.count &* n &* MemoryCensus.slot)

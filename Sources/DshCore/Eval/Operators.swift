@@ -119,7 +119,7 @@ enum Ops {
                 throw failure(e.message, span)
             }
             try MemoryMeter.charge(new: s.utf8.count &* n, span)
-            return .string(String(repeating: s, count: n))
+            return .string(UTF8Bytes.repeated(s, n))
         default: throw typeError("multiply", a, b, span)
         }
     }
