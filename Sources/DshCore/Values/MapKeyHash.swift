@@ -18,25 +18,31 @@
 /// other non-ASCII key by the standard library's `Hasher` (SipHash over the normalized
 /// text, also seeded per process), which no ASCII key meets.
 enum MapKeyHash {
+    /// A secret: two words.
+    typealias Secret = (UInt64, UInt64)
+
     /// The per-process secret: two random words.
-    private static let secret: (UInt64, UInt64) = {
+    static let secret: Secret = {
         var g = SystemRandomNumberGenerator()
         return (g.next(), g.next())
     }()
 
-    /// The 64-bit hash of `key`.
+    /// The 64-bit hash of `key` under `secret` (the process's: `MapKeyHash.secret`).
     @inline(__always)
-    static func hash(_ key: String) -> UInt64 {
+    static func hash(_ key: String, _ secret: Secret) -> UInt64 {
         let fast = key.utf8.withContiguousStorageIfAvailable { bytes -> UInt64? in
-            ascii(bytes.baseAddress, bytes.count)
+            ascii(bytes.baseAddress, bytes.count, secret)
         }
         if let fast, let h = fast { return h }
-        return other(key)
+        return other(key, secret)
     }
+
+    /// The 64-bit hash of `key` under the process's secret.
+    static func hash(_ key: String) -> UInt64 { hash(key, secret) }
 
     /// The hash of `n` bytes at `p` when they are all ASCII; nil when one is not.
     @inline(__always)
-    static func ascii(_ p: UnsafePointer<UInt8>?, _ n: Int) -> UInt64? {
+    static func ascii(_ p: UnsafePointer<UInt8>?, _ n: Int, _ secret: Secret) -> UInt64? {
         let (k0, k1) = secret
         guard let p, n > 0 else { return mix(k1, k0) }
         let raw = UnsafeRawPointer(p)
@@ -81,7 +87,7 @@ enum MapKeyHash {
 
     /// The hash of a key that is not plain ASCII bytes (see the type's comment).
     @inline(never)
-    private static func other(_ key: String) -> UInt64 {
+    private static func other(_ key: String, _ secret: Secret) -> UInt64 {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(key.utf8.count)
         for u in key.unicodeScalars {
@@ -96,6 +102,6 @@ enum MapKeyHash {
                 return UInt64(UInt(bitPattern: h.finalize()))
             }
         }
-        return bytes.withUnsafeBufferPointer { ascii($0.baseAddress, $0.count) } ?? 0
+        return bytes.withUnsafeBufferPointer { ascii($0.baseAddress, $0.count, secret) } ?? 0
     }
 }

@@ -23,6 +23,9 @@ public struct MapTable {
     public internal(set) var values: ContiguousArray<Value>
     /// The index (empty up to `scanLimit` entries): see the type's comment.
     private var slots: ContiguousArray<UInt64>
+    /// `MapKeyHash`'s secret, copied when the index is made (read here, it costs no
+    /// one-time-initialization check per hash).
+    private var secret: MapKeyHash.Secret = (0, 0)
 
     /// Up to this many entries a lookup compares keys in order, without an index.
     static let scanLimit = 8
@@ -58,7 +61,7 @@ public struct MapTable {
     @inline(__always)
     public func index(forKey key: String) -> Int? {
         if slots.isEmpty { return scan(key) }
-        let r = probe(key, MapKeyHash.hash(key) >> 32)
+        let r = probe(key, MapKeyHash.hash(key, secret) >> 32)
         return r >= 0 ? r : nil
     }
 
@@ -75,8 +78,15 @@ public struct MapTable {
 
     /// Sets `key` to `value`: in place when the key is there, else at the end. One hash.
     @inline(__always)
-    public mutating func set(_ key: String, _ value: Value) {
+    public mutating func set(_ key: consuming String, _ value: consuming Value) {
         _ = insert(key, value)
+    }
+
+    /// The value under `key`, or `.null` when it is not there (what `m[k]` reads).
+    @inline(__always)
+    public func value(forKey key: String) -> Value {
+        guard let i = index(forKey: key) else { return .null }
+        return values[i]
     }
 
     /// Sets `key` to `value` as `set` does; returns the value it replaced, or nil.
@@ -162,7 +172,7 @@ public struct MapTable {
 
     /// Sets `key` to `value`; returns the entry's position.
     @inline(__always)
-    private mutating func insert(_ key: String, _ value: Value) -> Int {
+    private mutating func insert(_ key: consuming String, _ value: consuming Value) -> Int {
         if slots.isEmpty {
             if let i = scan(key) {
                 values[i] = value
@@ -173,7 +183,7 @@ public struct MapTable {
             if keys.count > Self.scanLimit { reindex(slotCount: Self.slotCount(for: keys.count)) }
             return keys.count &- 1
         }
-        let tag = MapKeyHash.hash(key) >> 32
+        let tag = MapKeyHash.hash(key, secret) >> 32
         let r = probe(key, tag)
         if r >= 0 {
             values[r] = value
@@ -184,7 +194,7 @@ public struct MapTable {
 
     /// Adds a new entry whose key has hash tag `tag` and would go in slot `b`.
     @inline(__always)
-    private mutating func append(_ key: String, _ value: Value, _ tag: UInt64, slot b: Int) -> Int {
+    private mutating func append(_ key: consuming String, _ value: consuming Value, _ tag: UInt64, slot b: Int) -> Int {
         let n = keys.count
         precondition(n < 0xFFFF_FFFE, "a map holds fewer than 2^32 - 1 entries")
         var b = b
@@ -217,6 +227,8 @@ public struct MapTable {
     private mutating func reindex(slotCount: Int, removing removed: Int = -1) {
         var fresh = ContiguousArray<UInt64>(repeating: 0, count: slotCount)
         let mask = slotCount &- 1
+        if slots.isEmpty { secret = MapKeyHash.secret }
+        let secret = self.secret
         fresh.withUnsafeMutableBufferPointer { f in
             func place(_ slot: UInt64) {
                 var b = Int(truncatingIfNeeded: slot >> 32) & mask
@@ -225,7 +237,7 @@ public struct MapTable {
             }
             if slots.isEmpty {
                 for (i, key) in keys.enumerated() {
-                    place((MapKeyHash.hash(key) >> 32) << 32 | UInt64(truncatingIfNeeded: i &+ 1))
+                    place((MapKeyHash.hash(key, secret) >> 32) << 32 | UInt64(truncatingIfNeeded: i &+ 1))
                 }
             } else {
                 let cut = UInt64(truncatingIfNeeded: removed &+ 1)

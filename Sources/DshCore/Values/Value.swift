@@ -128,7 +128,7 @@ public final class MapRef {
     }
     /// Sets `key` to `value`, as `entries[key] = value` does (one hash of the key).
     @inline(__always)
-    public func set(_ key: String, _ value: Value) {
+    public func set(_ key: consuming String, _ value: consuming Value) {
         entries.set(key, value)
     }
     /// The value under `key`, or nil.
