@@ -4,8 +4,12 @@ import Testing
 @testable import DshCore
 
 @Suite struct MapTableTests {
-    /// The 32-bit tag the index keeps for `key`.
-    private func tag(_ key: String) -> UInt64 { MapKeyHash.hash(key) >> 32 }
+    /// What an index of 512 slots knows of `key`: its home slot (the hash's low 9 bits)
+    /// and its tag (the high half's bits above those), as one number.
+    private func signature(_ key: String) -> UInt32 {
+        let h = MapKeyHash.hash(key)
+        return UInt32(truncatingIfNeeded: h >> 32) & ~0x1FF | UInt32(truncatingIfNeeded: h) & 0x1FF
+    }
 
     /// Checks every entry of `t` is found where it is, and `missing` keys are not.
     private func expectConsistent(_ t: MapTable, missing: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) {
@@ -15,26 +19,26 @@ import Testing
         for k in missing { #expect(t.index(forKey: k) == nil, "key \(k)", sourceLocation: sourceLocation) }
     }
 
-    /// Keys whose hash tags share their low 12 bits (one home slot in an index of up to
-    /// 4,096 slots: one long probe run), and pairs of keys with the same whole tag (a
-    /// probe that matches the tag and must still compare the keys): as hostile input
-    /// would make them if it could, found here by search under this process's secret.
+    /// Keys with one home slot in an index of 512 slots (one long probe run), and pairs
+    /// of keys with the same home and tag there (a probe that matches the tag and must
+    /// still compare the keys): as hostile input would make them if it could, found here
+    /// by search under this process's secret. 156 keys make an index of 512 slots.
     @Test func collidingKeysAreFoundAndKeepTheirOrder() {
-        var byHome: [UInt64: [String]] = [:]
-        var byTag: [UInt64: String] = [:]
+        var byHome: [UInt32: [String]] = [:]
+        var bySignature: [UInt32: String] = [:]
         var sameTag: [(String, String)] = []
         var i = 0
         while sameTag.count < 3 && i < 3_000_000 {
             let k = "c\(i)"
-            let t = tag(k)
-            byHome[t & 0xFFF, default: []].append(k)
-            if let other = byTag[t] { sameTag.append((other, k)) } else { byTag[t] = k }
+            let sig = signature(k)
+            byHome[sig & 0x1FF, default: []].append(k)
+            if let other = bySignature[sig] { sameTag.append((other, k)) } else { bySignature[sig] = k }
             i += 1
         }
-        #expect(sameTag.count == 3, "three pairs of keys with one tag among \(i) keys")
+        #expect(sameTag.count == 3, "three pairs of keys with one home and tag among \(i) keys")
         let home = byHome.values.max { $0.count < $1.count }!
-        #expect(home.count >= 30)
-        var keys = Array(home.prefix(200))
+        #expect(home.count >= 150)
+        var keys = Array(home.prefix(150).filter { k in !sameTag.contains { $0.0 == k || $0.1 == k } })
         for (a, b) in sameTag { keys += [a, b] }
         var t = MapTable()
         for (n, k) in keys.enumerated() { t[k] = .int(n) }

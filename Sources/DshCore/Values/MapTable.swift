@@ -4,13 +4,15 @@ import OrderedCollections
 
 /// The entries of a map, in insertion order: `keys[i]` goes with `values[i]`.
 ///
-/// Past `scanLimit` entries a hash index finds keys: a power-of-two array of slots,
-/// at most half full, probed linearly, each slot holding the key's 32-bit hash tag
-/// (the high half of `MapKeyHash.hash`) and its entry's position plus one (0: empty).
-/// A probe compares tags before it compares keys, the home slot is the tag's low bits,
-/// so growing the index moves slots without hashing any key again, and the entries
-/// themselves are never moved by a lookup or a growth. Up to `scanLimit` entries there is
-/// no index: a lookup compares the keys in order.
+/// Past `scanLimit` entries a hash index finds keys: a power-of-two array of 2^b 32-bit
+/// slots, at most half full, probed linearly from the slot given by the low b bits of
+/// the key's hash (`MapKeyHash.hash`). A slot holds its entry's position plus one in its
+/// low b bits (0: empty) and, above them, a tag: as many bits of the hash's high half.
+/// A probe compares tags before it compares keys. Four bytes a slot keep the index of a
+/// million keys at 8 MB, half what slots that kept whole hashes took, where each lookup
+/// of a big map is a cache miss in the index; growing the index hashes the keys again
+/// (cheap, in order), and the entries themselves are never moved by a lookup or a
+/// growth. Up to `scanLimit` entries there is no index: a lookup compares the keys in order.
 ///
 /// A value type with copy-on-write storage, like the `OrderedDictionary` it replaces:
 /// `var copy = m.entries` then changing `copy` leaves `m` alone. Removing a key keeps
@@ -22,7 +24,7 @@ public struct MapTable {
     /// place (`values[i] = v`); only the table adds or removes them.
     public internal(set) var values: ContiguousArray<Value>
     /// The index (empty up to `scanLimit` entries): see the type's comment.
-    private var slots: ContiguousArray<UInt64>
+    private var slots: ContiguousArray<UInt32>
     /// `MapKeyHash`'s secret, copied when the index is made (read here, it costs no
     /// one-time-initialization check per hash).
     private var secret: MapKeyHash.Secret = (0, 0)
@@ -61,7 +63,7 @@ public struct MapTable {
     @inline(__always)
     public func index(forKey key: String) -> Int? {
         if slots.isEmpty { return scan(key) }
-        let r = probe(key, MapKeyHash.hash(key, secret) >> 32)
+        let r = probe(key, MapKeyHash.hash(key, secret))
         return r >= 0 ? r : nil
     }
 
@@ -109,7 +111,7 @@ public struct MapTable {
         keys.remove(at: i)
         let old = values.remove(at: i)
         if !slots.isEmpty {
-            if keys.count <= Self.scanLimit { slots = [] } else { reindex(slotCount: slots.count, removing: i) }
+            if keys.count <= Self.scanLimit { slots = [] } else { reindex(slotCount: slots.count) }
         }
         return old
     }
@@ -151,18 +153,26 @@ public struct MapTable {
         return nil
     }
 
-    /// Probes the index for `key` of hash tag `tag`: the entry's position when it is
-    /// there, else the complement (`~slot`) of the empty slot where it would go.
+    /// The tag bits of hash `h` in an index of `mask + 1` slots: the bits of its high
+    /// half above the position bits.
     @inline(__always)
-    private func probe(_ key: String, _ tag: UInt64) -> Int {
+    private static func tag(_ h: UInt64, _ mask: Int) -> UInt32 {
+        UInt32(truncatingIfNeeded: h >> 32) & ~UInt32(truncatingIfNeeded: mask)
+    }
+
+    /// Probes the index for `key` of hash `h`: the entry's position when it is there,
+    /// else the complement (`~slot`) of the empty slot where it would go.
+    @inline(__always)
+    private func probe(_ key: String, _ h: UInt64) -> Int {
         slots.withUnsafeBufferPointer { s in
             let mask = s.count &- 1
-            var b = Int(truncatingIfNeeded: tag) & mask
+            let low = UInt32(truncatingIfNeeded: mask), tag = Self.tag(h, mask)
+            var b = Int(truncatingIfNeeded: h) & mask
             while true {
                 let slot = s[b]
                 if slot == 0 { return ~b }
-                if slot >> 32 == tag {
-                    let i = Int(truncatingIfNeeded: slot & 0xFFFF_FFFF) &- 1
+                if slot & ~low == tag {
+                    let i = Int(truncatingIfNeeded: slot & low) &- 1
                     if keys[i] == key { return i }
                 }
                 b = (b &+ 1) & mask
@@ -183,71 +193,58 @@ public struct MapTable {
             if keys.count > Self.scanLimit { reindex(slotCount: Self.slotCount(for: keys.count)) }
             return keys.count &- 1
         }
-        let tag = MapKeyHash.hash(key, secret) >> 32
-        let r = probe(key, tag)
+        let h = MapKeyHash.hash(key, secret)
+        let r = probe(key, h)
         if r >= 0 {
             values[r] = value
             return r
         }
-        return append(key, value, tag, slot: ~r)
+        return append(key, value, h, slot: ~r)
     }
 
-    /// Adds a new entry whose key has hash tag `tag` and would go in slot `b`.
+    /// Adds a new entry whose key has hash `h` and would go in slot `b`.
     @inline(__always)
-    private mutating func append(_ key: consuming String, _ value: consuming Value, _ tag: UInt64, slot b: Int) -> Int {
+    private mutating func append(_ key: consuming String, _ value: consuming Value, _ h: UInt64, slot b: Int) -> Int {
         let n = keys.count
-        precondition(n < 0xFFFF_FFFE, "a map holds fewer than 2^32 - 1 entries")
         var b = b
         if (n &+ 1) &* 2 > slots.count {
-            // Past 4,096 entries the index grows four times over: fewer moves of slots
-            // (a big index is mostly cache misses to fill).
+            // Past 4,096 entries the index grows four times over: fewer rebuilds (a big
+            // index is mostly cache misses to fill).
             reindex(slotCount: slots.count &* (n >= 4096 ? 4 : 2))
-            b = emptySlot(tag)
+            b = emptySlot(h)
         }
-        slots[b] = tag << 32 | UInt64(truncatingIfNeeded: n &+ 1)
+        slots[b] = Self.tag(h, slots.count &- 1) | UInt32(truncatingIfNeeded: n &+ 1)
         keys.append(key)
         values.append(value)
         return n
     }
 
-    /// The first empty slot on `tag`'s probe sequence.
+    /// The first empty slot on the probe sequence of hash `h`.
     @inline(__always)
-    private func emptySlot(_ tag: UInt64) -> Int {
+    private func emptySlot(_ h: UInt64) -> Int {
         slots.withUnsafeBufferPointer { s in
             let mask = s.count &- 1
-            var b = Int(truncatingIfNeeded: tag) & mask
+            var b = Int(truncatingIfNeeded: h) & mask
             while s[b] != 0 { b = (b &+ 1) & mask }
             return b
         }
     }
 
-    /// Rebuilds the index with `slotCount` slots (a power of two). From the old index
-    /// when there is one (its tags: no key hashed), dropping the entry at `removed` and
-    /// renumbering the ones after it; else by hashing every key.
-    private mutating func reindex(slotCount: Int, removing removed: Int = -1) {
-        var fresh = ContiguousArray<UInt64>(repeating: 0, count: slotCount)
-        let mask = slotCount &- 1
+    /// Rebuilds the index with `slotCount` slots (a power of two, at most 2^31) by
+    /// hashing every key, in order.
+    private mutating func reindex(slotCount: Int) {
+        precondition(slotCount <= 1 << 31, "a map holds fewer than 2^30 entries")
         if slots.isEmpty { secret = MapKeyHash.secret }
         let secret = self.secret
+        let mask = slotCount &- 1
+        var fresh = ContiguousArray<UInt32>(repeating: 0, count: slotCount)
         fresh.withUnsafeMutableBufferPointer { f in
-            func place(_ slot: UInt64) {
-                var b = Int(truncatingIfNeeded: slot >> 32) & mask
-                while f[b] != 0 { b = (b &+ 1) & mask }
-                f[b] = slot
-            }
-            if slots.isEmpty {
-                for (i, key) in keys.enumerated() {
-                    place((MapKeyHash.hash(key, secret) >> 32) << 32 | UInt64(truncatingIfNeeded: i &+ 1))
-                }
-            } else {
-                let cut = UInt64(truncatingIfNeeded: removed &+ 1)
-                for slot in slots where slot != 0 {
-                    let at = slot & 0xFFFF_FFFF
-                    if removed < 0 || at < cut {
-                        place(slot)
-                    } else if at > cut {
-                        place(slot &- 1)
-                    }
+            keys.withUnsafeBufferPointer { ks in
+                for i in 0..<ks.count {
+                    let h = MapKeyHash.hash(ks[i], secret)
+                    var b = Int(truncatingIfNeeded: h) & mask
+                    while f[b] != 0 { b = (b &+ 1) & mask }
+                    f[b] = Self.tag(h, mask) | UInt32(truncatingIfNeeded: i &+ 1)
                 }
             }
         }
