@@ -58,17 +58,18 @@ extension Compiler {
             switch e.kind {
             case .string(let t):
                 texts.append(t)
-                return ConcatOperand(form: .literal, text: texts.count - 1, code: expr(e), arg: nil, global: 0,
-                                     span: plus, callSpan: e.span)
+                return ConcatOperand(form: .literal, text: texts.count - 1, code: expr(e), arg: ConcatOperand.noArgument,
+                                     global: 0, span: plus, callSpan: e.span)
             case .call(let callee, let args):
                 if args.count == 1, args[0].name == nil, case .name(let ref) = callee.kind, ref.name == "str",
                    case .global(let g) = slot(of: ref) {
-                    return ConcatOperand(form: .str, text: 0, code: expr(e), arg: CodeBox(run: expr(args[0].value)),
+                    return ConcatOperand(form: .str, text: 0, code: expr(e), arg: expr(args[0].value),
                                          global: g, span: plus, callSpan: e.span)
                 }
             default: break
             }
-            return ConcatOperand(form: .value, text: 0, code: expr(e), arg: nil, global: 0, span: plus, callSpan: e.span)
+            return ConcatOperand(form: .value, text: 0, code: expr(e), arg: ConcatOperand.noArgument, global: 0,
+                                 span: plus, callSpan: e.span)
         }
         let node = ConcatenationNode(plan, LiteralTexts(texts))
         return { vm in try node.run(vm) }
@@ -85,8 +86,11 @@ struct ConcatOperand {
     /// The operand compiled as any expression (the path when the chain is not all
     /// strings, and for `str(x)` when `str` is not the built-in).
     let code: Code
-    /// `.str`: the argument's code.
-    let arg: CodeBox?
+    /// `.str`: the argument's code (a closure, not an optional one: taking it out of an
+    /// `Optional` retains it on each run).
+    let arg: Code
+    /// The `arg` of the other forms.
+    static func noArgument(_ vm: VM) throws -> Value { .null }
     /// `.str`: the global slot of `str`.
     let global: Int
     /// The span of the `+` that adds the operand (the first: its own span).
@@ -153,7 +157,7 @@ final class ConcatenationNode {
             guard ConcatenationNode.isBuiltinStr(vm.pointee.globals + op.pointee.global) else {
                 return ConcatenationNode.piece(try op.pointee.code(vm))
             }
-            let x = try op.pointee.arg.unsafelyUnwrapped.run(vm)
+            let x = try op.pointee.arg(vm)
             do { try tick(vm) } catch { throw attachSpan(error, op.pointee.callSpan) }
             switch x {
             case .int(let n) where room >= 20:
