@@ -247,6 +247,7 @@ func plainOptions(_ own: [String]) -> RunOptions? {
     return options
 }
 
+useMainMallocArenaOnly()
 if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "test" {
     exit(runTestCommand(Array(CommandLine.arguments.dropFirst(2))))
 }
