@@ -647,6 +647,14 @@ final class Compiler {
         return result
     }
 
+    /// Pops the stack to `mark` on the way out of a call or an argument list that
+    /// failed; returns `error` (out of line: the error path stays out of the nodes).
+    @inline(never)
+    static func unwind(_ vm: VM, to mark: Int, _ error: any Error) -> any Error {
+        vm.pointee.pop(to: mark)
+        return error
+    }
+
     /// Runs the closure `u` (kept alive by the caller) on the `argc` arguments at `argBase`.
     @inline(__always)
     static func enter(_ vm: VM, _ u: Unmanaged<Closure>, _ argBase: Int, _ argc: Int, _ span: SourceSpan) throws -> Value {
