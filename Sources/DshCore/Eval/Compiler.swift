@@ -415,6 +415,7 @@ final class Compiler {
             break
         }
         if Compiler.isConcatenation(op, l, r) { return concatenation(l, r, span) }
+        if let fused = fusedArithmetic(op, l, r, span) { return fused }  // CompilerOperands.swift
         if let kit = Compiler.arithmeticKit(op) { return kit.value(shape(l, r), span) }
         let a = expr(l)
         let b = expr(r)
