@@ -27,7 +27,7 @@ extension Builtins {
         [
             "len": UnaryForm { v, rt in try lengthOf(v, rt) },
             "type": UnaryForm { v, _ in .string(v.typeName) },
-            "str": UnaryForm { v, _ in .string(v.displayString) },
+            "str": UnaryForm(run: { v, _ in .string(v.displayString) }, isStr: true),
             "bool": UnaryForm { v, _ in .bool(v.isTruthy) },
         ]
     }

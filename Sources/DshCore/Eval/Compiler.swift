@@ -260,16 +260,16 @@ final class Compiler {
             let meter = memoryMeter
             switch codes.count {
             case 2:
-                let p = TwoParts(c0: codes[0].run, c1: codes[1].run)
+                let c0 = codes[0].run, c1 = codes[1].run
                 return { vm in
-                    let out = try Compiler.interpolate(vm, literals, p, span)
+                    let out = try SizedInterpolation.run(vm, literals, c0, c1, span)
                     try meter?.charge(out.utf8.count, building: out.utf8.count, at: span)
                     return .string(out)
                 }
             case 3:
-                let p = ThreeParts(c0: codes[0].run, c1: codes[1].run, c2: codes[2].run)
+                let c0 = codes[0].run, c1 = codes[1].run, c2 = codes[2].run
                 return { vm in
-                    let out = try Compiler.interpolate(vm, literals, p, span)
+                    let out = try SizedInterpolation.run(vm, literals, c0, c1, c2, span)
                     try meter?.charge(out.utf8.count, building: out.utf8.count, at: span)
                     return .string(out)
                 }

@@ -17,7 +17,7 @@ extension Value: ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
     public init(arrayLiteral elements: Value...) { self = .list(elements) }
     /// A map literal (keys in the order written).
     public init(dictionaryLiteral elements: (String, Value)...) {
-        var d = OrderedDictionary<String, Value>()
+        var d = MapTable()
         for (k, v) in elements { d[k] = v }
         self = .map(d)
     }
@@ -34,7 +34,7 @@ extension Value: ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
     public init(_ items: [Value]) { self = .list(items) }
     /// A map value (keys sorted, since Swift dictionaries have no order).
     public init(_ entries: [String: Value]) {
-        var d = OrderedDictionary<String, Value>()
+        var d = MapTable()
         for k in entries.keys.sorted() { d[k] = entries[k] }
         self = .map(d)
     }
@@ -70,14 +70,14 @@ extension Value: ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
             }
             self = .list(items)
         case let d as [String: Any?]:
-            var out = OrderedDictionary<String, Value>()
+            var out = MapTable()
             for k in d.keys.sorted() {
                 guard let v = Value(swift: d[k]!) else { return nil }
                 out[k] = v
             }
             self = .map(out)
         case let d as [String: Any]:
-            var out = OrderedDictionary<String, Value>()
+            var out = MapTable()
             for k in d.keys.sorted() {
                 guard let v = Value(swift: d[k]) else { return nil }
                 out[k] = v
@@ -126,7 +126,9 @@ extension Value: ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
 
     /// The entries in order, or nil when this is not a map.
     public var asMap: OrderedDictionary<String, Value>? {
-        if case .map(let m) = self { return m.entries }
+        if case .map(let m) = self {
+            return OrderedDictionary(uncheckedUniqueKeys: m.entries.keys, values: m.entries.values)
+        }
         return nil
     }
 

@@ -48,6 +48,9 @@ open class FunctionValue {
 /// every call; a stored property of concrete function type does not.)
 struct UnaryForm {
     let run: (Value, any Runtime) throws -> Value
+    /// Whether this is the built-in `str` (concatenation nodes write `str(n)`'s digits
+    /// in place when the callee is this one).
+    var isStr = false
 }
 
 /// A function written in Swift.

@@ -8,7 +8,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import OrderedCollections
 
 /// Parses one JSON document from a UTF-8 buffer.
 struct JSONParser {
@@ -110,7 +109,7 @@ struct JSONParser {
     private mutating func parseObject(_ p: UnsafePointer<UInt8>) throws -> Value {
         try enter()
         pos += 1
-        var entries = OrderedDictionary<String, Value>()
+        var entries = MapTable()
         skipWhitespace(p)
         if pos < count && p[pos] == UInt8(ascii: "}") {
             pos += 1

@@ -72,7 +72,8 @@ extension Value {
         case .bytes(let b): self = .bytes(b)
         case .list(let items): self = .list(items.map(Value.init))
         case .map(let entries):
-            var d = OrderedDictionary<String, Value>()
+            var d = MapTable()
+            d.reserveCapacity(entries.count)
             for (k, x) in entries { d[k] = Value(x) }
             self = .map(d)
         case .error(let message, let fields):

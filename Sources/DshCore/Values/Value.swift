@@ -108,9 +108,9 @@ public final class MapRef {
     /// The entries, in insertion order. (No dynamic exclusivity check: every access is a
     /// short, non-reentrant read or in-place update, and the check cost ~5% of a map build.)
     @exclusivity(unchecked)
-    public var entries: OrderedDictionary<String, Value>
+    public var entries: MapTable
     /// Makes a map holding `entries`.
-    public init(_ entries: OrderedDictionary<String, Value> = [:]) { self.entries = entries }
+    public init(_ entries: MapTable = [:]) { self.entries = entries }
 
     deinit {
         if entries.values.contains(where: \.isContainer) {
@@ -122,22 +122,14 @@ public final class MapRef {
     /// Makes a map of `keys` (which must be distinct: not checked) and `values`, in order.
     /// For maps built per item with the same keys (a log line's): the key array is shared
     /// rather than copied, and there is no duplicate check or per-key insertion (a small
-    /// map has no hash table), where a dictionary literal paid ~1,100 Ir for two keys.
+    /// map has no hash index), where a dictionary literal paid ~1,100 Ir for two keys.
     public convenience init(distinctKeys keys: ContiguousArray<String>, values: ContiguousArray<Value>) {
-        self.init(OrderedDictionary(uncheckedUniqueKeys: keys, values: values))
+        self.init(MapTable(uncheckedUniqueKeys: keys, values: values))
     }
-    /// Sets `key` to `value`, as `entries[key] = value` does, but a map that grows past
-    /// 4,096 entries is given room for four times its size each time its size reaches a
-    /// power of four, instead of letting its table double. A String key's hash is not
-    /// cached, so each regrowth hashes every key again: growing by four hashes about a
-    /// third as many keys in all. (Unused room costs address space, not memory.)
+    /// Sets `key` to `value`, as `entries[key] = value` does (one hash of the key).
     @inline(__always)
-    public func set(_ key: String, _ value: Value) {
-        let n = entries.count
-        if n >= 4096 && n & (n &- 1) == 0 && n.trailingZeroBitCount & 1 == 0 {
-            entries.reserveCapacity(n &* 4)
-        }
-        entries[key] = value
+    public func set(_ key: consuming String, _ value: consuming Value) {
+        entries.set(key, value)
     }
     /// The value under `key`, or nil.
     public subscript(key: String) -> Value? {
@@ -200,5 +192,5 @@ extension Value {
     /// Makes a list value.
     public static func list(_ items: [Value]) -> Value { .list(ListRef(items)) }
     /// Makes a map value.
-    public static func map(_ entries: OrderedDictionary<String, Value>) -> Value { .map(MapRef(entries)) }
+    public static func map(_ entries: MapTable) -> Value { .map(MapRef(entries)) }
 }
