@@ -29,6 +29,9 @@ import Testing
             ("for i in range(6, 0, -2) { if i == 2 { break } }", "let r = range\nfor i in r(6, 0, -2) { if i == 2 { break } }"),
             ("let o = {f: x => x}\no.f(1)\no.f(2)", "let o = {f: x => x}\nlet f = o.f\nf(1)\nf(2)"),
             ("let o = {n: 0}\nfor i in range(4) { o.n += i }", "let o = {n: 0}\nlet r = range\nfor i in r(4) { o.n = o.n + i }"),
+            ("let o = {f: (a, b) => a}\nlet k = 1\no.f(k, 2)\no.f(k, 2)", "let o = {f: (a, b) => a}\nlet k = 1\nlet f = o.f\nf(k, 2)\nf(k, 2)"),
+            ("fn mk() {\nlet o = {n: 0, f: x => x}\nreturn () => {\no.n += 1\no.f(o.n)\n}\n}\nlet c = mk()\nfor i in range(3) { c() }",
+             "fn mk() {\nlet o = {n: 0, f: x => x}\nreturn () => {\no.n = o.n + 1\nlet f = o.f\nf(o.n)\n}\n}\nlet c = mk()\nlet r = range\nfor i in r(3) { c() }"),
         ]
         for (fast, generic) in pairs {
             for budget in 1...12 {

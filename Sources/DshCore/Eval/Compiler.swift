@@ -415,6 +415,7 @@ final class Compiler {
             break
         }
         if Compiler.isConcatenation(op, l, r) { return concatenation(l, r, span) }
+        if let fused = fusedArithmetic(op, l, r, span) { return fused }  // CompilerOperands.swift
         if let kit = Compiler.arithmeticKit(op) { return kit.value(shape(l, r), span) }
         let a = expr(l)
         let b = expr(r)
@@ -645,6 +646,14 @@ final class Compiler {
         }
         vm.pointee.pop(to: argBase)
         return result
+    }
+
+    /// Pops the stack to `mark` on the way out of a call or an argument list that
+    /// failed; returns `error` (out of line: the error path stays out of the nodes).
+    @inline(never)
+    static func unwind(_ vm: VM, to mark: Int, _ error: any Error) -> any Error {
+        vm.pointee.pop(to: mark)
+        return error
     }
 
     /// Runs the closure `u` (kept alive by the caller) on the `argc` arguments at `argBase`.

@@ -83,72 +83,51 @@ extension Compiler {
 
     /// The compound update node of operator `O` (its int path inline).
     static func memberUpdate<O: IntArithmetic>(_: O.Type, _ u: MemberUpdate) -> StmtCode {
-        let site = u.site, cache = u.site.cache, rhs = u.rhs, meter = u.meter
-        let intCharge = MemoryMeter.footprint(.int(0)) &+ site.name.utf8.count
-        if rhs.kind != .codeCode, let s = site.place {
-            // `st.count += 1`, `st.total += x`: no code runs between the read and the
-            // store, so the map is used in its variable without being retained.
-            let local = rhs.kind == .codeLocal, k = rhs.k, j = rhs.j
-            return { [u] vm in
-                guard let um = MemberNodes.peekMap(in: s, vm) else {
-                    try u.other(vm, MemberNodes.read(s, vm))
-                    return .normal
-                }
-                return try um._withUnsafeGuaranteedRef { m in
-                    guard let i = cache.index(m), case .int(let x) = m.entries.values[i] else {
-                        try u.generic(vm, m, cache.get(m))
-                        return .normal
-                    }
-                    let y: Int
-                    if local {
-                        guard case .int(let n) = vm.pointee.stack[vm.pointee.base &+ j] else {
-                            try u.generic(vm, m, .int(x))
-                            return .normal
-                        }
-                        y = n
-                    } else {
-                        y = k
-                    }
-                    guard let r = O.int(x, y) else {
-                        try u.store(vm, m, try u.combine(.int(x), .int(y)))
-                        return .normal
-                    }
-                    try meter?.charge(intCharge, at: u.site.nameSpan)
-                    MemberNodes.replaceInt(m, at: i, with: r)
-                    return .normal
-                }
-            }
+        if u.rhs.kind != .codeCode, let s = u.site.place {
+            return MemberPlaces.specialized(s, MemberUpdateMaker<O>(update: u)).run
         }
         return { vm in
-            let m: MapRef
-            if let s = site.place {
-                guard let found = MemberNodes.map(in: s, vm) else {
-                    try u.other(vm, MemberNodes.read(s, vm))
-                    return .normal
-                }
-                m = found
-            } else {
-                let t = try site.object(vm)
-                guard case .map(let found) = t else {
-                    try u.other(vm, t)
-                    return .normal
-                }
-                m = found
-            }
-            guard let i = cache.index(m), case .int(let x) = m.entries.values[i] else {
-                try u.generic(vm, m, cache.get(m))
-                return .normal
-            }
-            // The right side may change the map: the store finds the entry again.
-            let y = try u.rhsValue(vm)
-            if case .int(let n) = y, let r = O.int(x, n) {
-                try meter?.charge(intCharge, at: site.nameSpan)
-                if cache.replace(m, .int(r)) { return .normal }
-                m.entries[site.name] = .int(r)
-                return .normal
-            }
-            try u.store(vm, m, try u.combine(.int(x), y))
+            try u.update(O.self, vm)
             return .normal
+        }
+    }
+}
+
+/// Makes the compound update node of `O` for a variable of one place kind whose right
+/// side is an int literal or a local (`st.count += 1`, `st.total += x`): no code runs
+/// between the read and the store, so the map is used in its variable without being
+/// retained, and an int entry is replaced in place. Anything else (not a map, no int
+/// entry, an overflow, a memory meter to charge) runs the generic update from the start
+/// (the fast path only read). The node captures only its `MemberUpdate`.
+struct MemberUpdateMaker<O: IntArithmetic>: MemberPlaceSpecialized {
+    let update: MemberUpdate
+    func make<P: MemberPlace>(_: P.Type) -> StmtBox {
+        let u = update
+        return StmtBox { vm in
+            if let um = P.map(u.slot, u.site.place, vm), MemberNodes.updateInt(O.self, um, u, vm) { return .normal }
+            try u.update(O.self, vm)
+            return .normal
+        }
+    }
+}
+
+extension MemberNodes {
+    /// `m.name op= y` for an int entry and an int literal or int local `y` without a
+    /// memory meter, in place; false (nothing done) for anything else.
+    @inline(__always)
+    static func updateInt<O: IntArithmetic>(_: O.Type, _ um: Unmanaged<MapRef>, _ u: MemberUpdate, _ vm: VM) -> Bool {
+        um._withUnsafeGuaranteedRef { m in
+            guard u.meter == nil, let i = u.site.cache.index(m), case .int(let x) = m.entries.values[i] else { return false }
+            let y: Int
+            if u.rhs.kind == .codeLocal {
+                guard case .int(let n) = vm.pointee.stack[vm.pointee.base &+ u.rhs.j] else { return false }
+                y = n
+            } else {
+                y = u.rhs.k
+            }
+            guard let r = O.int(x, y) else { return false }
+            replaceInt(m, at: i, with: r)
+            return true
         }
     }
 }
@@ -168,12 +147,52 @@ final class MemberUpdate {
     /// The operator as `op=` applies it (`+=` extends lists and maps in place).
     let combine: (Value, Value) throws -> Value
     let meter: MemoryMeter?
+    /// What storing an int under the name charges the memory meter.
+    let intCharge: Int
+    /// The variable's slot (frame slot or capture index) for a specialised place.
+    let slot: Int
 
     init(site: MemberSite, rhs: OperandShape, combine: @escaping (Value, Value) throws -> Value, meter: MemoryMeter?) {
         self.site = site
         self.rhs = rhs
         self.combine = combine
         self.meter = meter
+        intCharge = MemoryMeter.footprint(.int(0)) &+ site.name.utf8.count
+        slot = site.place.map(MemberPlaces.index) ?? 0
+    }
+
+    /// The update, generic: the object, the old value, the right side, the store; an
+    /// int entry and an int right side take the operator's int path (the right side
+    /// may change the map: the store finds the entry again).
+    @inline(never)
+    func update<O: IntArithmetic>(_: O.Type, _ vm: VM) throws {
+        let m: MapRef
+        if let s = site.place {
+            guard let found = MemberNodes.map(in: s, vm) else {
+                try other(vm, MemberNodes.read(s, vm))
+                return
+            }
+            m = found
+        } else {
+            let t = try site.object(vm)
+            guard case .map(let found) = t else {
+                try other(vm, t)
+                return
+            }
+            m = found
+        }
+        guard let i = site.cache.index(m), case .int(let x) = m.entries.values[i] else {
+            try generic(vm, m, site.cache.get(m))
+            return
+        }
+        let y = try rhsValue(vm)
+        if case .int(let n) = y, let r = O.int(x, n) {
+            try meter?.charge(intCharge, at: site.nameSpan)
+            if site.cache.replace(m, .int(r)) { return }
+            m.entries[site.name] = .int(r)
+            return
+        }
+        try store(vm, m, try combine(.int(x), y))
     }
 
     /// The right side's value.
@@ -279,9 +298,16 @@ enum MemberNodes {
     /// caller's reference keeps it alive through the call), or nil.
     @inline(__always)
     static func closure(in m: MapRef, _ cache: MemberCache, _ vm: VM) -> Closure? {
+        peekClosure(in: m, cache, vm)?.takeUnretainedValue()
+    }
+
+    /// The closure of this interpreter under the site's name in `m`, not retained
+    /// (valid while `m` is not changed), or nil.
+    @inline(__always)
+    static func peekClosure(in m: MapRef, _ cache: MemberCache, _ vm: VM) -> Unmanaged<Closure>? {
         guard let i = cache.index(m) else { return nil }
         return m.entries.values.withUnsafeBufferPointer { values in
-            vm.pointee.closure(in: values.baseAddress.unsafelyUnwrapped + i)?.takeUnretainedValue()
+            vm.pointee.closure(in: values.baseAddress.unsafelyUnwrapped + i)
         }
     }
 
@@ -307,13 +333,11 @@ struct ArgOperand {
         }
     }
 
-    /// Evaluates the argument onto the machine's stack.
+    /// Evaluates the argument onto the stack (a local copied out of its slot).
     @inline(__always)
     func push(_ vm: VM) throws {
         switch kind {
-        case .local:
-            let v = vm.pointee.stack[vm.pointee.base &+ n]
-            vm.pointee.push(v)
+        case .local: vm.pointee.push(copyOf: vm.pointee.stack + (vm.pointee.base &+ n))
         case .int: vm.pointee.push(.int(n))
         case .code: vm.pointee.push(try code(vm))
         }
@@ -332,35 +356,77 @@ extension Compiler {
 
     /// `obj.name(args)` with positional arguments: the callee is found through the
     /// site's cache without copying it out of the map; a closure of this interpreter is
-    /// invoked directly (held by this call, so it stays alive even when the call replaces
-    /// `obj.name` or `obj`). Natives, host objects and non-functions go through
-    /// `call0`/`call1`/`call2`/`callOther`, as any call does.
+    /// invoked in the node itself (held by this call, so it stays alive even when the
+    /// call replaces `obj.name` or `obj`). Natives, host objects and non-functions go
+    /// through `call0`/`call1`/`call2`/`callOther`, as any call does.
     func methodCall(_ obj: Expr, _ name: String, _ optional: Bool, _ nameSpan: SourceSpan,
                     _ args: [CallArgument], _ span: SourceSpan) -> Code {
-        let call = MethodCall(self, obj, name, optional, nameSpan, args, span)
-        switch args.count {
-        case 0: return { vm in try call.run0(vm) }
-        case 1: return { vm in try call.run1(vm) }
-        case 2: return { vm in try call.run2(vm) }
-        default: return { vm in try call.runN(vm) }
-        }
+        methodNode(MethodCall(self, obj, name, optional, nameSpan, args, span), statement: false).value
     }
 
     /// `obj.name(args)` as a statement (its value dropped, without a node of its own).
     func methodCallStatement(_ obj: Expr, _ name: String, _ optional: Bool, _ nameSpan: SourceSpan,
                              _ args: [CallArgument], _ span: SourceSpan) -> StmtCode {
-        let call = MethodCall(self, obj, name, optional, nameSpan, args, span)
-        switch args.count {
-        case 0: return { vm in _ = try call.run0(vm); return .normal }
-        case 1: return { vm in _ = try call.run1(vm); return .normal }
-        case 2: return { vm in _ = try call.run2(vm); return .normal }
-        default: return { vm in _ = try call.runN(vm); return .normal }
+        methodNode(MethodCall(self, obj, name, optional, nameSpan, args, span), statement: true).statement
+    }
+
+    /// The node of `call`, its code specialised on where the object is (a local, a
+    /// capture, another variable) and on the arguments' kinds (one argument) or count.
+    private func methodNode(_ call: MethodCall, statement: Bool) -> MethodNode {
+        guard let s = call.site.place else { return MethodNode(call, statement, AnyPlace.self, ArgsN.self) }
+        return MemberPlaces.specialized(s, MethodNodeMaker(call: call, statement: statement))
+    }
+}
+
+/// A method call node as an expression and as a statement (one of them is used).
+struct MethodNode {
+    let value: Code
+    let statement: StmtCode
+
+    init<P: MemberPlace, A: MethodArgs>(_ call: MethodCall, _ asStatement: Bool, _: P.Type, _: A.Type) {
+        if asStatement {
+            value = { _ in .null }
+            statement = { vm in _ = try MethodCall.run(call, P.self, A.self, vm); return .normal }
+        } else {
+            value = { vm in try MethodCall.run(call, P.self, A.self, vm) }
+            statement = { _ in .normal }
         }
     }
 }
 
-/// A compiled method call (see `Compiler.methodCall`), run by arity.
-struct MethodCall {
+/// Makes a method call node for a place kind, choosing the arguments' specialisation.
+struct MethodNodeMaker: MemberPlaceSpecialized {
+    let call: MethodCall, statement: Bool
+    func make<P: MemberPlace>(_: P.Type) -> MethodNode {
+        let ops = call.operands
+        switch ops.count {
+        case 0: return MethodNode(call, statement, P.self, Args0.self)
+        case 1:
+            switch ops[0].kind {
+            case .local: return MethodNode(call, statement, P.self, Args1<LocalArg>.self)
+            case .int: return MethodNode(call, statement, P.self, Args1<IntArg>.self)
+            case .code: return MethodNode(call, statement, P.self, Args1<CodeArg>.self)
+            }
+        case 2:
+            switch (ops[0].kind, ops[1].kind) {
+            case (.local, .local): return MethodNode(call, statement, P.self, Args2<LocalArg, LocalArg>.self)
+            case (.local, .int): return MethodNode(call, statement, P.self, Args2<LocalArg, IntArg>.self)
+            case (.local, .code): return MethodNode(call, statement, P.self, Args2<LocalArg, CodeArg>.self)
+            case (.int, .local): return MethodNode(call, statement, P.self, Args2<IntArg, LocalArg>.self)
+            case (.int, .int): return MethodNode(call, statement, P.self, Args2<IntArg, IntArg>.self)
+            case (.int, .code): return MethodNode(call, statement, P.self, Args2<IntArg, CodeArg>.self)
+            case (.code, .local): return MethodNode(call, statement, P.self, Args2<CodeArg, LocalArg>.self)
+            case (.code, .int): return MethodNode(call, statement, P.self, Args2<CodeArg, IntArg>.self)
+            case (.code, .code): return MethodNode(call, statement, P.self, Args2<CodeArg, CodeArg>.self)
+            }
+        default: return MethodNode(call, statement, P.self, ArgsN.self)
+        }
+    }
+}
+
+/// A compiled method call (see `Compiler.methodCall`): its site, arguments and the
+/// generic path (a class: a node's closure captures one reference).
+final class MethodCall {
     let site: MemberSite
     let optional: Bool
     let span: SourceSpan
@@ -370,6 +436,8 @@ struct MethodCall {
     let codes: [CodeBox]
     let p0: ArgOperand, p1: ArgOperand
     let a0: Code, a1: Code
+    /// The variable's slot (frame slot or capture index) for a specialised place.
+    let slot: Int
 
     init(_ compiler: Compiler, _ obj: Expr, _ name: String, _ optional: Bool, _ nameSpan: SourceSpan,
          _ args: [CallArgument], _ span: SourceSpan) {
@@ -383,56 +451,165 @@ struct MethodCall {
         p1 = operands.count > 1 ? operands[1] : none
         a0 = p0.asCode
         a1 = p1.asCode
+        slot = site.place.map(MemberPlaces.index) ?? 0
     }
 
+    /// Runs the call: a closure of this interpreter found in a map held by the site's
+    /// variable (`P`) is held, its arguments pushed (`A`) and its body run in this node;
+    /// anything else takes `generic`.
     @inline(__always)
-    func run0(_ vm: VM) throws -> Value {
-        var f = Value.null
-        guard let closure = try MemberNodes.method(vm, site, optional, &f) else {
-            return try Compiler.call0(vm, f, span)
+    static func run<P: MemberPlace, A: MethodArgs>(_ c: MethodCall, _: P.Type, _: A.Type, _ vm: VM) throws -> Value {
+        // The map is used in its variable, not retained: no code runs until the closure
+        // found in it is held.
+        guard let um = P.map(c.slot, c.site.place, vm),
+              let u = um._withUnsafeGuaranteedRef({ MemberNodes.peekClosure(in: $0, c.site.cache, vm) }) else {
+            return try c.generic(vm)
         }
+        let pinned = Compiler.hold(u)
+        defer { if !pinned { u.release() } }
         let argBase = vm.pointee.sp
-        defer { vm.pointee.pop(to: argBase) }
-        do { return try invoke(vm, closure, argBase: argBase, argc: 0) } catch { throw attachSpan(error, span) }
+        try A.push(c, vm, argBase)
+        let result: Value
+        do {
+            result = try u._withUnsafeGuaranteedRef { try invoke(vm, $0, argBase: argBase, argc: A.count(c)) }
+        } catch {
+            throw c.failed(vm, argBase, error)
+        }
+        vm.pointee.pop(to: argBase)
+        return result
     }
 
-    @inline(__always)
-    func run1(_ vm: VM) throws -> Value {
-        var f = Value.null
-        guard let closure = try MemberNodes.method(vm, site, optional, &f) else {
-            return try Compiler.call1(vm, f, a0, span)
-        }
-        let argBase = vm.pointee.sp
-        defer { vm.pointee.pop(to: argBase) }
-        try p0.push(vm)
-        do { return try invoke(vm, closure, argBase: argBase, argc: 1) } catch { throw attachSpan(error, span) }
+    /// The error of a call that failed: its frame popped, the call's span attached
+    /// (out of line, so that the node neither copies the span nor pops twice inline).
+    @inline(never)
+    func failed(_ vm: VM, _ argBase: Int, _ error: any Error) -> any Error {
+        vm.pointee.pop(to: argBase)
+        return attachSpan(error, span)
     }
 
-    @inline(__always)
-    func run2(_ vm: VM) throws -> Value {
+    /// Any call the fast path does not take (the object not in a variable or not a map,
+    /// the member not a closure of this interpreter), with its results and errors.
+    @inline(never)
+    func generic(_ vm: VM) throws -> Value {
         var f = Value.null
         guard let closure = try MemberNodes.method(vm, site, optional, &f) else {
-            return try Compiler.call2(vm, f, a0, a1, span)
+            switch operands.count {
+            case 0: return try Compiler.call0(vm, f, span)
+            case 1: return try Compiler.call1(vm, f, a0, span)
+            case 2: return try Compiler.call2(vm, f, a0, a1, span)
+            default:
+                var values: [Value] = []
+                values.reserveCapacity(codes.count)
+                for c in codes { values.append(try c.run(vm)) }
+                return try Compiler.callOther(vm, f, values, span)
+            }
         }
-        let argBase = vm.pointee.sp
-        defer { vm.pointee.pop(to: argBase) }
-        try p0.push(vm)
-        try p1.push(vm)
-        do { return try invoke(vm, closure, argBase: argBase, argc: 2) } catch { throw attachSpan(error, span) }
+        return try withExtendedLifetime(closure) {
+            let argBase = vm.pointee.sp
+            try ArgsN.push(self, vm, argBase)
+            return try Compiler.callFrame(vm, Unmanaged.passUnretained(closure), argBase, argc: operands.count, span)
+        }
+    }
+}
+
+/// How a method call node pushes its arguments, as a type (specialising the node).
+protocol MethodArgs {
+    /// Evaluates the arguments onto the stack from `argBase`, in order; on an error,
+    /// pops what was pushed.
+    static func push(_ c: MethodCall, _ vm: VM, _ argBase: Int) throws
+    static func count(_ c: MethodCall) -> Int
+}
+
+/// How one argument is pushed, as a type.
+protocol ArgKind {
+    static func push(_ a: ArgOperand, _ vm: VM) throws
+}
+enum LocalArg: ArgKind {
+    @inline(__always) static func push(_ a: ArgOperand, _ vm: VM) throws {
+        vm.pointee.push(copyOf: vm.pointee.stack + (vm.pointee.base &+ a.n))
+    }
+}
+enum IntArg: ArgKind {
+    @inline(__always) static func push(_ a: ArgOperand, _ vm: VM) throws { vm.pointee.push(.int(a.n)) }
+}
+enum CodeArg: ArgKind {
+    @inline(__always) static func push(_ a: ArgOperand, _ vm: VM) throws { vm.pointee.push(try a.code(vm)) }
+}
+
+enum Args0: MethodArgs {
+    @inline(__always) static func push(_ c: MethodCall, _ vm: VM, _ argBase: Int) throws {}
+    @inline(__always) static func count(_ c: MethodCall) -> Int { 0 }
+}
+enum Args1<A: ArgKind>: MethodArgs {
+    @inline(__always) static func push(_ c: MethodCall, _ vm: VM, _ argBase: Int) throws {
+        try A.push(c.p0, vm)
+    }
+    @inline(__always) static func count(_ c: MethodCall) -> Int { 1 }
+}
+enum Args2<A0: ArgKind, A1: ArgKind>: MethodArgs {
+    @inline(__always) static func push(_ c: MethodCall, _ vm: VM, _ argBase: Int) throws {
+        try A0.push(c.p0, vm)
+        do { try A1.push(c.p1, vm) } catch { throw Compiler.unwind(vm, to: argBase, error) }
+    }
+    @inline(__always) static func count(_ c: MethodCall) -> Int { 2 }
+}
+enum ArgsN: MethodArgs {
+    static func push(_ c: MethodCall, _ vm: VM, _ argBase: Int) throws {
+        do {
+            for p in c.operands { try p.push(vm) }
+        } catch {
+            throw Compiler.unwind(vm, to: argBase, error)
+        }
+    }
+    @inline(__always) static func count(_ c: MethodCall) -> Int { c.operands.count }
+}
+
+/// Where a member node's object is, as a type (specialising the node's code): a frame
+/// slot, a capture, or any variable (a switch on its `SlotRef` at run time).
+protocol MemberPlace {
+    /// The map in the variable (`slot`: its index for a frame slot or a capture), not
+    /// retained: valid only while no code runs that could store into the variable.
+    static func map(_ slot: Int, _ s: SlotRef?, _ vm: VM) -> Unmanaged<MapRef>?
+}
+enum LocalPlace: MemberPlace {
+    @inline(__always) static func map(_ slot: Int, _ s: SlotRef?, _ vm: VM) -> Unmanaged<MapRef>? {
+        MemberNodes.peekMap(vm.pointee.stack + (vm.pointee.base &+ slot))
+    }
+}
+enum CapturePlace: MemberPlace {
+    @inline(__always) static func map(_ slot: Int, _ s: SlotRef?, _ vm: VM) -> Unmanaged<MapRef>? {
+        withUnsafeMutablePointer(to: &vm.pointee.captures[slot].value) { MemberNodes.peekMap($0) }
+    }
+}
+enum AnyPlace: MemberPlace {
+    @inline(__always) static func map(_ slot: Int, _ s: SlotRef?, _ vm: VM) -> Unmanaged<MapRef>? {
+        guard let s else { return nil }
+        return MemberNodes.peekMap(in: s, vm)
+    }
+}
+
+/// Makes a node given its place kind as a type.
+protocol MemberPlaceSpecialized {
+    associatedtype Node
+    func make<P: MemberPlace>(_: P.Type) -> Node
+}
+
+enum MemberPlaces {
+    /// `maker`'s node for a variable at `s`, specialised on its kind.
+    static func specialized<M: MemberPlaceSpecialized>(_ s: SlotRef, _ maker: M) -> M.Node {
+        switch s {
+        case .local: return maker.make(LocalPlace.self)
+        case .capture: return maker.make(CapturePlace.self)
+        default: return maker.make(AnyPlace.self)
+        }
     }
 
-    func runN(_ vm: VM) throws -> Value {
-        var f = Value.null
-        guard let closure = try MemberNodes.method(vm, site, optional, &f) else {
-            var values: [Value] = []
-            values.reserveCapacity(codes.count)
-            for c in codes { values.append(try c.run(vm)) }
-            return try Compiler.callOther(vm, f, values, span)
+    /// The frame slot or capture index of `s` (0 for the others).
+    static func index(_ s: SlotRef) -> Int {
+        switch s {
+        case .local(let i), .capture(let i): return i
+        default: return 0
         }
-        let argBase = vm.pointee.sp
-        defer { vm.pointee.pop(to: argBase) }
-        for p in operands { try p.push(vm) }
-        do { return try invoke(vm, closure, argBase: argBase, argc: operands.count) } catch { throw attachSpan(error, span) }
     }
 }
 

@@ -216,6 +216,62 @@ extension Compiler {
         }
     }
 
+    /// `(a op1 b) op2 c` or `c op2 (a op1 b)` (`+ - * %`) where `a` is a local, `b` a
+    /// local or an int literal and `c` a local (or an int literal on the right): one
+    /// node that runs both int operations, without a node call for the inner one
+    /// (`x * k % 1_000`, `total + i * i`). Anything but ints, or an overflow, runs the
+    /// two nodes as compiled apart (`unfused`): the operands are frame slots and
+    /// literals, so evaluating them again changes nothing.
+    func fusedArithmetic(_ op: BinaryOp, _ l: Expr, _ r: Expr, _ span: SourceSpan) -> Code? {
+        guard let kit = Compiler.arithmeticKit(op) else { return nil }
+        // (Decided on the syntax alone, compiling nothing: a test that compiled the
+        // operands would compile a long chain once per level.)
+        func local(_ e: Expr) -> Int? {
+            if case .name(let ref) = e.kind, case .local(let i) = slot(of: ref) { return i }
+            return nil
+        }
+        func inner(_ e: Expr) -> FusedInner? {
+            guard case .binary(let op1, let il, let ir) = e.kind, let innerOp = FusedInner.Op(op1),
+                  let i = local(il) else { return nil }
+            if let j = local(ir) { return FusedInner(op: innerOp, i: i, n: j, rightIsLocal: true) }
+            if case .int(let k) = ir.kind { return FusedInner(op: innerOp, i: i, n: k, rightIsLocal: false) }
+            return nil
+        }
+        let fused: FusedShape
+        if let a = inner(l) {
+            if let j = local(r) {
+                fused = FusedShape(inner: a, innerOnLeft: true, other: j, otherIsLocal: true)
+            } else if case .int(let k) = r.kind {
+                fused = FusedShape(inner: a, innerOnLeft: true, other: k, otherIsLocal: false)
+            } else {
+                return nil
+            }
+        } else if let b = inner(r), let i = local(l) {
+            fused = FusedShape(inner: b, innerOnLeft: false, other: i, otherIsLocal: true)
+        } else {
+            return nil
+        }
+        return kit.fused(fused, kit.value(shape(l, r), span))
+    }
+
+    /// The fused node of `O` (see `fusedArithmetic`).
+    static func fusedArithmetic<O: IntArithmetic>(_: O.Type, _ f: FusedShape, _ unfused: @escaping Code) -> Code {
+        return { vm in
+            let p = vm.pointee.stack + vm.pointee.base
+            if let a = f.inner.int(p) {
+                let c: Int
+                if f.otherIsLocal {
+                    guard case .int(let n) = p[f.other] else { return try unfused(vm) }
+                    c = n
+                } else {
+                    c = f.other
+                }
+                if let v = f.innerOnLeft ? O.int(a, c) : O.int(c, a) { return .int(v) }
+            }
+            return try unfused(vm)
+        }
+    }
+
     /// The arithmetic nodes of `op` (`+ - * %`), or nil.
     static func arithmeticKit(_ op: BinaryOp) -> ArithmeticKit? {
         // Each case names its operator type, so that every node is specialised on it (a
@@ -250,6 +306,55 @@ extension Compiler {
         case .code(let c): return c
         }
     }
+}
+
+/// The inner operation of a fused node: a local and a local or an int literal.
+struct FusedInner {
+    enum Op {
+        case add, subtract, multiply, modulo
+        init?(_ op: BinaryOp) {
+            switch op {
+            case .add: self = .add
+            case .subtract: self = .subtract
+            case .multiply: self = .multiply
+            case .modulo: self = .modulo
+            default: return nil
+            }
+        }
+    }
+    let op: Op
+    /// The left local's slot; the right local's slot or the literal.
+    let i: Int, n: Int
+    let rightIsLocal: Bool
+
+    /// The int result with the frame at `p`, or nil (not ints, an overflow, a divisor
+    /// that is not positive).
+    @inline(__always)
+    func int(_ p: UnsafeMutablePointer<Value>) -> Int? {
+        guard case .int(let x) = p[i] else { return nil }
+        let y: Int
+        if rightIsLocal {
+            guard case .int(let m) = p[n] else { return nil }
+            y = m
+        } else {
+            y = n
+        }
+        switch op {
+        case .add: return AddOp.int(x, y)
+        case .subtract: return SubtractOp.int(x, y)
+        case .multiply: return MultiplyOp.int(x, y)
+        case .modulo: return ModuloOp.int(x, y)
+        }
+    }
+}
+
+/// A fused node's operands: the inner operation, on the left or the right, and the
+/// other operand (a local's slot, or an int literal on the right).
+struct FusedShape {
+    let inner: FusedInner
+    let innerOnLeft: Bool
+    let other: Int
+    let otherIsLocal: Bool
 }
 
 /// A shape's kind as a type, so that a node's code is specialised on it (see
@@ -296,8 +401,10 @@ struct ArithmeticKit {
     let store: (OperandShape, Int, SourceSpan) -> StmtCode
     let returned: (OperandShape, SourceSpan) -> StmtCode
     let update: (SlotRef, Int, SourceSpan) -> StmtCode
+    let fused: (FusedShape, @escaping Code) -> Code
 
     init<O: IntArithmetic>(_: O.Type) {
+        fused = { Compiler.fusedArithmetic(O.self, $0, $1) }
         value = { Compiler.arithmetic(O.self, $0, $1) }
         store = { Compiler.storeArithmetic(O.self, $0, local: $1, $2) }
         returned = { Compiler.returnArithmetic(O.self, $0, $1) }

@@ -149,6 +149,18 @@ struct Machine {
         sp &+= 1
     }
 
+    /// Pushes a copy of the value at `p`. An int, a float, a bool or nil is copied
+    /// without the out-of-line copy (a switch on the case) that a generic copy calls.
+    @inline(__always) mutating func push(copyOf p: UnsafePointer<Value>) {
+        switch p.pointee {
+        case .int(let x): push(.int(x))
+        case .float(let x): push(.float(x))
+        case .bool(let x): push(.bool(x))
+        case .null: push(.null)
+        default: push(p.pointee)
+        }
+    }
+
     /// Stores `v` in the slot at `p`. When the slot holds a value without references (an
     /// int, a float, a bool, nil: a loop counter's last value), `v` is moved in without
     /// the out-of-line destroy of the old value that an assignment calls.
