@@ -1,5 +1,5 @@
-// MallocArena.swift: the dsh process's one malloc setting: every thread allocates from
-// glibc's main arena.
+// MallocArena.swift: the dsh process's one malloc setting when it runs on glibc's malloc:
+// every thread allocates from glibc's main arena.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,13 +19,17 @@ import Glibc
 ///
 /// Only the `dsh` executable makes this choice; a host that embeds `DshCore` keeps its
 /// own malloc settings (see docs/embedding.md).
+///
+/// The released binary allocates with jemalloc instead (scripts/release-flags, which sets
+/// DSH_JEMALLOC): glibc's malloc is not linked in, and this does nothing. (Calling
+/// `mallopt` there would link glibc's malloc back in, beside jemalloc's.)
 func useMainMallocArenaOnly() {
-    #if canImport(Glibc)
+    #if canImport(Glibc) && !DSH_JEMALLOC
     _ = glibcMallopt(glibcArenaMax, 1)
     #endif
 }
 
-#if canImport(Glibc)
+#if canImport(Glibc) && !DSH_JEMALLOC
 /// glibc's `M_ARENA_MAX` (malloc.h), which Swift's Glibc module does not export.
 private let glibcArenaMax: CInt = -8
 

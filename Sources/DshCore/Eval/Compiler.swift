@@ -145,18 +145,20 @@ final class Compiler {
         failure(SizeLimits.tooLarge("string", SizeLimits.maxBytes).message, span)
     }
 
-    /// `pre`, the decimal digits of `n`, then `post`, written straight into the new
-    /// string (its size is known first: up to 15 bytes it is a small string).
+    /// `pre`, the decimal digits of `n`, then `post`, written into a stack buffer and
+    /// made a string once, unvalidated (`UTF8Bytes.wholeString`; up to 15 bytes it is a
+    /// small string).
     static func interpolate(_ texts: LiteralTexts, _ n: Int) -> String {
         let digits = DecimalText.count(n)
         let pre = texts.count(0)
         let total = pre &+ digits &+ texts.count(1)
-        return String(unsafeUninitializedCapacity: total) { buf in
-            let out = buf.baseAddress!
+        // (The caller's texts are at most 40 bytes: the result fits 64.)
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buf in
+            let out = buf.baseAddress.unsafelyUnwrapped
             texts.copy(0, to: out)
             DecimalText.write(n, length: digits, to: out + pre)
             texts.copy(1, to: out + (pre &+ digits))
-            return total
+            return UTF8Bytes.wholeString(out, count: total, knownASCII: texts.isASCII)
         }
     }
 
@@ -209,7 +211,7 @@ final class Compiler {
                 k &+= after
                 part &+= 1
             }
-            return UTF8Bytes.string(out, count: k)
+            return UTF8Bytes.wholeString(out, count: k, knownASCII: false)
         }
     }
 

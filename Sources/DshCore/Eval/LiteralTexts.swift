@@ -13,6 +13,8 @@ final class LiteralTexts {
     private let starts: UnsafeMutablePointer<Int>
     /// The bytes of all the texts.
     let total: Int
+    /// Whether every text is ASCII.
+    let isASCII: Bool
 
     init(_ texts: [String]) {
         strings = texts
@@ -26,6 +28,7 @@ final class LiteralTexts {
         }
         starts[texts.count] = k
         self.total = k
+        isASCII = texts.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
     }
 
     deinit {
@@ -60,6 +63,13 @@ enum PartText {
         }
     }
 
+    /// Whether it writes ASCII only (digits do; a string's bytes are not looked at).
+    @inline(__always)
+    var isDigits: Bool {
+        if case .digits = self { return true }
+        return false
+    }
+
     /// The number of bytes it writes.
     @inline(__always)
     var count: Int {
@@ -82,10 +92,12 @@ enum PartText {
     }
 }
 
-/// Interpolations of two and three values, written straight into the new string: each
-/// value taken as it comes (its size added, the size limit checked before the next one
-/// runs, as appending would), then the string made once at its exact size (no stack
-/// buffer copied, no regrowth).
+/// Interpolations of two and three values: each value taken as it comes (its size
+/// added, the size limit checked before the next one runs, as appending would), then
+/// the texts and values written into a stack buffer and made a string once, without
+/// UTF-8 validation (`UTF8Bytes.wholeString`: the bytes are whole strings' bytes and
+/// digits). A result longer than the buffer is written straight into a string of its
+/// exact size.
 enum SizedInterpolation {
     /// The running size with `part` added, or the size-limit error at `span`.
     @inline(__always)
@@ -101,8 +113,9 @@ enum SizedInterpolation {
         var total = try grow(texts.total, p0, span)
         let p1 = PartText(try c1(vm))
         total = try grow(total, p1, span)
-        return String(unsafeUninitializedCapacity: total) { buf in
-            let out = buf.baseAddress.unsafelyUnwrapped
+        /// Writes the result at `out`; returns its length.
+        @inline(__always)
+        func write(_ out: UnsafeMutablePointer<UInt8>) -> Int {
             texts.copy(0, to: out)
             var k = texts.count(0)
             k &+= p0.write(to: out + k)
@@ -112,6 +125,13 @@ enum SizedInterpolation {
             texts.copy(2, to: out + k)
             return k &+ texts.count(2)
         }
+        if total <= Compiler.interpolationBuffer {
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Compiler.interpolationBuffer) { buf in
+                let out = buf.baseAddress.unsafelyUnwrapped
+                return UTF8Bytes.wholeString(out, count: write(out), knownASCII: texts.isASCII && p0.isDigits && p1.isDigits)
+            }
+        }
+        return String(unsafeUninitializedCapacity: total) { write($0.baseAddress.unsafelyUnwrapped) }
     }
 
     /// `texts[0] v0 texts[1] v1 texts[2] v2 texts[3]`. (Written out like the two-value
@@ -124,8 +144,9 @@ enum SizedInterpolation {
         total = try grow(total, p1, span)
         let p2 = PartText(try c2(vm))
         total = try grow(total, p2, span)
-        return String(unsafeUninitializedCapacity: total) { buf in
-            let out = buf.baseAddress.unsafelyUnwrapped
+        /// Writes the result at `out`; returns its length.
+        @inline(__always)
+        func write(_ out: UnsafeMutablePointer<UInt8>) -> Int {
             texts.copy(0, to: out)
             var k = texts.count(0)
             k &+= p0.write(to: out + k)
@@ -138,6 +159,14 @@ enum SizedInterpolation {
             texts.copy(3, to: out + k)
             return k &+ texts.count(3)
         }
+        if total <= Compiler.interpolationBuffer {
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Compiler.interpolationBuffer) { buf in
+                let out = buf.baseAddress.unsafelyUnwrapped
+                let ascii = texts.isASCII && p0.isDigits && p1.isDigits && p2.isDigits
+                return UTF8Bytes.wholeString(out, count: write(out), knownASCII: ascii)
+            }
+        }
+        return String(unsafeUninitializedCapacity: total) { write($0.baseAddress.unsafelyUnwrapped) }
     }
 }
 

@@ -53,6 +53,19 @@ enum UTF8Bytes {
         }
     }
 
+    /// The `count` bytes at `src` as a string, without validating them: only for bytes
+    /// that are valid UTF-8 by construction (whole strings' bytes, ASCII digits and
+    /// ASCII text, one after another; never a piece cut out of a string or bytes from
+    /// outside). `knownASCII` says they are all ASCII, which spares the string's ASCII scan
+    /// (false: not known, the bytes are scanned).
+    /// Validation is a fifth of the cost of a short interpolation's string, and the
+    /// result of one is valid by construction.
+    @inline(__always)
+    static func wholeString(_ src: UnsafePointer<UInt8>, count: Int, knownASCII: Bool) -> String {
+        let bytes = UnsafeBufferPointer(start: src, count: count)
+        return knownASCII ? String.stdlibUncheckedFromUTF8(bytes, isASCII: true) : String.stdlibUncheckedFromUTF8(bytes)
+    }
+
     /// `s` repeated `n` times (`n >= 0`; the caller has checked the size): the bytes
     /// copied by doubling, a few `memcpy`s in all. `String(repeating:count:)` appends
     /// `n` times: 9.5 s for `"x" * 536870912`, a stretch no deadline or Ctrl-C could
@@ -77,4 +90,18 @@ enum UTF8Bytes {
             }
         }
     }
+}
+
+extension String {
+    /// The standard library's `String._uncheckedFromUTF8(_:isASCII:)`: a string of the
+    /// bytes, copied, not validated (a small string for up to 15 bytes). It is internal
+    /// but `@usableFromInline`, so its symbol is part of the library's ABI; Swift offers
+    /// no public initializer that skips validation. Only `UTF8Bytes.wholeString` calls it.
+    @_silgen_name("$sSS18_uncheckedFromUTF8_7isASCIISSSRys5UInt8VG_SbtFZ")
+    fileprivate static func stdlibUncheckedFromUTF8(_ bytes: UnsafeBufferPointer<UInt8>, isASCII: Bool) -> String
+
+    /// The standard library's `String._uncheckedFromUTF8(_:)`: the same, with the bytes'
+    /// ASCII scan (the string records whether it is all ASCII).
+    @_silgen_name("$sSS18_uncheckedFromUTF8ySSSRys5UInt8VGFZ")
+    fileprivate static func stdlibUncheckedFromUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> String
 }
