@@ -7,6 +7,7 @@
 //   DockerEngine a Docker Engine API client on SwiftNIO. Knows nothing of the language.
 //   DshDocker    the bindings that join the two (the `docker` global, `tar`, `progress`).
 //   CEditLine    a C shim over the system libedit (C variadics Swift cannot call).
+//   CMallocConfig the dsh executable's jemalloc options (a C string jemalloc reads).
 //   DshHost      host automation a host may install: processes (`sh`, `command`), file
 //                operations, YAML (Yams) and the `dsh test` runner. DshCore stays pure.
 //   DshREPL      the interactive loop, built only on the public APIs above.
@@ -76,6 +77,7 @@ let package = Package(
         ),
         .systemLibrary(name: "CLibEdit", path: "Sources/CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "CEditLine", dependencies: ["CLibEdit"]),
+        .target(name: "CMallocConfig"),
         .target(
             name: "DshREPL",
             dependencies: ["DshCore", "CEditLine"],
@@ -84,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "dsh",
             dependencies: [
-                "DshCore", "DshDocker", "DshREPL", "DockerEngine", "DshHost",
+                "DshCore", "DshDocker", "DshREPL", "DockerEngine", "DshHost", "CMallocConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser", condition: .when(traits: ["CLI"])),
             ],
             swiftSettings: strict
