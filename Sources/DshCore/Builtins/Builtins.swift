@@ -11,7 +11,7 @@ public enum Builtins {
         // about 40k instructions of copying.
         func each(_ list: [(String, NativeBody)]) {
             for (name, body) in list {
-                define(name, .function(NativeFunction(name, doc: BuiltinDocs.lines[name] ?? "", body, unary: unaryForm(name))))
+                define(name, .function(NativeFunction(builtin: name, body, unary: unaryForm(name))))
             }
         }
         each(coreFunctions); each(sequenceFunctions); each(stringFunctions); each(dataFunctions)
