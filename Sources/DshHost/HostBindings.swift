@@ -11,6 +11,7 @@ import Musl
 import Darwin
 #endif
 import DshCore
+import Synchronization
 
 /// The host built-ins and what each may touch.
 public enum HostBindings {
@@ -46,12 +47,21 @@ public enum HostBindings {
     public static func install(into interp: Interpreter, capabilities: Capabilities = .all) {
         let allowed = capabilities.intersection(interp.capabilities)
         let session = HostSession()
-        for (name, needs, doc) in functions {
-            if !allowed.isSuperset(of: needs) { continue }
+        // From `docs` itself: `functions` makes an array of another tuple type, whose
+        // metadata costs each start about 20k instructions to make. With every capability
+        // allowed, what each needs is not looked up (nor that table built: about 30k).
+        let allowsAll = allowed.isSuperset(of: .all)
+        for (name, doc) in docs {
+            if !allowsAll && !allowed.isSuperset(of: Capabilities.builtinRequirements[name] ?? []) { continue }
             guard let body = body(name, session) else { continue }
             interp.define(name, doc: doc, body)
         }
     }
+
+    /// Whether releasing an interpreter could still do something outside this process:
+    /// kill a process that `sh`/`command` started (one is alive), or remove a `temp_dir`
+    /// directory. When false, a host about to exit may skip releasing its interpreter.
+    public static var releaseHasEffects: Bool { HostSession.pendingCleanup.load(ordering: .acquiring) > 0 }
 
     private static func body(_ name: String, _ session: HostSession) -> ((Arguments, any Runtime) throws -> Value)? {
         switch name {
@@ -78,8 +88,13 @@ public enum HostBindings {
 final class HostSession {
     private var tempDirs: [String] = []
 
+    /// Live spawned processes plus temporary directories still to remove, over every
+    /// session (see `HostBindings.releaseHasEffects`).
+    static let pendingCleanup = Atomic<Int>(0)
+
     deinit {
         for dir in tempDirs.reversed() { try? FileBuiltins.removeTree(dir, nil) }
+        HostSession.pendingCleanup.subtract(tempDirs.count, ordering: .releasing)
     }
 
     /// `temp_dir(prefix: "dsh-", keep: false)`: a new directory (mode 0700) under
@@ -99,7 +114,10 @@ final class HostSession {
             throw errnoError("temp_dir", "cannot create a directory in '\(base)'", path: base)
         }
         let path = String(cString: made)
-        if !keep { tempDirs.append(path) }
+        if !keep {
+            tempDirs.append(path)
+            HostSession.pendingCleanup.add(1, ordering: .releasing)
+        }
         return .string(path)
     }
 }

@@ -31,11 +31,13 @@ final class SpawnedProcess {
         self.stdoutFD = stdoutFD
         self.stderrFD = stderrFD
         self.display = display
+        HostSession.pendingCleanup.add(1, ordering: .releasing)
     }
 
     deinit {
         if exitCode == nil { killGroup() }
         closeAll()
+        HostSession.pendingCleanup.subtract(1, ordering: .releasing)
     }
 
     /// Starts `argv[0]` (looked up in `PATH` when it has no slash) with `argv`,

@@ -1,14 +1,15 @@
 // ScriptSignals.swift: SIGINT, SIGTERM and SIGHUP while a script runs. One mechanism
-// only (DispatchSourceSignal): the first signal cancels the evaluation, whose `defer`
-// blocks then clean up; a second one ends the process at once.
+// only (a thread waiting in sigwait): the first signal cancels the evaluation, whose
+// `defer` blocks then clean up; a second one ends the process at once.
 //
-// No signal may be lost between here and the moment libdispatch has armed the sources:
-// on Linux it installs its handler and signalfd later, on its manager thread, so the
-// stop signals are blocked first on the calling thread (the main thread, before the
-// evaluation thread exists: every thread started afterwards inherits the mask, and
-// libdispatch's own threads block them already). A signal sent in between stays pending
-// and reaches the source once armed; none is ever ignored (SIG_IGN would discard it).
-import Dispatch
+// No signal may be lost: the stop signals are blocked first on the calling thread (the
+// main thread, before the evaluation thread exists: every thread started afterwards
+// inherits the mask), so a signal sent before the waiting thread reaches `sigwait` stays
+// pending and is taken then; none is ever ignored (SIG_IGN would discard it). Every
+// thread blocks them, so the process-directed signal can only be taken by `sigwait`.
+// (This replaced one DispatchSourceSignal per signal: same guarantees, but starting
+// libdispatch's manager thread, its epoll set and a signalfd cost about 0.1 ms of dsh's
+// start-up, which a plain thread does not.)
 import DshCore
 import Synchronization
 #if canImport(Glibc)
@@ -17,7 +18,7 @@ import Glibc
 import Darwin
 #endif
 
-/// The first stop signal received (0: none), shared with the signal queue.
+/// The first stop signal received (0: none), shared with the signal thread.
 private final class FirstSignal: Sendable {
     let number = Atomic<Int32>(0)
 }
@@ -29,7 +30,6 @@ final class ScriptSignals {
 
     /// The first signal received (0: none).
     private let first = FirstSignal()
-    private let sources: [any DispatchSourceSignal]
 
     /// Starts handling the stop signals: the first one calls `handle.cancel`, a second
     /// one exits with 128 + its number without waiting for cleanup.
@@ -39,15 +39,15 @@ final class ScriptSignals {
         sigemptyset(&stopSignals)
         for (number, _) in ScriptSignals.handled { sigaddset(&stopSignals, number) }
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
-        let queue = DispatchQueue(label: "dsh.signals")
-        var made: [any DispatchSourceSignal] = []
-        for (number, name) in ScriptSignals.handled {
-            #if canImport(Darwin)
-            // kqueue sees the signal as well as the default action would: ignore the latter.
-            signal(number, SIG_IGN)
-            #endif
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { [first] in
+        let waitFor = stopSignals
+        // The thread only waits, then cancels (which may run the token's wake-ups): a
+        // 1 MiB stack is ample, and only the pages it touches are ever made.
+        EvaluationThread.start(stackSize: 1 << 20) { [first] in
+            var set = waitFor
+            while true {
+                var number: Int32 = 0
+                guard sigwait(&set, &number) == 0 else { continue }
+                let name = ScriptSignals.handled.first { $0.signal == number }?.name ?? "signal \(number)"
                 guard first.number.compareExchange(expected: 0, desired: number, ordering: .acquiringAndReleasing).exchanged else {
                     TextSink.standardOutput.flush()
                     let message = "\ndsh: \(name) again: exiting without waiting for cleanup\n"
@@ -56,10 +56,7 @@ final class ScriptSignals {
                 }
                 handle.cancel(reason: number == SIGINT ? "interrupted" : "interrupted by \(name)")
             }
-            source.resume()
-            made.append(source)
         }
-        sources = made
     }
 
     /// The exit status a stopping signal calls for (128 + its number), nil when none came.

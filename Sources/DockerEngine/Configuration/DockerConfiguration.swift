@@ -15,23 +15,28 @@ public struct DockerConfiguration: Sendable {
     public init(endpoint: DockerEndpoint, apiVersion: String? = nil, configDirectory: String? = nil, contextName: String = "default") {
         self.endpoint = endpoint
         self.apiVersion = apiVersion
-        let env = FileSystem.environment()
-        self.configDirectory = configDirectory ?? DockerConfiguration.configDirectory(environment: env)
+        self.configDirectory = configDirectory ?? DockerConfiguration.configDirectory(EnvironmentLookup(nil))
         self.contextName = contextName
     }
 
     /// `DOCKER_CONFIG`, else `$HOME/.docker`.
     public static func configDirectory(environment: [String: String]) -> String {
+        configDirectory(EnvironmentLookup(environment))
+    }
+
+    /// `DOCKER_CONFIG`, else `$HOME/.docker`.
+    static func configDirectory(_ environment: EnvironmentLookup) -> String {
         if let dir = environment["DOCKER_CONFIG"], !dir.isEmpty { return dir }
-        return FileSystem.join(FileSystem.homeDirectory(environment: environment), ".docker")
+        return FileSystem.join(FileSystem.homeDirectory(environment), ".docker")
     }
 
     /// Resolves like the docker CLI: `DOCKER_HOST` (with `DOCKER_TLS_VERIFY`/`DOCKER_TLS`
     /// and `DOCKER_CERT_PATH`), else `DOCKER_CONTEXT`, else `currentContext` from
     /// `config.json`, else `unix:///var/run/docker.sock`. `DOCKER_API_VERSION` pins the version.
     public static func resolve(environment: [String: String]? = nil) throws -> DockerConfiguration {
-        let env = environment ?? FileSystem.environment()
-        let configDir = configDirectory(environment: env)
+        // The process environment is read name by name: only a few are needed.
+        let env = EnvironmentLookup(environment)
+        let configDir = configDirectory(env)
         var pinned: String? = nil
         if let v = env["DOCKER_API_VERSION"], !v.isEmpty {
             let version = v.hasPrefix("v") ? String(v.dropFirst()) : v
@@ -63,7 +68,7 @@ public struct DockerConfiguration: Sendable {
 
     /// TLS from `DOCKER_TLS_VERIFY` (verify) or `DOCKER_TLS` (encrypt only), files from
     /// `DOCKER_CERT_PATH` (default: the config directory); nil when neither is set.
-    static func tlsFromEnvironment(_ env: [String: String], configDir: String) -> DockerTLSOptions? {
+    static func tlsFromEnvironment(_ env: EnvironmentLookup, configDir: String) -> DockerTLSOptions? {
         let verify = !(env["DOCKER_TLS_VERIFY"] ?? "").isEmpty
         let tls = verify || !(env["DOCKER_TLS"] ?? "").isEmpty
         guard tls else { return nil }

@@ -34,6 +34,11 @@ enum FileSystem {
 
     /// `$HOME`, else the password database's home of the current user, else "/".
     static func homeDirectory(environment: [String: String]) -> String {
+        homeDirectory(EnvironmentLookup(environment))
+    }
+
+    /// `$HOME`, else the password database's home of the current user, else "/".
+    static func homeDirectory(_ environment: EnvironmentLookup) -> String {
         if let home = environment["HOME"], !home.isEmpty { return home }
         if let pw = getpwuid(getuid()), let dir = pw.pointee.pw_dir { return String(cString: dir) }
         return "/"
@@ -66,5 +71,40 @@ public enum ProcessEnvironment {
             p += 1
         }
         return result
+    }
+
+    /// The value of `name` in the current process environment, nil when unset: what
+    /// `current()[name]` gives (the last `name=` entry wins), without building the whole
+    /// dictionary, which costs a `dsh` start that reads a few names about 0.05 ms.
+    public static func value(_ name: String) -> String? {
+        var name = name
+        return name.withUTF8 { key -> String? in
+            var found: String?
+            var p = environ
+            while let entry = p.pointee {
+                let bytes = UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self)
+                // Stops at the entry's NUL at the latest: `key` holds no NUL byte.
+                var i = 0
+                while i < key.count && bytes[i] == key[i] { i += 1 }
+                if i == key.count && bytes[i] == UInt8(ascii: "=") {
+                    found = String(cString: bytes + i + 1)
+                }
+                p += 1
+            }
+            return found
+        }
+    }
+}
+
+/// Environment variables by name: those of a given dictionary, or else the process's
+/// own, read one name at a time (see `ProcessEnvironment.value`).
+struct EnvironmentLookup {
+    let given: [String: String]?
+
+    init(_ given: [String: String]?) { self.given = given }
+
+    subscript(name: String) -> String? {
+        if let given { return given[name] }
+        return ProcessEnvironment.value(name)
     }
 }

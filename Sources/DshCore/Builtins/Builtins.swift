@@ -7,10 +7,16 @@ public enum Builtins {
     /// Calls `define(name, value)` once for every built-in global. Each value is a
     /// `NativeFunction` whose `doc` is its line in `BuiltinDocs.lines`.
     public static func install(_ define: (String, Value) -> Void) {
-        let unary = unaryForms
-        for (name, body) in all {
-            define(name, .function(NativeFunction(name, doc: BuiltinDocs.lines[name] ?? "", body, unary: unary[name])))
+        // List by list, in `all`'s order: concatenating the lists first cost each start
+        // about 40k instructions of copying.
+        func each(_ list: [(String, NativeBody)]) {
+            for (name, body) in list {
+                define(name, .function(NativeFunction(builtin: name, body, unary: unaryForm(name))))
+            }
         }
+        each(coreFunctions); each(sequenceFunctions); each(stringFunctions); each(dataFunctions)
+        each(systemFunctions); each(timeFunctions); each(regexFunctions); each(pathFunctions)
+        each(testingFunctions); each(deadlineFunctions); each(parallelFunctions); each(mergeFunctions)
     }
 
     /// The names of every built-in, in definition order.

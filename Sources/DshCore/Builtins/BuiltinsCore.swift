@@ -23,13 +23,16 @@ extension Builtins {
 
     /// One-argument forms of the commonest conversions, called by compiled code without
     /// an `Arguments` array (each is what the built-in does with one argument).
-    static var unaryForms: [String: UnaryForm] {
-        [
-            "len": UnaryForm { v, rt in try lengthOf(v, rt) },
-            "type": UnaryForm { v, _ in .string(v.typeName) },
-            "str": UnaryForm(run: { v, _ in .string(v.displayString) }, isStr: true),
-            "bool": UnaryForm { v, _ in .bool(v.isTruthy) },
-        ]
+    /// (A switch, not a dictionary: building `[String: UnaryForm]` cost each start about
+    /// 40k instructions, most of it making the dictionary's type.)
+    static func unaryForm(_ name: String) -> UnaryForm? {
+        switch name {
+        case "len": UnaryForm { v, rt in try lengthOf(v, rt) }
+        case "type": UnaryForm { v, _ in .string(v.typeName) }
+        case "str": UnaryForm(run: { v, _ in .string(v.displayString) }, isStr: true)
+        case "bool": UnaryForm { v, _ in .bool(v.isTruthy) }
+        default: nil
+        }
     }
 
     /// `print(a, b, sep: " ", end: "\n")`.

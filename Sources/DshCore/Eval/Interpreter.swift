@@ -173,8 +173,14 @@ public final class Interpreter: Runtime {
         memoryMeter = limits.memory.map { MemoryMeter(limit: $0, vm: machine) }
         vm.initialize(to: Machine(interpreter: self, owner: ObjectIdentifier(link)))
         link.interpreter = self
+        // The built-ins and a host's names (about 110) come next, with about 30 help
+        // lines: room for them at once spares both dictionaries rehashing as they grow.
+        rootScope.entries.reserveCapacity(128)
+        docs.reserveCapacity(64)
+        // With every capability, each built-in is allowed: no lookup of what it needs.
+        let allowsAll = capabilities.isSuperset(of: .all)
         Builtins.install { name, value in
-            guard capabilities.allows(builtin: name) else { return }
+            guard allowsAll || capabilities.allows(builtin: name) else { return }
             self.define(name, value)
             if name == "range", case .function(let f) = value { self.builtinRange = f }
         }
@@ -223,6 +229,10 @@ public final class Interpreter: Runtime {
     private static func environment() -> Value {
         // Split as bytes (see ProcessEnvironment.current in DockerEngine for why).
         let m = MapRef()
+        // Room for every variable at once: the table does not grow step by step.
+        var count = 0
+        while environ[count] != nil { count += 1 }
+        m.entries.reserveCapacity(count)
         var p = environ
         while let entry = p.pointee {
             let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self), count: strlen(entry))

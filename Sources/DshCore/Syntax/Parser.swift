@@ -58,50 +58,50 @@ public final class Parser {
         { p, left, tok in try p.binaryOperator(op, left, tok) }
     }
 
-    private static let rows: [(TokenKind, (@Sendable (Parser, Token) throws -> Expr)?, (@Sendable (Parser, Expr, Token) throws -> Expr)?, Precedence)] = [
-        // token               prefix                          infix                                  precedence
-        (.identifier,          { p, t in try p.nameOrLambda(t) }, nil,                                  .none),
-        (.int,                 { p, t in p.literal(t) },       nil,                                   .none),
-        (.float,               { p, t in p.literal(t) },       nil,                                   .none),
-        (.string,              { p, t in try p.string(t) },    nil,                                   .none),
-        (.kwTrue,              { p, t in p.literal(t) },       nil,                                   .none),
-        (.kwFalse,             { p, t in p.literal(t) },       nil,                                   .none),
-        (.kwNil,               { p, t in p.literal(t) },       nil,                                   .none),
-        (.kwFn,                { p, t in try p.functionLiteral(t) }, nil,                             .none),
-        (.lparen,              { p, t in try p.groupOrLambda(t) }, { p, l, t in try p.call(l, t) },   .postfix),
-        (.lbracket,            { p, t in try p.listLiteral(t) }, { p, l, t in try p.index(l, t, optional: false) }, .postfix),
-        (.lbrace,              { p, t in try p.mapLiteral(t) }, nil,                                  .none),
-        (.dot,                 nil,                            { p, l, t in try p.member(l, t) },     .postfix),
-        (.questionDot,         nil,                            { p, l, t in try p.optionalMember(l, t) }, .postfix),
-        (.minus,               { p, t in try p.unary(.negate, t) }, binary(.subtract),                .term),
-        (.bang,                { p, t in try p.unary(.not, t) }, nil,                                 .none),
-        (.plus,                nil,                            binary(.add),                          .term),
-        (.star,                nil,                            binary(.multiply),                     .factor),
-        (.slash,               nil,                            binary(.divide),                       .factor),
-        (.slashSlash,          nil,                            binary(.floorDivide),                  .factor),
-        (.percent,             nil,                            binary(.modulo),                       .factor),
-        (.dotDot,              nil,                            { p, l, t in try p.range(l, t, inclusive: true) }, .range),
-        (.dotDotLess,          nil,                            { p, l, t in try p.range(l, t, inclusive: false) }, .range),
-        (.equal,               nil,                            binary(.equal),                        .comparison),
-        (.notEqual,            nil,                            binary(.notEqual),                     .comparison),
-        (.less,                nil,                            binary(.less),                         .comparison),
-        (.lessEqual,           nil,                            binary(.lessEqual),                    .comparison),
-        (.greater,             nil,                            binary(.greater),                      .comparison),
-        (.greaterEqual,        nil,                            binary(.greaterEqual),                 .comparison),
-        (.kwIn,                nil,                            binary(.contains),                     .comparison),
-        (.notIn,               nil,                            binary(.notContains),                  .comparison),
-        (.match,               nil,                            binary(.match),                        .comparison),
-        (.andAnd,              nil,                            binary(.and),                          .and),
-        (.orOr,                nil,                            binary(.or),                           .or),
-        (.questionQuestion,    nil,                            binary(.coalesce),                     .coalesce),
-        (.pipe,                nil,                            { p, l, t in try p.pipe(l, t) },       .pipe),
-    ]
-
     private static let rules: [ParseRule] = {
         var table = [ParseRule](repeating: ParseRule(prefix: nil, infix: nil, precedence: .none), count: TokenKind.allCases.count)
-        for (kind, prefix, infix, precedence) in rows {
+        // One call per row, not an array of tuples of closures: making that array's type
+        // at run time (demangling it) cost each start about 60k instructions.
+        func row(_ kind: TokenKind, _ prefix: (@Sendable (Parser, Token) throws -> Expr)?,
+                 _ infix: (@Sendable (Parser, Expr, Token) throws -> Expr)?, _ precedence: Precedence) {
             table[Int(kind.rawValue)] = ParseRule(prefix: prefix, infix: infix, precedence: precedence)
         }
+        // token               prefix                          infix                                  precedence
+        row(.identifier,       { p, t in try p.nameOrLambda(t) }, nil,                                  .none)
+        row(.int,              { p, t in p.literal(t) },       nil,                                   .none)
+        row(.float,            { p, t in p.literal(t) },       nil,                                   .none)
+        row(.string,           { p, t in try p.string(t) },    nil,                                   .none)
+        row(.kwTrue,           { p, t in p.literal(t) },       nil,                                   .none)
+        row(.kwFalse,          { p, t in p.literal(t) },       nil,                                   .none)
+        row(.kwNil,            { p, t in p.literal(t) },       nil,                                   .none)
+        row(.kwFn,             { p, t in try p.functionLiteral(t) }, nil,                             .none)
+        row(.lparen,           { p, t in try p.groupOrLambda(t) }, { p, l, t in try p.call(l, t) },   .postfix)
+        row(.lbracket,         { p, t in try p.listLiteral(t) }, { p, l, t in try p.index(l, t, optional: false) }, .postfix)
+        row(.lbrace,           { p, t in try p.mapLiteral(t) }, nil,                                  .none)
+        row(.dot,              nil,                            { p, l, t in try p.member(l, t) },     .postfix)
+        row(.questionDot,      nil,                            { p, l, t in try p.optionalMember(l, t) }, .postfix)
+        row(.minus,            { p, t in try p.unary(.negate, t) }, binary(.subtract),                .term)
+        row(.bang,             { p, t in try p.unary(.not, t) }, nil,                                 .none)
+        row(.plus,             nil,                            binary(.add),                          .term)
+        row(.star,             nil,                            binary(.multiply),                     .factor)
+        row(.slash,            nil,                            binary(.divide),                       .factor)
+        row(.slashSlash,       nil,                            binary(.floorDivide),                  .factor)
+        row(.percent,          nil,                            binary(.modulo),                       .factor)
+        row(.dotDot,           nil,                            { p, l, t in try p.range(l, t, inclusive: true) }, .range)
+        row(.dotDotLess,       nil,                            { p, l, t in try p.range(l, t, inclusive: false) }, .range)
+        row(.equal,            nil,                            binary(.equal),                        .comparison)
+        row(.notEqual,         nil,                            binary(.notEqual),                     .comparison)
+        row(.less,             nil,                            binary(.less),                         .comparison)
+        row(.lessEqual,        nil,                            binary(.lessEqual),                    .comparison)
+        row(.greater,          nil,                            binary(.greater),                      .comparison)
+        row(.greaterEqual,     nil,                            binary(.greaterEqual),                 .comparison)
+        row(.kwIn,             nil,                            binary(.contains),                     .comparison)
+        row(.notIn,            nil,                            binary(.notContains),                  .comparison)
+        row(.match,            nil,                            binary(.match),                        .comparison)
+        row(.andAnd,           nil,                            binary(.and),                          .and)
+        row(.orOr,             nil,                            binary(.or),                           .or)
+        row(.questionQuestion, nil,                            binary(.coalesce),                     .coalesce)
+        row(.pipe,             nil,                            { p, l, t in try p.pipe(l, t) },       .pipe)
         return table
     }()
 
