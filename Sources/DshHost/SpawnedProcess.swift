@@ -70,11 +70,7 @@ final class SpawnedProcess {
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
         if let cwd {
-            guard let chdir = addChdir else {
-                closePipes()
-                throw DshError.runtime("\(function): cwd: is not supported by this C library")
-            }
-            _ = cwd.withCString { chdir(&actions, $0) }
+            _ = cwd.withCString { posixSpawnFileActionsAddChdir(&actions, $0) }
         }
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
@@ -189,12 +185,12 @@ final class SpawnedProcess {
 
 // MARK: - libc helpers
 
-/// `posix_spawn_file_actions_addchdir_np` (glibc 2.29+), looked up at run time: the
-/// Glibc module does not export GNU extensions.
-private let addChdir: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32)? = {
-    guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np") else { return nil }
-    return unsafeBitCast(sym, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32).self)
-}()
+/// `posix_spawn_file_actions_addchdir_np` (glibc 2.29+, macOS 10.15+), which the Glibc
+/// module does not export (a GNU extension). Linked directly, not looked up with `dlsym`:
+/// the released binary is static, where `dlsym` finds nothing, and `cwd:` failed there.
+/// (Pointer and `int` arguments pass the same way under Swift's and C's conventions.)
+@_silgen_name("posix_spawn_file_actions_addchdir_np")
+private func posixSpawnFileActionsAddChdir(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ path: UnsafePointer<CChar>) -> Int32
 
 /// A pipe whose both ends are close-on-exec (the child gets its ends through dup2).
 func makePipe(_ fds: inout [Int32]) -> Bool {
