@@ -6,12 +6,11 @@
 //   narenas:1   one arena for every thread. dsh code runs on one thread at a time; the
 //               thread caches serve the few other threads' small allocations, and each
 //               further arena only costs memory and start-up.
-//   thp:always  transparent huge pages for jemalloc's memory (madvise, which the kernel's
-//               default "madvise" mode honours). A script that builds 500k strings took
-//               21,000 page faults of 4 KiB, about 40% of its time on this machine; with
-//               2 MiB pages it takes 1,900 and runs in 0.57 of the time. The cost: a
-//               bigger resident set for a small script (18 MB instead of 12.5 MB for
-//               `dsh -c 'print(1)'`), and start-up zeroes a few huge pages.
+// Not thp:always (transparent huge pages): it took a script that builds 500k strings
+// from 21,000 page faults to 1,900 and from 0.08 s to 0.05 s when it ran alone, but run
+// between other programs (as scripts/bench does) its huge pages came slowly and
+// unevenly: the 1M-entry map took 0.42-0.54 s instead of 0.25-0.35 s, sorting 1M ints
+// 0.12 or 0.26 s from run to run.
 #include "CMallocConfig.h"
 
-const char *malloc_conf = "narenas:1,thp:always";
+const char *malloc_conf = "narenas:1";
