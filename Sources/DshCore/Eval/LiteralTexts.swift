@@ -15,6 +15,9 @@ final class LiteralTexts {
     let total: Int
     /// Whether every text is ASCII.
     let isASCII: Bool
+    /// Whether the texts with up to three ints between them (20 bytes each at most)
+    /// stay within the size limit: then ints need no size check as they come.
+    let intsFit: Bool
 
     init(_ texts: [String]) {
         strings = texts
@@ -29,6 +32,7 @@ final class LiteralTexts {
         starts[texts.count] = k
         self.total = k
         isASCII = texts.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
+        intsFit = k <= SizeLimits.maxBytes - 60
     }
 
     deinit {
@@ -97,7 +101,8 @@ enum PartText {
 /// the texts and values written into a stack buffer and made a string once, without
 /// UTF-8 validation (`UTF8Bytes.wholeString`: the bytes are whole strings' bytes and
 /// digits). A result longer than the buffer is written straight into a string of its
-/// exact size.
+/// exact size. Values that are all ints (the common case: ids, counts, sizes) take a
+/// path of their own, with no `PartText` and no size checks (`LiteralTexts.intsFit`).
 enum SizedInterpolation {
     /// The running size with `part` added, or the size-limit error at `span`.
     @inline(__always)
@@ -107,15 +112,55 @@ enum SizedInterpolation {
         return n
     }
 
+    /// A string of `total` bytes that `write` writes (returning their number): in the
+    /// stack buffer when it fits, unvalidated; else straight into the string.
+    @inline(__always)
+    static func make(_ total: Int, knownASCII: @autoclosure () -> Bool,
+                     _ write: (UnsafeMutablePointer<UInt8>) -> Int) -> String {
+        if total <= Compiler.interpolationBuffer {
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Compiler.interpolationBuffer) { buf in
+                let out = buf.baseAddress.unsafelyUnwrapped
+                return UTF8Bytes.wholeString(out, count: write(out), knownASCII: knownASCII())
+            }
+        }
+        return String(unsafeUninitializedCapacity: total) { write($0.baseAddress.unsafelyUnwrapped) }
+    }
+
     /// `texts[0] v0 texts[1] v1 texts[2]`.
     static func run(_ vm: VM, _ texts: LiteralTexts, _ c0: Code, _ c1: Code, _ span: SourceSpan) throws -> String {
-        let p0 = PartText(try c0(vm))
-        var total = try grow(texts.total, p0, span)
-        let p1 = PartText(try c1(vm))
-        total = try grow(total, p1, span)
-        /// Writes the result at `out`; returns its length.
-        @inline(__always)
-        func write(_ out: UnsafeMutablePointer<UInt8>) -> Int {
+        let v0 = try c0(vm)
+        if texts.intsFit, case .int(let a) = v0 {
+            let v1 = try c1(vm)
+            if case .int(let b) = v1 { return ints(texts, a, b) }
+            return try parts(texts, PartText(v0), PartText(v1), span)
+        }
+        let p0 = PartText(v0)
+        _ = try grow(texts.total, p0, span)
+        return try parts(texts, p0, PartText(try c1(vm)), span)
+    }
+
+    /// Two ints between the texts.
+    @inline(__always)
+    static func ints(_ texts: LiteralTexts, _ a: Int, _ b: Int) -> String {
+        let da = DecimalText.count(a), db = DecimalText.count(b)
+        return make(texts.total &+ da &+ db, knownASCII: texts.isASCII) { out in
+            texts.copy(0, to: out)
+            var k = texts.count(0)
+            DecimalText.write(a, length: da, to: out + k)
+            k &+= da
+            texts.copy(1, to: out + k)
+            k &+= texts.count(1)
+            DecimalText.write(b, length: db, to: out + k)
+            k &+= db
+            texts.copy(2, to: out + k)
+            return k &+ texts.count(2)
+        }
+    }
+
+    /// Two values of any kind between the texts (the size checked with the last one).
+    static func parts(_ texts: LiteralTexts, _ p0: PartText, _ p1: PartText, _ span: SourceSpan) throws -> String {
+        let total = try grow(try grow(texts.total, p0, span), p1, span)
+        return make(total, knownASCII: texts.isASCII && p0.isDigits && p1.isDigits) { out in
             texts.copy(0, to: out)
             var k = texts.count(0)
             k &+= p0.write(to: out + k)
@@ -125,28 +170,56 @@ enum SizedInterpolation {
             texts.copy(2, to: out + k)
             return k &+ texts.count(2)
         }
-        if total <= Compiler.interpolationBuffer {
-            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Compiler.interpolationBuffer) { buf in
-                let out = buf.baseAddress.unsafelyUnwrapped
-                return UTF8Bytes.wholeString(out, count: write(out), knownASCII: texts.isASCII && p0.isDigits && p1.isDigits)
-            }
-        }
-        return String(unsafeUninitializedCapacity: total) { write($0.baseAddress.unsafelyUnwrapped) }
     }
 
-    /// `texts[0] v0 texts[1] v1 texts[2] v2 texts[3]`. (Written out like the two-value
-    /// form, not through a shared helper: the compiler does not inline one here, and the
-    /// call costs ~1% of an interpolation-heavy loop.)
+    /// `texts[0] v0 texts[1] v1 texts[2] v2 texts[3]`.
     static func run(_ vm: VM, _ texts: LiteralTexts, _ c0: Code, _ c1: Code, _ c2: Code, _ span: SourceSpan) throws -> String {
-        let p0 = PartText(try c0(vm))
-        var total = try grow(texts.total, p0, span)
+        let v0 = try c0(vm)
+        if texts.intsFit, case .int(let a) = v0 {
+            let v1 = try c1(vm)
+            if case .int(let b) = v1 {
+                let v2 = try c2(vm)
+                if case .int(let c) = v2 { return ints(texts, a, b, c) }
+                return try parts(texts, PartText(v0), PartText(v1), PartText(v2), span)
+            }
+            // (An int cannot pass the size limit, intsFit: only v1's size is checked.)
+            let p0 = PartText(v0), p1 = PartText(v1)
+            _ = try grow(try grow(texts.total, p0, span), p1, span)
+            return try parts(texts, p0, p1, PartText(try c2(vm)), span)
+        }
+        let p0 = PartText(v0)
+        let total = try grow(texts.total, p0, span)
         let p1 = PartText(try c1(vm))
-        total = try grow(total, p1, span)
-        let p2 = PartText(try c2(vm))
-        total = try grow(total, p2, span)
-        /// Writes the result at `out`; returns its length.
-        @inline(__always)
-        func write(_ out: UnsafeMutablePointer<UInt8>) -> Int {
+        _ = try grow(total, p1, span)
+        return try parts(texts, p0, p1, PartText(try c2(vm)), span)
+    }
+
+    /// Three ints between the texts.
+    @inline(__always)
+    static func ints(_ texts: LiteralTexts, _ a: Int, _ b: Int, _ c: Int) -> String {
+        let da = DecimalText.count(a), db = DecimalText.count(b), dc = DecimalText.count(c)
+        return make(texts.total &+ da &+ db &+ dc, knownASCII: texts.isASCII) { out in
+            texts.copy(0, to: out)
+            var k = texts.count(0)
+            DecimalText.write(a, length: da, to: out + k)
+            k &+= da
+            texts.copy(1, to: out + k)
+            k &+= texts.count(1)
+            DecimalText.write(b, length: db, to: out + k)
+            k &+= db
+            texts.copy(2, to: out + k)
+            k &+= texts.count(2)
+            DecimalText.write(c, length: dc, to: out + k)
+            k &+= dc
+            texts.copy(3, to: out + k)
+            return k &+ texts.count(3)
+        }
+    }
+
+    /// Three values of any kind between the texts (the size checked with the last one).
+    static func parts(_ texts: LiteralTexts, _ p0: PartText, _ p1: PartText, _ p2: PartText, _ span: SourceSpan) throws -> String {
+        let total = try grow(try grow(try grow(texts.total, p0, span), p1, span), p2, span)
+        return make(total, knownASCII: texts.isASCII && p0.isDigits && p1.isDigits && p2.isDigits) { out in
             texts.copy(0, to: out)
             var k = texts.count(0)
             k &+= p0.write(to: out + k)
@@ -159,14 +232,6 @@ enum SizedInterpolation {
             texts.copy(3, to: out + k)
             return k &+ texts.count(3)
         }
-        if total <= Compiler.interpolationBuffer {
-            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Compiler.interpolationBuffer) { buf in
-                let out = buf.baseAddress.unsafelyUnwrapped
-                let ascii = texts.isASCII && p0.isDigits && p1.isDigits && p2.isDigits
-                return UTF8Bytes.wholeString(out, count: write(out), knownASCII: ascii)
-            }
-        }
-        return String(unsafeUninitializedCapacity: total) { write($0.baseAddress.unsafelyUnwrapped) }
     }
 }
 
