@@ -33,11 +33,6 @@ enum FileSystem {
     }
 
     /// `$HOME`, else the password database's home of the current user, else "/".
-    static func homeDirectory(environment: [String: String]) -> String {
-        homeDirectory(EnvironmentLookup(environment))
-    }
-
-    /// `$HOME`, else the password database's home of the current user, else "/".
     static func homeDirectory(_ environment: EnvironmentLookup) -> String {
         if let home = environment["HOME"], !home.isEmpty { return home }
         if let pw = getpwuid(getuid()), let dir = pw.pointee.pw_dir { return String(cString: dir) }

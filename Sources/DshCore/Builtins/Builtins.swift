@@ -7,16 +7,19 @@ public enum Builtins {
     /// Calls `define(name, value)` once for every built-in global. Each value is a
     /// `NativeFunction` whose `doc` is its line in `BuiltinDocs.lines`.
     public static func install(_ define: (String, Value) -> Void) {
-        // List by list, in `all`'s order: concatenating the lists first cost each start
-        // about 40k instructions of copying.
-        func each(_ list: [(String, NativeBody)]) {
+        eachList { list in
             for (name, body) in list {
                 define(name, .function(NativeFunction(builtin: name, body, unary: unaryForm(name))))
             }
         }
-        each(coreFunctions); each(sequenceFunctions); each(stringFunctions); each(dataFunctions)
-        each(systemFunctions); each(timeFunctions); each(regexFunctions); each(pathFunctions)
-        each(testingFunctions); each(deadlineFunctions); each(parallelFunctions); each(mergeFunctions)
+    }
+
+    /// Calls `body` with each theme's list of built-ins, in definition order (list by
+    /// list: concatenating them first cost each start about 40k instructions of copying).
+    static func eachList(_ body: ([(String, NativeBody)]) -> Void) {
+        body(coreFunctions); body(sequenceFunctions); body(stringFunctions); body(dataFunctions)
+        body(systemFunctions); body(timeFunctions); body(regexFunctions); body(pathFunctions)
+        body(testingFunctions); body(deadlineFunctions); body(parallelFunctions); body(mergeFunctions)
     }
 
     /// The names of every built-in, in definition order.
@@ -24,7 +27,8 @@ public enum Builtins {
 
     /// Every built-in with its body.
     static var all: [(String, NativeBody)] {
-        coreFunctions + sequenceFunctions + stringFunctions + dataFunctions + systemFunctions + timeFunctions
-            + regexFunctions + pathFunctions + testingFunctions + deadlineFunctions + parallelFunctions + mergeFunctions
+        var out: [(String, NativeBody)] = []
+        eachList { out += $0 }
+        return out
     }
 }

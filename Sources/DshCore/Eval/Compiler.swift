@@ -152,13 +152,11 @@ final class Compiler {
         let digits = DecimalText.count(n)
         let pre = texts.count(0)
         let total = pre &+ digits &+ texts.count(1)
-        // (The caller's texts are at most 40 bytes: the result fits 64.)
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buf in
-            let out = buf.baseAddress.unsafelyUnwrapped
+        return SizedInterpolation.make(total, knownASCII: texts.isASCII) { out in
             texts.copy(0, to: out)
             DecimalText.write(n, length: digits, to: out + pre)
             texts.copy(1, to: out + (pre &+ digits))
-            return UTF8Bytes.wholeString(out, count: total, knownASCII: texts.isASCII)
+            return total
         }
     }
 
